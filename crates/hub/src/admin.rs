@@ -1,0 +1,392 @@
+//! `switchboard-hub admin …`: everything an administrator sets up, without writing SQL.
+//! Each command works on the hub's database directly and prints what it did.
+
+use std::io::BufRead;
+
+use clap::{Args, Subcommand};
+use switchboard_protocol::{AccountSettings, Role};
+
+use crate::auth::{hash_password, new_token};
+use crate::store::{NewAccount, NewAgent, Store};
+use crate::{Error, Result, phone};
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Create an account (a contact center).
+    CreateAccount {
+        #[arg(long)]
+        name: String,
+        /// ISO 3166 country used to read national phone numbers.
+        #[arg(long, default_value = "US")]
+        country: String,
+    },
+    /// List accounts.
+    Accounts,
+    /// Change an account's presence switches and default country.
+    Settings {
+        #[arg(long)]
+        account: String,
+        /// Put agents "On a call" while they are on a call.
+        #[arg(long)]
+        auto_on_call: Option<bool>,
+        /// Put agents in "After-call work" when a call ends.
+        #[arg(long)]
+        after_call_work: Option<bool>,
+        /// Seconds before after-call work ends by itself (0: never).
+        #[arg(long)]
+        after_call_work_timeout: Option<u32>,
+        #[arg(long)]
+        country: Option<String>,
+    },
+    /// Create an agent, supervisor or admin.
+    CreateAgent {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "agent")]
+        role: Role,
+        #[command(flatten)]
+        password: PasswordSource,
+        /// Let the agent pick the outbound caller ID.
+        #[arg(long)]
+        choose_caller_id: bool,
+    },
+    /// Change an agent's role and caller-ID permission.
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: Role,
+        #[arg(long)]
+        choose_caller_id: bool,
+    },
+    /// Set a new password and sign the agent out everywhere.
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        password: PasswordSource,
+    },
+    /// List an account's agents with their status.
+    Agents {
+        #[arg(long)]
+        account: String,
+    },
+    /// Add an account-defined status agents can pick.
+    CreateStatus {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        label: String,
+        /// `#rrggbb`
+        #[arg(long)]
+        color: String,
+        /// Other agents may call an agent in this status.
+        #[arg(long)]
+        callable: bool,
+    },
+    /// Ring groups and their members.
+    #[command(subcommand)]
+    RingGroup(RingGroup),
+    /// Numbers agents may present on outbound calls.
+    #[command(subcommand)]
+    CallerId(CallerIdCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum RingGroup {
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// longest_idle or ring_all
+        #[arg(long, default_value = "longest_idle")]
+        strategy: String,
+    },
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        email: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        group: String,
+        #[arg(long)]
+        email: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CallerIdCommand {
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        number: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        number: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+}
+
+/// Where a new password comes from; with neither flag one is generated and printed.
+#[derive(Debug, Clone, Args)]
+pub struct PasswordSource {
+    /// The password (visible to other users of this machine in the process list).
+    #[arg(long, conflicts_with = "password_stdin")]
+    password: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+impl PasswordSource {
+    pub fn given(password: &str) -> Self {
+        Self {
+            password: Some(password.to_owned()),
+            password_stdin: false,
+        }
+    }
+
+    /// The password, and whether it was generated (and so must be shown).
+    fn resolve(&self) -> Result<(String, bool)> {
+        if let Some(password) = &self.password {
+            return Ok((password.clone(), false));
+        }
+        if self.password_stdin {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| Error::BadRequest(format!("cannot read the password: {e}")))?;
+            return Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false));
+        }
+        // 24 characters from a fresh session token: as random as the token itself.
+        Ok((new_token()[3..27].to_owned(), true))
+    }
+}
+
+/// Runs one admin command; returns what to print.
+pub async fn run(store: &Store, command: Command) -> Result<String> {
+    Ok(match command {
+        Command::CreateAccount { name, country } => {
+            let id = store
+                .create_account(&NewAccount {
+                    name: name.clone(),
+                    default_country: country,
+                })
+                .await?;
+            format!("created account {name:?} (id {id})")
+        }
+        Command::Accounts => store
+            .accounts()
+            .await?
+            .iter()
+            .map(|a| format!("{}\t{}\t{}", a.id, a.name, a.settings.default_country))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Command::Settings {
+            account,
+            auto_on_call,
+            after_call_work,
+            after_call_work_timeout,
+            country,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let old = account.settings;
+            let settings = AccountSettings {
+                auto_on_call: auto_on_call.unwrap_or(old.auto_on_call),
+                after_call_work: after_call_work.unwrap_or(old.after_call_work),
+                after_call_work_timeout_secs: after_call_work_timeout
+                    .unwrap_or(old.after_call_work_timeout_secs),
+                default_country: match country {
+                    Some(country) => {
+                        let country = country.to_ascii_uppercase();
+                        if country.parse::<phonenumber::country::Id>().is_err() {
+                            return Err(Error::BadRequest(format!(
+                                "{country:?} is not an ISO 3166 country code"
+                            )));
+                        }
+                        country
+                    }
+                    None => old.default_country,
+                },
+            };
+            store.set_account_settings(account.id, &settings).await?;
+            format!("{}: {settings:?}", account.name)
+        }
+        Command::CreateAgent {
+            account,
+            email,
+            name,
+            role,
+            password,
+            choose_caller_id,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let (password, generated) = password.resolve()?;
+            let hash = hash_password(&password)?;
+            let id = store
+                .create_agent(&NewAgent {
+                    account_id: account.id,
+                    email: email.clone(),
+                    name,
+                    role,
+                    password_hash: hash,
+                    can_choose_caller_id: choose_caller_id,
+                })
+                .await?;
+            let mut out = format!("created {} {email} (id {id}) in {}", role.as_str(), account.name);
+            if generated {
+                out.push_str(&format!("\npassword: {password}"));
+            }
+            out
+        }
+        Command::SetRole {
+            email,
+            role,
+            choose_caller_id,
+        } => {
+            store.set_role(&email, role, choose_caller_id).await?;
+            format!("{email} is now {}", role.as_str())
+        }
+        Command::ResetPassword { email, password } => {
+            let agent = store.agent_by_email(&email).await?;
+            let (password, generated) = password.resolve()?;
+            store
+                .set_password_hash(&email, &hash_password(&password)?)
+                .await?;
+            let revoked = store.revoke_sessions_of(agent.id).await?;
+            let mut out = format!("password of {email} reset; {revoked} session(s) signed out");
+            if generated {
+                out.push_str(&format!("\npassword: {password}"));
+            }
+            out
+        }
+        Command::Agents { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .agents(account.id)
+                .await?
+                .iter()
+                .map(|a| format!("{}\t{}\t{}\t{}\t{}", a.id, a.email, a.name, a.role, a.status_key))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        Command::CreateStatus {
+            account,
+            label,
+            color,
+            callable,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let key = store
+                .create_custom_status(account.id, &label, &color, callable)
+                .await?;
+            format!("created status {label:?} ({key})")
+        }
+        Command::RingGroup(command) => ring_group(store, command).await?,
+        Command::CallerId(command) => caller_id(store, command).await?,
+    })
+}
+
+async fn ring_group(store: &Store, command: RingGroup) -> Result<String> {
+    let add = matches!(command, RingGroup::Add { .. });
+    Ok(match command {
+        RingGroup::Create {
+            account,
+            name,
+            strategy,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            store.create_ring_group(account.id, &name, &strategy).await?;
+            format!("created ring group {name:?} ({strategy})")
+        }
+        RingGroup::Add {
+            account,
+            group,
+            email,
+        }
+        | RingGroup::Remove {
+            account,
+            group,
+            email,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let agent = store.agent_by_email(&email).await?;
+            store
+                .set_ring_group_member(account.id, &group, agent.id, add)
+                .await?;
+            if add {
+                format!("{email} is in {group}")
+            } else {
+                format!("{email} left {group}")
+            }
+        }
+        RingGroup::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .ring_groups(account.id)
+                .await?
+                .into_iter()
+                .map(|(name, strategy, members)| {
+                    format!("{name}\t{strategy}\t{}", members.join(", "))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    })
+}
+
+async fn caller_id(store: &Store, command: CallerIdCommand) -> Result<String> {
+    Ok(match command {
+        CallerIdCommand::Add {
+            account,
+            number,
+            label,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            store.add_caller_id(account.id, &e164, &label).await?;
+            format!("added caller ID {e164}")
+        }
+        CallerIdCommand::Remove { account, number } => {
+            let account = store.account_by_name(&account).await?;
+            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            store.remove_caller_id(account.id, &e164).await?;
+            format!("removed caller ID {e164}")
+        }
+        CallerIdCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .caller_ids(account.id)
+                .await?
+                .iter()
+                .map(|c| format!("{}\t{}", c.number, c.label))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    })
+}

@@ -1,0 +1,367 @@
+//! The REST API under `/api/v1`, and its OpenAPI document generated from these handlers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use switchboard_protocol::{
+    AgentSummary, Bootstrap, Contact, ErrorBody, Health, Id, Me, Presence, SetStatus, SignIn,
+    SignedIn, StatusKey, StatusKind, MAX_BODY_BYTES,
+};
+use time::OffsetDateTime;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::auth::{self, Caller};
+use crate::error::{Json, Path, Query};
+use crate::presence::Cause;
+use crate::store::{now_ms, to_ms};
+use crate::{AppState, Error, Result, events, phone};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Switchboard hub API", description = "The contact-center server behind the Switchboard agent workspace."),
+    servers((url = "/api/v1")),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "system"), (name = "sessions"), (name = "presence"),
+        (name = "agents"), (name = "contacts"), (name = "events"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let (api, openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(sign_in))
+        .routes(routes!(sign_out))
+        .routes(routes!(bootstrap))
+        .routes(routes!(me))
+        .routes(routes!(set_status))
+        .routes(routes!(agents))
+        .routes(routes!(agent))
+        .routes(routes!(search_contacts))
+        .routes(routes!(lookup_contacts))
+        .routes(routes!(contact))
+        .routes(routes!(events::stream))
+        .split_for_parts();
+    let openapi = Arc::new(openapi);
+    let api = api.route(
+        "/openapi.json",
+        axum::routing::get(move || {
+            let openapi = openapi.clone();
+            async move { axum::Json(openapi.as_ref().clone()) }
+        }),
+    );
+    Router::new()
+        .nest("/api/v1", api.fallback(not_found))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> Error {
+    Error::NotFound("route")
+}
+
+/// Whether the hub is up.
+#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        api: switchboard_protocol::API_VERSION.into(),
+    })
+}
+
+/// Sign in with email and password; answers a session token.
+#[utoipa::path(
+    post, path = "/sessions", tag = "sessions", request_body = SignIn,
+    responses(
+        (status = 200, body = SignedIn),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 429, description = "Too many failed sign-ins; see Retry-After", body = ErrorBody),
+    )
+)]
+async fn sign_in(
+    State(state): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(body): Json<SignIn>,
+) -> Result<Json<SignedIn>> {
+    let email = crate::store::agents::normalize_email(&body.email);
+    if email.is_empty() || body.password.is_empty() {
+        return Err(Error::BadRequest("email and password are required".into()));
+    }
+    state.limiter.check(&email, peer.ip())?;
+    let found = state.store.agent_for_sign_in(&email).await?;
+    let hash = match &found {
+        Some((_, hash)) => hash.clone(),
+        None => auth::DUMMY_HASH.clone(),
+    };
+    let verified = auth::verify_password_blocking(body.password, hash).await;
+    let agent = match found {
+        Some((agent, _)) if verified => agent,
+        _ => {
+            state.limiter.record_failure(&email, peer.ip());
+            tracing::warn!(%email, peer = %peer.ip(), "failed sign-in");
+            return Err(Error::InvalidCredentials);
+        }
+    };
+    state.limiter.record_success(&email);
+
+    let ttl = if body.remember {
+        state.config.auth.remember_ttl
+    } else {
+        state.config.auth.session_ttl
+    };
+    let expires_at = OffsetDateTime::now_utc() + ttl;
+    let token = auth::new_token();
+    state
+        .store
+        .create_session(agent.id, &auth::token_hash(&token), to_ms(expires_at))
+        .await?;
+    if agent.status().kind() == StatusKind::Offline {
+        state
+            .set_status(agent.account_id, agent.id, &StatusKey::available(), Cause::SignIn)
+            .await?;
+    }
+    let me = state.store.agent(agent.account_id, agent.id).await?.me();
+    tracing::info!(agent = agent.id, "signed in");
+    Ok(Json(SignedIn {
+        token,
+        expires_at,
+        me,
+    }))
+}
+
+/// Sign out: revokes this session; the last session's sign-out sets the agent Offline.
+#[utoipa::path(
+    delete, path = "/sessions/current", tag = "sessions",
+    responses((status = 204), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn sign_out(State(state): State<Arc<AppState>>, caller: Caller) -> Result<StatusCode> {
+    let live_left: i64 = {
+        let mut tx = state.store.write().await?;
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ?")
+            .bind(now_ms())
+            .bind(caller.session_id)
+            .execute(&mut *tx)
+            .await?;
+        let left = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE agent_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(caller.agent_id)
+        .bind(now_ms())
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        left
+    };
+    if live_left == 0 {
+        state
+            .set_status(
+                caller.account_id,
+                caller.agent_id,
+                &StatusKey::offline(),
+                Cause::SignOut,
+            )
+            .await?;
+    }
+    tracing::info!(agent = caller.agent_id, "signed out");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Everything a client shows after sign-in, and the event seq to stream from.
+#[utoipa::path(
+    get, path = "/bootstrap", tag = "sessions",
+    responses((status = 200, body = Bootstrap), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn bootstrap(State(state): State<Arc<AppState>>, caller: Caller) -> Result<Json<Bootstrap>> {
+    // The seq is read before the state: every event up to it is already in what follows, and
+    // events after it are replayed by the stream (presence events are idempotent).
+    let event_seq = events::head(&mut *state.store.pool().acquire().await?).await?;
+    let store = &state.store;
+    let agents = store.agents(caller.account_id).await?;
+    let me = agents
+        .iter()
+        .find(|a| a.id == caller.agent_id)
+        .ok_or(Error::Unauthorized)?
+        .me();
+    Ok(Json(Bootstrap {
+        me,
+        account: store.account(caller.account_id).await?,
+        statuses: store.statuses(caller.account_id).await?,
+        agents: agents
+            .iter()
+            .filter(|a| a.id != caller.agent_id)
+            .map(|a| a.summary())
+            .collect(),
+        caller_ids: store.caller_ids(caller.account_id).await?,
+        dispositions: store.dispositions(caller.account_id).await?,
+        event_seq,
+    }))
+}
+
+/// The signed-in agent.
+#[utoipa::path(
+    get, path = "/me", tag = "sessions",
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn me(State(state): State<Arc<AppState>>, caller: Caller) -> Result<Json<Me>> {
+    Ok(Json(
+        state
+            .store
+            .agent(caller.account_id, caller.agent_id)
+            .await?
+            .me(),
+    ))
+}
+
+/// Change the signed-in agent's status by hand (F-30).
+#[utoipa::path(
+    put, path = "/me/status", tag = "presence", request_body = SetStatus,
+    responses(
+        (status = 200, body = Presence),
+        (status = 400, description = "No such status, or one set only by the hub", body = ErrorBody),
+        (status = 409, description = "In after-call work: the status is locked", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+async fn set_status(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Json(body): Json<SetStatus>,
+) -> Result<Json<Presence>> {
+    state
+        .set_status(
+            caller.account_id,
+            caller.agent_id,
+            &body.status,
+            Cause::Manual,
+        )
+        .await
+        .map(Json)
+}
+
+/// Every agent of the caller's account, the caller included.
+#[utoipa::path(
+    get, path = "/agents", tag = "agents",
+    responses((status = 200, body = [AgentSummary]), (status = 401, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn agents(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Vec<AgentSummary>>> {
+    let agents = state.store.agents(caller.account_id).await?;
+    Ok(Json(agents.iter().map(|a| a.summary()).collect()))
+}
+
+/// One agent of the caller's account.
+#[utoipa::path(
+    get, path = "/agents/{id}", tag = "agents",
+    params(("id" = Id, Path)),
+    responses((status = 200, body = AgentSummary), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn agent(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<AgentSummary>> {
+    Ok(Json(state.store.agent(caller.account_id, id).await?.summary()))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct SearchQuery {
+    /// Text found in a name, company, email or number.
+    q: String,
+}
+
+/// Search the account's contacts.
+#[utoipa::path(
+    get, path = "/contacts", tag = "contacts", params(SearchQuery),
+    responses((status = 200, body = [Contact]), (status = 400, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn search_contacts(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Vec<Contact>>> {
+    if query.q.trim().is_empty() {
+        return Err(Error::BadRequest("search text is required".into()));
+    }
+    if query.q.len() > 200 {
+        return Err(Error::BadRequest("search text is too long".into()));
+    }
+    Ok(Json(
+        state
+            .store
+            .search_contacts(caller.account_id, &query.q)
+            .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+struct LookupQuery {
+    /// A phone number in any form; national numbers are read in the account's country.
+    phone: String,
+}
+
+/// Contacts with this phone number (normalised to E.164).
+#[utoipa::path(
+    get, path = "/contacts/lookup", tag = "contacts", params(LookupQuery),
+    responses((status = 200, body = [Contact]), (status = 400, description = "Not a phone number", body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn lookup_contacts(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<LookupQuery>,
+) -> Result<Json<Vec<Contact>>> {
+    let account = state.store.account(caller.account_id).await?;
+    let e164 = phone::to_e164(&query.phone, &account.settings.default_country)?;
+    Ok(Json(
+        state
+            .store
+            .contacts_by_phone(caller.account_id, &e164)
+            .await?,
+    ))
+}
+
+/// One contact of the caller's account.
+#[utoipa::path(
+    get, path = "/contacts/{id}", tag = "contacts",
+    params(("id" = Id, Path)),
+    responses((status = 200, body = Contact), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+async fn contact(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Contact>> {
+    Ok(Json(state.store.contact(caller.account_id, id).await?))
+}

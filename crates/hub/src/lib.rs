@@ -1,0 +1,176 @@
+//! Switchboard hub: the contact-center server behind the agent workspace.
+//!
+//! [`launch_with_listener`] serves the API on a listener the caller bound, so tests (and the
+//! desktop's built-in hub) run the real server on `127.0.0.1:0`.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod events;
+pub mod phone;
+pub mod presence;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use store::Store;
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub config: Config,
+    pub store: Store,
+    pub limiter: auth::SignInLimiter,
+    pub notifier: events::Notifier,
+    /// Cancelled when the hub shuts down; long-lived connections watch it.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Self {
+        let auth = &config.auth;
+        let limiter = auth::SignInLimiter::new(
+            auth.max_failures_per_email,
+            auth.max_failures_per_address,
+            auth.failure_window,
+        );
+        Self {
+            config,
+            store,
+            limiter,
+            notifier: events::Notifier::default(),
+            shutdown,
+        }
+    }
+}
+
+/// Opens the store in `config.data_dir` and serves on `listener` until `shutdown` is cancelled.
+pub async fn launch_with_listener(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let store = Store::open(&config.database_path()).await?;
+    serve(Arc::new(AppState::new(config, store, shutdown)), listener).await
+}
+
+/// Serves an already-built state (tests use this to reach the state directly).
+pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Internal(format!("listener: {e}")))?;
+    tracing::info!(%addr, "hub listening");
+    let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let shutdown = state.shutdown.clone();
+    let app = api::router(state.clone());
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+    .await;
+    housekeeping.abort();
+    state.store.close().await;
+    served.map_err(|e| Error::Internal(format!("server: {e}")))
+}
+
+async fn housekeeping(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match state.store.prune_sessions().await {
+            Ok(0) => {}
+            Ok(pruned) => tracing::info!(pruned, "old sessions removed"),
+            Err(error) => tracing::warn!(%error, "pruning sessions failed"),
+        }
+    }
+}
+
+/// A hub running on a thread of its own, as the desktop embeds it.
+#[derive(Debug)]
+pub struct Embedded {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Embedded {
+    /// Starts a hub on `127.0.0.1` (a free port) with its own runtime, seeding the demo
+    /// account on first start. Returns once it accepts connections.
+    pub fn start(mut config: Config, seed_demo: bool) -> Result<Self> {
+        config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("hub")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Internal(format!("runtime: {e}")))?;
+        let shutdown = CancellationToken::new();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<SocketAddr>>();
+        let token = shutdown.clone();
+        let thread = std::thread::Builder::new()
+            .name("hub".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let started = async {
+                        let store = Store::open(&config.database_path()).await?;
+                        if seed_demo {
+                            demo::seed_if_empty(&store).await?;
+                        }
+                        let listener = TcpListener::bind(config.listen)
+                            .await
+                            .map_err(|e| Error::Internal(format!("bind: {e}")))?;
+                        let addr = listener
+                            .local_addr()
+                            .map_err(|e| Error::Internal(format!("listener: {e}")))?;
+                        Ok((store, listener, addr))
+                    }
+                    .await;
+                    match started {
+                        Ok((store, listener, addr)) => {
+                            let _ = ready_tx.send(Ok(addr));
+                            let state = Arc::new(AppState::new(config, store, token));
+                            if let Err(error) = serve(state, listener).await {
+                                tracing::error!(%error, "built-in hub stopped");
+                            }
+                        }
+                        Err(error) => {
+                            let _ = ready_tx.send(Err(error));
+                        }
+                    }
+                });
+            })
+            .map_err(|e| Error::Internal(format!("thread: {e}")))?;
+        let addr = ready_rx
+            .recv()
+            .map_err(|_| Error::Internal("the built-in hub did not start".into()))??;
+        Ok(Self {
+            addr,
+            shutdown,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Embedded {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

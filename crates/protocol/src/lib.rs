@@ -1,0 +1,27 @@
+//! The wire contract between the Switchboard hub and its clients: every REST body, every
+//! event and the API version. Both sides compile against these types, so a change here is a
+//! change of the protocol.
+
+pub mod contact;
+pub mod error;
+pub mod event;
+pub mod presence;
+pub mod session;
+
+pub use contact::{Badge, Contact, ContactPhone};
+pub use error::{ErrorBody, ErrorCode};
+pub use event::{Event, EventEnvelope};
+pub use presence::{Presence, SetStatus, StatusDef, StatusKey, StatusKind};
+pub use session::{
+    Account, AccountSettings, AgentSummary, Bootstrap, CallerId, Disposition, Health, Me, Role,
+    SignIn, SignedIn,
+};
+
+/// The REST and WebSocket API version; every path starts with `/api/{API_VERSION}`.
+pub const API_VERSION: &str = "v1";
+
+/// Largest request body the hub accepts, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Identifiers are database integers; they are only meaningful inside one account.
+pub type Id = i64;
