@@ -258,7 +258,12 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
                     can_choose_caller_id: choose_caller_id,
                 })
                 .await?;
-            let mut out = format!("created {} {email} (id {id}) in {}", role.as_str(), account.name);
+            let email = crate::store::agents::normalize_email(&email);
+            let mut out = format!(
+                "created {} {email} (id {id}) in {}",
+                role.as_str(),
+                account.name
+            );
             if generated {
                 out.push_str(&format!("\npassword: {password}"));
             }
@@ -291,7 +296,12 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
                 .agents(account.id)
                 .await?
                 .iter()
-                .map(|a| format!("{}\t{}\t{}\t{}\t{}", a.id, a.email, a.name, a.role, a.status_key))
+                .map(|a| {
+                    format!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        a.id, a.email, a.name, a.role, a.status_key
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         }
@@ -321,7 +331,9 @@ async fn ring_group(store: &Store, command: RingGroup) -> Result<String> {
             strategy,
         } => {
             let account = store.account_by_name(&account).await?;
-            store.create_ring_group(account.id, &name, &strategy).await?;
+            store
+                .create_ring_group(account.id, &name, &strategy)
+                .await?;
             format!("created ring group {name:?} ({strategy})")
         }
         RingGroup::Add {

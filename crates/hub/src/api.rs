@@ -8,8 +8,8 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentSummary, Bootstrap, Contact, ErrorBody, Health, Id, Me, Presence, SetStatus, SignIn,
-    SignedIn, StatusKey, StatusKind, MAX_BODY_BYTES,
+    AgentSummary, Bootstrap, Contact, ErrorBody, Health, Id, MAX_BODY_BYTES, Me, Presence,
+    SetStatus, SignIn, SignedIn, StatusKey, StatusKind,
 };
 use time::OffsetDateTime;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -140,7 +140,12 @@ async fn sign_in(
         .await?;
     if agent.status().kind() == StatusKind::Offline {
         state
-            .set_status(agent.account_id, agent.id, &StatusKey::available(), Cause::SignIn)
+            .set_status(
+                agent.account_id,
+                agent.id,
+                &StatusKey::available(),
+                Cause::SignIn,
+            )
             .await?;
     }
     let me = state.store.agent(agent.account_id, agent.id).await?.me();
@@ -290,7 +295,9 @@ async fn agent(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<AgentSummary>> {
-    Ok(Json(state.store.agent(caller.account_id, id).await?.summary()))
+    Ok(Json(
+        state.store.agent(caller.account_id, id).await?.summary(),
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -31,8 +31,8 @@ pub fn hash_password(password: &str) -> Result<String> {
     }
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|error| Error::Internal(format!("salt: {error}")))?;
+    let salt =
+        SaltString::encode_b64(&salt).map_err(|error| Error::Internal(format!("salt: {error}")))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
@@ -51,9 +51,8 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 
 /// A hash to verify against when the email is unknown, so that a wrong email and a wrong
 /// password take the same time and an attacker cannot tell which accounts exist.
-pub static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    hash_password("not-a-real-password").unwrap_or_default()
-});
+pub static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("not-a-real-password").unwrap_or_default());
 
 /// Runs the (deliberately slow) hash check off the async workers.
 pub async fn verify_password_blocking(password: String, hash: String) -> bool {
@@ -133,7 +132,11 @@ impl SignInLimiter {
         }
         // Keep the map from growing without bound under a spray of addresses.
         if failures.len() > 100_000 {
-            failures.retain(|_, times| times.last().is_some_and(|t| now.duration_since(*t) < self.window));
+            failures.retain(|_, times| {
+                times
+                    .last()
+                    .is_some_and(|t| now.duration_since(*t) < self.window)
+            });
         }
     }
 

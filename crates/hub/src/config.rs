@@ -81,20 +81,21 @@ impl Default for Events {
 
 impl Config {
     /// Defaults, then the TOML file if given, then the environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
             if !file.exists() {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "config file {} does not exist",
                     file.display()
-                )));
+                ))));
             }
             figment = figment.merge(Toml::file(file));
         }
         figment
             .merge(Env::prefixed("SWITCHBOARD_HUB_").split("__"))
             .extract()
+            .map_err(Box::new)
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -103,6 +104,7 @@ impl Config {
 }
 
 #[cfg(test)]
+#[allow(clippy::result_large_err)] // figment's Jail API returns its own large error
 mod tests {
     use super::*;
 
@@ -111,7 +113,7 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.create_file("hub.toml", "[auth]\nsession_ttl = \"2h\"\n")?;
             jail.set_env("SWITCHBOARD_HUB_EVENTS__RETENTION", "50");
-            let config = Config::load(Some(Path::new("hub.toml")))?;
+            let config = Config::load(Some(Path::new("hub.toml"))).map_err(|e| *e)?;
             assert_eq!(config.auth.session_ttl, Duration::from_secs(7200));
             assert_eq!(config.auth.remember_ttl, Auth::default().remember_ttl);
             assert_eq!(config.events.retention, 50);

@@ -17,44 +17,291 @@ pub const DEMO_PASSWORD: &str = "switchboard";
 
 /// (name, email, role, may choose caller ID, status key, minutes in that status)
 const PEOPLE: &[(&str, &str, Role, bool, &str, i64)] = &[
-    ("Dana Admin", DEMO_ADMIN_EMAIL, Role::Admin, true, StatusKey::OFFLINE, 600),
-    ("Alex Rivera", DEMO_AGENT_EMAIL, Role::Agent, true, StatusKey::OFFLINE, 0),
-    ("Sam Okafor", "sam@acme.example", Role::Supervisor, true, StatusKey::AVAILABLE, 42),
-    ("Lucía Fernández", "lucia@acme.example", Role::Agent, false, StatusKey::AVAILABLE, 7),
-    ("Priya Natarajan", "priya@acme.example", Role::Agent, false, StatusKey::AWAY, 12),
-    ("Marcus Chen", "marcus@acme.example", Role::Agent, false, StatusKey::ON_CALL, 4),
-    ("Hannah Becker", "hannah@acme.example", Role::Agent, false, StatusKey::AFTER_CALL_WORK, 1),
-    ("Tomás Silva", "tomas@acme.example", Role::Agent, false, "custom-lunch", 25),
-    ("Grace Kim", "grace@acme.example", Role::Agent, false, "custom-training", 55),
-    ("Omar Haddad", "omar@acme.example", Role::Agent, false, StatusKey::OFFLINE, 300),
+    (
+        "Dana Admin",
+        DEMO_ADMIN_EMAIL,
+        Role::Admin,
+        true,
+        StatusKey::OFFLINE,
+        600,
+    ),
+    (
+        "Alex Rivera",
+        DEMO_AGENT_EMAIL,
+        Role::Agent,
+        true,
+        StatusKey::OFFLINE,
+        0,
+    ),
+    (
+        "Sam Okafor",
+        "sam@acme.example",
+        Role::Supervisor,
+        true,
+        StatusKey::AVAILABLE,
+        42,
+    ),
+    (
+        "Lucía Fernández",
+        "lucia@acme.example",
+        Role::Agent,
+        false,
+        StatusKey::AVAILABLE,
+        7,
+    ),
+    (
+        "Priya Natarajan",
+        "priya@acme.example",
+        Role::Agent,
+        false,
+        StatusKey::AWAY,
+        12,
+    ),
+    (
+        "Marcus Chen",
+        "marcus@acme.example",
+        Role::Agent,
+        false,
+        StatusKey::ON_CALL,
+        4,
+    ),
+    (
+        "Hannah Becker",
+        "hannah@acme.example",
+        Role::Agent,
+        false,
+        StatusKey::AFTER_CALL_WORK,
+        1,
+    ),
+    (
+        "Tomás Silva",
+        "tomas@acme.example",
+        Role::Agent,
+        false,
+        "custom-lunch",
+        25,
+    ),
+    (
+        "Grace Kim",
+        "grace@acme.example",
+        Role::Agent,
+        false,
+        "custom-training",
+        55,
+    ),
+    (
+        "Omar Haddad",
+        "omar@acme.example",
+        Role::Agent,
+        false,
+        StatusKey::OFFLINE,
+        300,
+    ),
 ];
 
 /// (name, company, numbers in national or international form, email, CRM id, helpdesk id)
-const CONTACTS: &[(&str, &str, &[&str], &str, &str, &str)] = &[
-    ("Olivia Martin", "Northwind Traders", &["(415) 555-0132"], "olivia.martin@northwind.example", "003A001", "H-1001"),
-    ("Liam Johnson", "Contoso Ltd", &["(212) 555-0147", "(646) 555-0190"], "liam@contoso.example", "003A002", ""),
-    ("Emma Williams", "Fabrikam", &["(312) 555-0171"], "emma.w@fabrikam.example", "003A003", "H-1003"),
-    ("Noah Brown", "Tailspin Toys", &["(206) 555-0118"], "noah.brown@tailspin.example", "", "H-1004"),
-    ("Ava Jones", "Wide World Importers", &["(305) 555-0153"], "ava@wideworld.example", "003A005", ""),
-    ("Mateo García", "Litware", &["+34 912 345 678"], "mateo.garcia@litware.example", "003A006", "H-1006"),
-    ("Sofía López", "Adventure Works", &["+34 933 123 456", "+34 612 345 678"], "sofia@adventure.example", "003A007", ""),
-    ("Ethan Davis", "Proseware", &["(617) 555-0126"], "ethan.davis@proseware.example", "003A008", "H-1008"),
-    ("Mia Wilson", "Lucerne Publishing", &["(503) 555-0164"], "mia@lucerne.example", "", ""),
-    ("Lucas Anderson", "Coho Winery", &["(707) 555-0139"], "lucas@cohowinery.example", "003A010", "H-1010"),
-    ("Isabella Thomas", "Trey Research", &["(919) 555-0182"], "isabella.t@treyresearch.example", "003A011", ""),
-    ("Mason Taylor", "Woodgrove Bank", &["(704) 555-0157"], "mason.taylor@woodgrove.example", "003A012", "H-1012"),
-    ("Charlotte Moore", "Alpine Ski House", &["(970) 555-0111"], "charlotte@alpineski.example", "003A013", ""),
-    ("Elijah Jackson", "Blue Yonder Airlines", &["(214) 555-0195"], "elijah.j@blueyonder.example", "", "H-1014"),
-    ("Amelia White", "Margie's Travel", &["(702) 555-0143"], "amelia@margiestravel.example", "003A015", "H-1015"),
-    ("James Harris", "Fourth Coffee", &["(206) 555-0176"], "james.harris@fourthcoffee.example", "003A016", ""),
-    ("Harper Martin", "Graphic Design Institute", &["(415) 555-0168"], "harper@gdi.example", "003A017", "H-1017"),
-    ("Benjamin Thompson", "Humongous Insurance", &["(860) 555-0124"], "ben.thompson@humongous.example", "003A018", "H-1018"),
-    ("Valentina Ruiz", "Consolidated Messenger", &["+34 954 222 333"], "valentina@consolidated.example", "", "H-1019"),
-    ("Henry Clark", "City Power & Light", &["(313) 555-0185"], "henry.clark@cpandl.example", "003A020", ""),
-    ("Evelyn Lewis", "School of Fine Art", &["(215) 555-0137"], "evelyn@fineart.example", "003A021", "H-1021"),
-    ("Diego Hernández", "Southridge Video", &["+52 55 1234 5678"], "diego@southridge.example", "003A022", ""),
-    ("Abigail Walker", "VanArsdel Ltd", &["(602) 555-0159"], "abigail.walker@vanarsdel.example", "003A023", "H-1023"),
-    ("Jack Hall", "Relecloud", &["(408) 555-0103"], "jack.hall@relecloud.example", "003A024", "H-1024"),
+type DemoContact = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const CONTACTS: &[DemoContact] = &[
+    (
+        "Olivia Martin",
+        "Northwind Traders",
+        &["(415) 555-0132"],
+        "olivia.martin@northwind.example",
+        "003A001",
+        "H-1001",
+    ),
+    (
+        "Liam Johnson",
+        "Contoso Ltd",
+        &["(212) 555-0147", "(646) 555-0190"],
+        "liam@contoso.example",
+        "003A002",
+        "",
+    ),
+    (
+        "Emma Williams",
+        "Fabrikam",
+        &["(312) 555-0171"],
+        "emma.w@fabrikam.example",
+        "003A003",
+        "H-1003",
+    ),
+    (
+        "Noah Brown",
+        "Tailspin Toys",
+        &["(206) 555-0118"],
+        "noah.brown@tailspin.example",
+        "",
+        "H-1004",
+    ),
+    (
+        "Ava Jones",
+        "Wide World Importers",
+        &["(305) 555-0153"],
+        "ava@wideworld.example",
+        "003A005",
+        "",
+    ),
+    (
+        "Mateo García",
+        "Litware",
+        &["+34 912 345 678"],
+        "mateo.garcia@litware.example",
+        "003A006",
+        "H-1006",
+    ),
+    (
+        "Sofía López",
+        "Adventure Works",
+        &["+34 933 123 456", "+34 612 345 678"],
+        "sofia@adventure.example",
+        "003A007",
+        "",
+    ),
+    (
+        "Ethan Davis",
+        "Proseware",
+        &["(617) 555-0126"],
+        "ethan.davis@proseware.example",
+        "003A008",
+        "H-1008",
+    ),
+    (
+        "Mia Wilson",
+        "Lucerne Publishing",
+        &["(503) 555-0164"],
+        "mia@lucerne.example",
+        "",
+        "",
+    ),
+    (
+        "Lucas Anderson",
+        "Coho Winery",
+        &["(707) 555-0139"],
+        "lucas@cohowinery.example",
+        "003A010",
+        "H-1010",
+    ),
+    (
+        "Isabella Thomas",
+        "Trey Research",
+        &["(919) 555-0182"],
+        "isabella.t@treyresearch.example",
+        "003A011",
+        "",
+    ),
+    (
+        "Mason Taylor",
+        "Woodgrove Bank",
+        &["(704) 555-0157"],
+        "mason.taylor@woodgrove.example",
+        "003A012",
+        "H-1012",
+    ),
+    (
+        "Charlotte Moore",
+        "Alpine Ski House",
+        &["(970) 555-0111"],
+        "charlotte@alpineski.example",
+        "003A013",
+        "",
+    ),
+    (
+        "Elijah Jackson",
+        "Blue Yonder Airlines",
+        &["(214) 555-0195"],
+        "elijah.j@blueyonder.example",
+        "",
+        "H-1014",
+    ),
+    (
+        "Amelia White",
+        "Margie's Travel",
+        &["(702) 555-0143"],
+        "amelia@margiestravel.example",
+        "003A015",
+        "H-1015",
+    ),
+    (
+        "James Harris",
+        "Fourth Coffee",
+        &["(206) 555-0176"],
+        "james.harris@fourthcoffee.example",
+        "003A016",
+        "",
+    ),
+    (
+        "Harper Martin",
+        "Graphic Design Institute",
+        &["(415) 555-0168"],
+        "harper@gdi.example",
+        "003A017",
+        "H-1017",
+    ),
+    (
+        "Benjamin Thompson",
+        "Humongous Insurance",
+        &["(860) 555-0124"],
+        "ben.thompson@humongous.example",
+        "003A018",
+        "H-1018",
+    ),
+    (
+        "Valentina Ruiz",
+        "Consolidated Messenger",
+        &["+34 954 222 333"],
+        "valentina@consolidated.example",
+        "",
+        "H-1019",
+    ),
+    (
+        "Henry Clark",
+        "City Power & Light",
+        &["(313) 555-0185"],
+        "henry.clark@cpandl.example",
+        "003A020",
+        "",
+    ),
+    (
+        "Evelyn Lewis",
+        "School of Fine Art",
+        &["(215) 555-0137"],
+        "evelyn@fineart.example",
+        "003A021",
+        "H-1021",
+    ),
+    (
+        "Diego Hernández",
+        "Southridge Video",
+        &["+52 55 1234 5678"],
+        "diego@southridge.example",
+        "003A022",
+        "",
+    ),
+    (
+        "Abigail Walker",
+        "VanArsdel Ltd",
+        &["(602) 555-0159"],
+        "abigail.walker@vanarsdel.example",
+        "003A023",
+        "H-1023",
+    ),
+    (
+        "Jack Hall",
+        "Relecloud",
+        &["(408) 555-0103"],
+        "jack.hall@relecloud.example",
+        "003A024",
+        "H-1024",
+    ),
 ];
 
 const DISPOSITIONS: &[&str] = &[
@@ -127,8 +374,12 @@ pub async fn seed(store: &Store) -> Result<()> {
         agent_ids.push((*email, id));
     }
 
-    store.create_ring_group(account, "Sales", "longest_idle").await?;
-    store.create_ring_group(account, "Support", "ring_all").await?;
+    store
+        .create_ring_group(account, "Sales", "longest_idle")
+        .await?;
+    store
+        .create_ring_group(account, "Support", "ring_all")
+        .await?;
     for (email, id) in &agent_ids {
         let groups: &[&str] = match *email {
             DEMO_ADMIN_EMAIL => &[],
@@ -137,12 +388,18 @@ pub async fn seed(store: &Store) -> Result<()> {
             _ => &["Support"],
         };
         for group in groups {
-            store.set_ring_group_member(account, group, *id, true).await?;
+            store
+                .set_ring_group_member(account, group, *id, true)
+                .await?;
         }
     }
 
-    store.add_caller_id(account, "+14155550100", "Main line").await?;
-    store.add_caller_id(account, "+14155550199", "Support line").await?;
+    store
+        .add_caller_id(account, "+14155550100", "Main line")
+        .await?;
+    store
+        .add_caller_id(account, "+14155550199", "Support line")
+        .await?;
     for label in DISPOSITIONS {
         store.add_disposition(account, label).await?;
     }

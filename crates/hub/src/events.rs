@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
 use sqlx::SqliteConnection;
@@ -264,7 +264,10 @@ async fn serve(
 async fn send(socket: &mut WebSocket, envelope: &EventEnvelope) -> Result<()> {
     let text = serde_json::to_string(envelope)
         .map_err(|error| crate::Error::Internal(format!("event encoding: {error}")))?;
-    socket.send(Message::Text(text.into())).await.map_err(closed)
+    socket
+        .send(Message::Text(text.into()))
+        .await
+        .map_err(closed)
 }
 
 fn closed(error: axum::Error) -> crate::Error {

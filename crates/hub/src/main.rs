@@ -8,7 +8,11 @@ use switchboard_hub::{Config, Store, admin, demo};
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
-#[command(name = "switchboard-hub", version, about = "The Switchboard contact-center hub")]
+#[command(
+    name = "switchboard-hub",
+    version,
+    about = "The Switchboard contact-center hub"
+)]
 struct Cli {
     /// TOML configuration file; every field has a default.
     #[arg(long, global = true, env = "SWITCHBOARD_HUB_CONFIG")]
@@ -77,7 +81,8 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!("shutting down");
                 on_signal.cancel();
             });
-            let state = std::sync::Arc::new(switchboard_hub::AppState::new(config, store, shutdown));
+            let state =
+                std::sync::Arc::new(switchboard_hub::AppState::new(config, store, shutdown));
             switchboard_hub::serve(state, listener).await?;
         }
         Command::Admin(command) => {

@@ -12,7 +12,9 @@ pub fn to_e164(input: &str, default_country: &str) -> Result<String> {
         return Err(Error::BadRequest("a phone number is required".into()));
     }
     if trimmed.len() > 40 {
-        return Err(Error::BadRequest(format!("{trimmed:?} is too long for a phone number")));
+        return Err(Error::BadRequest(format!(
+            "{trimmed:?} is too long for a phone number"
+        )));
     }
     let country = default_country.parse::<Country>().ok();
     let number = phonenumber::parse(country, trimmed)
@@ -32,14 +34,20 @@ mod tests {
     #[test]
     fn national_and_international_forms_meet_in_e164() {
         assert_eq!(to_e164("(415) 555-2671", "US").expect("us"), "+14155552671");
-        assert_eq!(to_e164("+1 415-555-2671", "ES").expect("intl"), "+14155552671");
+        assert_eq!(
+            to_e164("+1 415-555-2671", "ES").expect("intl"),
+            "+14155552671"
+        );
         assert_eq!(to_e164("912 345 678", "ES").expect("es"), "+34912345678");
     }
 
     #[test]
     fn malformed_numbers_are_refused_with_a_reason() {
         for bad in ["", "   ", "hello", "12", "+999 123"] {
-            assert!(matches!(to_e164(bad, "US"), Err(Error::BadRequest(_))), "{bad:?}");
+            assert!(
+                matches!(to_e164(bad, "US"), Err(Error::BadRequest(_))),
+                "{bad:?}"
+            );
         }
     }
 }

@@ -134,7 +134,8 @@ impl AppState {
                     .status_resume
                     .map(StatusKey::new)
                     .unwrap_or_else(StatusKey::available);
-                self.set_status(account_id, agent_id, &back, Cause::Call).await
+                self.set_status(account_id, agent_id, &back, Cause::Call)
+                    .await
             }
             // The agent already left the call's statuses (signed out, say): leave them be.
             _ => Ok(agent.presence()),

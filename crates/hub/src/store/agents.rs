@@ -143,12 +143,11 @@ impl Store {
         let Some((id, hash)) = row else {
             return Ok(None);
         };
-        let agent = sqlx::query_as::<_, AgentRow>(&format!(
-            "SELECT {COLUMNS} FROM agents WHERE id = ?"
-        ))
-        .bind(id)
-        .fetch_one(&self.pool)
-        .await?;
+        let agent =
+            sqlx::query_as::<_, AgentRow>(&format!("SELECT {COLUMNS} FROM agents WHERE id = ?"))
+                .bind(id)
+                .fetch_one(&self.pool)
+                .await?;
         Ok(Some((agent, hash)))
     }
 
@@ -181,7 +180,12 @@ impl Store {
         Ok(())
     }
 
-    pub async fn set_role(&self, email: &str, role: Role, can_choose_caller_id: bool) -> Result<()> {
+    pub async fn set_role(
+        &self,
+        email: &str,
+        role: Role,
+        can_choose_caller_id: bool,
+    ) -> Result<()> {
         let done =
             sqlx::query("UPDATE agents SET role = ?, can_choose_caller_id = ? WHERE email = ?")
                 .bind(role.as_str())

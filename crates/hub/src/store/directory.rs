@@ -89,14 +89,13 @@ impl Store {
                 .await?;
         }
         for (integration, external_id) in &new.links {
-            let integration_id: i64 = sqlx::query_scalar(
-                "SELECT id FROM integrations WHERE account_id = ? AND key = ?",
-            )
-            .bind(account_id)
-            .bind(integration)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(Error::NotFound("integration"))?;
+            let integration_id: i64 =
+                sqlx::query_scalar("SELECT id FROM integrations WHERE account_id = ? AND key = ?")
+                    .bind(account_id)
+                    .bind(integration)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(Error::NotFound("integration"))?;
             sqlx::query(
                 "INSERT INTO contact_links (contact_id, integration_id, external_id) VALUES (?, ?, ?)",
             )
@@ -174,7 +173,11 @@ impl Store {
         self.complete_contacts(account_id, rows).await
     }
 
-    async fn complete_contacts(&self, account_id: Id, rows: Vec<ContactRow>) -> Result<Vec<Contact>> {
+    async fn complete_contacts(
+        &self,
+        account_id: Id,
+        rows: Vec<ContactRow>,
+    ) -> Result<Vec<Contact>> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
@@ -226,7 +229,9 @@ impl Store {
             .map(|(i, c)| (c.id, i))
             .collect();
         for (id, number, label) in phones {
-            contacts[index[&id]].phones.push(ContactPhone { number, label });
+            contacts[index[&id]]
+                .phones
+                .push(ContactPhone { number, label });
         }
         for (id, email) in emails {
             contacts[index[&id]].emails.push(email);
@@ -310,7 +315,12 @@ impl Store {
             .collect())
     }
 
-    pub async fn create_ring_group(&self, account_id: Id, name: &str, strategy: &str) -> Result<Id> {
+    pub async fn create_ring_group(
+        &self,
+        account_id: Id,
+        name: &str,
+        strategy: &str,
+    ) -> Result<Id> {
         if !matches!(strategy, "longest_idle" | "ring_all") {
             return Err(Error::BadRequest(format!(
                 "unknown strategy {strategy:?}: expected longest_idle or ring_all"
@@ -325,9 +335,9 @@ impl Store {
         .fetch_one(&self.pool)
         .await
         .map_err(|error| match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => {
-                Error::Conflict(format!("the account already has a ring group named {name:?}"))
-            }
+            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(format!(
+                "the account already has a ring group named {name:?}"
+            )),
             _ => Error::from(error),
         })
     }

@@ -1,0 +1,257 @@
+//! Starts the real hub on 127.0.0.1:0 with a temporary data folder, and talks to it as a
+//! client would: JSON over HTTP and the event WebSocket.
+
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use switchboard_hub::store::{NewAccount, NewAgent, NewContact};
+use switchboard_hub::{AppState, Config, Store, auth};
+use switchboard_protocol::{Bootstrap, ErrorBody, ErrorCode, EventEnvelope, Id, Role, SignedIn};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_util::sync::CancellationToken;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct Hub {
+    pub url: String,
+    pub state: Arc<AppState>,
+    pub http: reqwest::Client,
+    /// Account "Alpha": agents ana@alpha.test, ben@alpha.test, cy@alpha.test.
+    pub alpha: Id,
+    /// Account "Beta": agent zoe@beta.test.
+    pub beta: Id,
+    _dir: tempfile::TempDir,
+    shutdown: CancellationToken,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub async fn start() -> Hub {
+    start_with(|_| {}).await
+}
+
+pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Hub {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        data_dir: dir.path().to_owned(),
+        ..Config::default()
+    };
+    configure(&mut config);
+    let store = Store::open(&config.database_path()).await.unwrap();
+    let hash = auth::hash_password(PASSWORD).unwrap();
+    let alpha = store
+        .create_account(&NewAccount {
+            name: "Alpha".into(),
+            default_country: "US".into(),
+        })
+        .await
+        .unwrap();
+    let beta = store
+        .create_account(&NewAccount {
+            name: "Beta".into(),
+            default_country: "ES".into(),
+        })
+        .await
+        .unwrap();
+    for (account, email, name) in [
+        (alpha, "ana@alpha.test", "Ana"),
+        (alpha, "ben@alpha.test", "Ben"),
+        (alpha, "cy@alpha.test", "Cy"),
+        (beta, "zoe@beta.test", "Zoe"),
+    ] {
+        store
+            .create_agent(&NewAgent {
+                account_id: account,
+                email: email.into(),
+                name: name.into(),
+                role: Role::Agent,
+                password_hash: hash.clone(),
+                can_choose_caller_id: false,
+            })
+            .await
+            .unwrap();
+    }
+    store
+        .create_contact(
+            alpha,
+            &NewContact {
+                name: "Olivia Alpha".into(),
+                company: "Northwind".into(),
+                phones: vec![("+14155550132".into(), "Work".into())],
+                emails: vec!["olivia@northwind.example".into()],
+                links: vec![],
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .create_contact(
+            beta,
+            &NewContact {
+                name: "Olivia Beta".into(),
+                company: "Litware".into(),
+                phones: vec![("+34912345678".into(), "Work".into())],
+                emails: vec!["olivia@litware.example".into()],
+                links: vec![],
+            },
+        )
+        .await
+        .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let state = Arc::new(AppState::new(config, store, shutdown.clone()));
+    tokio::spawn(switchboard_hub::serve(state.clone(), listener));
+    Hub {
+        url: format!("http://{addr}/api/v1"),
+        state,
+        http: reqwest::Client::new(),
+        alpha,
+        beta,
+        _dir: dir,
+        shutdown,
+    }
+}
+
+/// A signed-in client.
+pub struct Agent {
+    pub token: String,
+    pub signed_in: SignedIn,
+}
+
+impl Agent {
+    pub fn id(&self) -> Id {
+        self.signed_in.me.id
+    }
+}
+
+impl Hub {
+    pub async fn try_sign_in(
+        &self,
+        email: &str,
+        password: &str,
+        remember: bool,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}/sessions", self.url))
+            .json(&json!({ "email": email, "password": password, "remember": remember }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, email: &str) -> Agent {
+        let response = self.try_sign_in(email, PASSWORD, false).await;
+        assert_eq!(response.status(), StatusCode::OK, "sign in {email}");
+        let signed_in: SignedIn = response.json().await.unwrap();
+        Agent {
+            token: signed_in.token.clone(),
+            signed_in,
+        }
+    }
+
+    pub async fn get(&self, agent: &Agent, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url))
+            .bearer_auth(&agent.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn put(&self, agent: &Agent, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .put(format!("{}{path}", self.url))
+            .bearer_auth(&agent.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn set_status(&self, agent: &Agent, status: &str) -> reqwest::Response {
+        self.put(agent, "/me/status", json!({ "status": status }))
+            .await
+    }
+
+    pub async fn bootstrap(&self, agent: &Agent) -> Bootstrap {
+        let response = self.get(agent, "/bootstrap").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    pub async fn sign_out(&self, agent: &Agent) -> reqwest::Response {
+        self.http
+            .delete(format!("{}/sessions/current", self.url))
+            .bearer_auth(&agent.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn events(&self, agent: &Agent, after: u64) -> Events {
+        let url = format!(
+            "{}/events?after={after}",
+            self.url.replacen("http", "ws", 1)
+        );
+        let mut request = url.into_client_request().unwrap();
+        request.headers_mut().insert(
+            "authorization",
+            format!("Bearer {}", agent.token).parse().unwrap(),
+        );
+        let (socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        Events { socket }
+    }
+}
+
+pub async fn error_of(response: reqwest::Response) -> (StatusCode, ErrorCode) {
+    let status = response.status();
+    let body: ErrorBody = response.json().await.expect("a JSON error body");
+    assert!(!body.message.is_empty());
+    (status, body.code)
+}
+
+pub struct Events {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Events {
+    /// The next event, waiting at most five seconds.
+    pub async fn next(&mut self) -> EventEnvelope {
+        self.try_next(Duration::from_secs(5))
+            .await
+            .expect("an event within 5 s")
+    }
+
+    /// The next event if one arrives within `wait`.
+    pub async fn try_next(&mut self, wait: Duration) -> Option<EventEnvelope> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.socket.next())
+                .await
+                .ok()??;
+            match frame.unwrap() {
+                Message::Text(text) => return Some(serde_json::from_str(&text).unwrap()),
+                Message::Close(_) => return None,
+                _ => continue,
+            }
+        }
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.socket.send(Message::Close(None)).await;
+    }
+}

@@ -1,0 +1,160 @@
+//! The seed's presence rules, enforced by the hub whoever asks.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::error_of;
+use reqwest::StatusCode;
+use switchboard_protocol::{AccountSettings, ErrorCode, Presence, StatusKey};
+
+#[tokio::test]
+async fn an_agent_picks_selectable_statuses_and_the_timer_restarts() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let before = ana.signed_in.me.presence.since;
+
+    let away: Presence = hub.set_status(&ana, "away").await.json().await.unwrap();
+    assert_eq!(away.status, StatusKey::away());
+    assert!(away.since >= before);
+
+    // Picking the status one already has is not a change: the timer keeps running.
+    let again: Presence = hub.set_status(&ana, "away").await.json().await.unwrap();
+    assert_eq!(again.since, away.since);
+
+    // Statuses the hub sets itself cannot be picked; unknown ones are refused.
+    for key in ["on_call", "after_call_work", "offline", "no-such-status"] {
+        let (status, code) = error_of(hub.set_status(&ana, key).await).await;
+        assert_eq!(
+            (status, code),
+            (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
+            "{key}"
+        );
+    }
+
+    // An account-defined status can be picked.
+    let key = hub
+        .state
+        .store
+        .create_custom_status(hub.alpha, "Coaching", "#123456", false)
+        .await
+        .unwrap();
+    let custom: Presence = hub
+        .set_status(&ana, key.as_str())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(custom.status, key);
+    let boot = hub.bootstrap(&ana).await;
+    let def = boot.statuses.iter().find(|s| s.key == key).unwrap();
+    assert_eq!((def.label.as_str(), def.callable), ("Coaching", false));
+}
+
+#[tokio::test]
+async fn a_call_sets_on_call_then_after_call_work_which_cannot_be_left_by_hand() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    hub.set_status(&ana, "away").await;
+    let state = &hub.state;
+
+    let during = state.call_started(hub.alpha, ana.id()).await.unwrap();
+    assert_eq!(during.status, StatusKey::on_call());
+    let after = state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    assert_eq!(after.status, StatusKey::after_call_work());
+
+    let (status, code) = error_of(hub.set_status(&ana, "available").await).await;
+    assert_eq!(
+        (status, code),
+        (StatusCode::CONFLICT, ErrorCode::StatusLocked)
+    );
+
+    // Wrap-up done: back to the status the agent had before the call.
+    let back = state.wrap_up_done(hub.alpha, ana.id()).await.unwrap();
+    assert_eq!(back.status, StatusKey::away());
+    let manual: Presence = hub
+        .set_status(&ana, "available")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(manual.status, StatusKey::available());
+}
+
+#[tokio::test]
+async fn with_the_switches_off_a_call_leaves_the_status_alone() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let settings = AccountSettings {
+        auto_on_call: false,
+        after_call_work: false,
+        after_call_work_timeout_secs: 0,
+        default_country: "US".into(),
+    };
+    hub.state
+        .store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    let state = &hub.state;
+    assert_eq!(
+        state
+            .call_started(hub.alpha, ana.id())
+            .await
+            .unwrap()
+            .status,
+        StatusKey::available()
+    );
+    assert_eq!(
+        state.call_ended(hub.alpha, ana.id()).await.unwrap().status,
+        StatusKey::available()
+    );
+
+    // auto "On a call" without after-call work: straight back after the call.
+    let settings = AccountSettings {
+        auto_on_call: true,
+        ..settings
+    };
+    hub.state
+        .store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    assert_eq!(
+        state
+            .call_started(hub.alpha, ana.id())
+            .await
+            .unwrap()
+            .status,
+        StatusKey::on_call()
+    );
+    assert_eq!(
+        state.call_ended(hub.alpha, ana.id()).await.unwrap().status,
+        StatusKey::available()
+    );
+}
+
+#[tokio::test]
+async fn signing_out_of_the_last_session_sets_offline() {
+    let hub = common::start().await;
+    let first = hub.sign_in("ana@alpha.test").await;
+    let second = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let ana_status = |boot: switchboard_protocol::Bootstrap| {
+        boot.agents
+            .into_iter()
+            .find(|a| a.name == "Ana")
+            .unwrap()
+            .presence
+            .status
+    };
+
+    hub.sign_out(&first).await;
+    assert_eq!(
+        ana_status(hub.bootstrap(&ben).await),
+        StatusKey::available(),
+        "still signed in elsewhere"
+    );
+    hub.sign_out(&second).await;
+    assert_eq!(ana_status(hub.bootstrap(&ben).await), StatusKey::offline());
+}
