@@ -1,0 +1,207 @@
+//! The hub's REST API as async functions. A `Hub` is cheap to clone.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use switchboard_protocol::{
+    Bootstrap, Contact, ErrorBody, ErrorCode, Health, Presence, SetStatus, SignIn, SignedIn,
+    StatusKey,
+};
+use url::Url;
+
+use crate::{Error, Result};
+
+#[derive(Debug, Clone)]
+pub struct Hub {
+    base: Url,
+    http: reqwest::Client,
+}
+
+impl Hub {
+    /// A client for the hub at `address` (`https://hub.example.com`, or `host:port`).
+    pub fn new(address: &str) -> Result<Self> {
+        let base = parse_base(address)?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .user_agent(concat!("switchboard/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
+    /// The hub's address as the user would write it; also the keychain key.
+    pub fn address(&self) -> &str {
+        self.base.as_str().trim_end_matches('/')
+    }
+
+    /// `ws(s)://…/api/v1/events`.
+    pub fn events_url(&self, after: u64) -> Url {
+        let mut url = self.endpoint("events");
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        // Both schemes are special, so switching between them cannot fail.
+        let _ = url.set_scheme(scheme);
+        url.query_pairs_mut()
+            .append_pair("after", &after.to_string());
+        url
+    }
+
+    fn endpoint(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        url.set_path(&format!(
+            "{}/api/{}/{path}",
+            self.base.path().trim_end_matches('/'),
+            switchboard_protocol::API_VERSION
+        ));
+        url
+    }
+
+    fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let request = self.http.request(method, self.endpoint(path));
+        match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        let status = response.status();
+        if status.is_success() {
+            if status == StatusCode::NO_CONTENT {
+                return serde_json::from_value(serde_json::Value::Null)
+                    .map_err(|e| Error::Protocol(e.to_string()));
+            }
+            return response
+                .json()
+                .await
+                .map_err(|e| Error::Protocol(e.to_string()));
+        }
+        let body = response.text().await.unwrap_or_default();
+        Err(match serde_json::from_str::<ErrorBody>(&body) {
+            Ok(error) => Error::Hub {
+                status: status.as_u16(),
+                code: error.code,
+                message: error.message,
+            },
+            // Something that is not a Switchboard hub answered (a proxy, another server).
+            Err(_) => Error::Hub {
+                status: status.as_u16(),
+                code: ErrorCode::Unknown,
+                message: format!("the server answered {status}"),
+            },
+        })
+    }
+
+    fn unreachable(&self, error: &reqwest::Error) -> Error {
+        let mut reason = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            reason = inner.to_string();
+            source = inner.source();
+        }
+        Error::Unreachable {
+            url: self.address().to_owned(),
+            reason,
+        }
+    }
+
+    pub async fn health(&self) -> Result<Health> {
+        self.send(self.request(Method::GET, "health", None)).await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str, remember: bool) -> Result<SignedIn> {
+        let body = SignIn {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            remember,
+        };
+        self.send(self.request(Method::POST, "sessions", None).json(&body))
+            .await
+    }
+
+    pub async fn sign_out(&self, token: &str) -> Result<()> {
+        self.send(self.request(Method::DELETE, "sessions/current", Some(token)))
+            .await
+    }
+
+    pub async fn bootstrap(&self, token: &str) -> Result<Bootstrap> {
+        self.send(self.request(Method::GET, "bootstrap", Some(token)))
+            .await
+    }
+
+    pub async fn set_status(&self, token: &str, status: StatusKey) -> Result<Presence> {
+        self.put(token, "me/status", &SetStatus { status }).await
+    }
+
+    pub async fn search_contacts(&self, token: &str, text: &str) -> Result<Vec<Contact>> {
+        self.send(
+            self.request(Method::GET, "contacts", Some(token))
+                .query(&[("q", text)]),
+        )
+        .await
+    }
+
+    pub async fn lookup_contacts(&self, token: &str, phone: &str) -> Result<Vec<Contact>> {
+        self.send(
+            self.request(Method::GET, "contacts/lookup", Some(token))
+                .query(&[("phone", phone)]),
+        )
+        .await
+    }
+
+    async fn put<T: DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+        body: &impl Serialize,
+    ) -> Result<T> {
+        self.send(self.request(Method::PUT, path, Some(token)).json(body))
+            .await
+    }
+}
+
+fn parse_base(address: &str) -> Result<Url> {
+    let address = address.trim();
+    if address.is_empty() {
+        return Err(Error::BadUrl("an empty text".into()));
+    }
+    let with_scheme = if address.contains("://") {
+        address.to_owned()
+    } else {
+        format!("https://{address}")
+    };
+    let url = Url::parse(&with_scheme).map_err(|_| Error::BadUrl(format!("{address:?}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(Error::BadUrl(format!("{address:?}")));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_read_the_way_people_type_them() {
+        assert_eq!(
+            Hub::new("hub.example.test").unwrap().address(),
+            "https://hub.example.test"
+        );
+        assert_eq!(
+            Hub::new("http://127.0.0.1:7300/").unwrap().address(),
+            "http://127.0.0.1:7300"
+        );
+        let hub = Hub::new("https://example.test/switchboard").unwrap();
+        assert_eq!(
+            hub.events_url(42).as_str(),
+            "wss://example.test/switchboard/api/v1/events?after=42"
+        );
+        for bad in ["", "   ", "ftp://x", "http://"] {
+            assert!(matches!(Hub::new(bad), Err(Error::BadUrl(_))), "{bad:?}");
+        }
+    }
+}
