@@ -1,0 +1,80 @@
+# Switchboard desktop — English (the source of truth; every id here exists in es too).
+
+app-title = Switchboard
+starting = Starting Switchboard…
+language-english = English
+language-spanish = Español
+
+## Sign-in
+sign-in-title = Sign in to Switchboard
+sign-in-server = Server
+sign-in-server-builtin = This computer
+sign-in-server-remote = Another hub
+sign-in-server-placeholder = hub.example.com
+sign-in-email = Email
+sign-in-email-placeholder = you@company.com
+sign-in-password = Password
+sign-in-remember = Keep me signed in
+sign-in-submit = Sign in
+sign-in-busy = Signing in…
+sign-in-demo-hint = Demo: { $email } / { $password }
+
+## Errors
+error-wrong-password = The email or password is not right.
+error-rate-limited = Too many failed attempts. Wait a few minutes and try again.
+error-unreachable = Cannot reach the hub at { $url }. Check the address and your network.
+error-session-expired = Your session has ended. Sign in again.
+error-bad-url = “{ $url }” is not a hub address.
+error-missing-fields = Enter your email and password.
+error-hub = The hub refused: { $message }
+error-unexpected = Something went wrong: { $message }
+error-keychain = The keychain is not available, so you will be asked to sign in next time.
+error-builtin-hub = The hub on this computer could not start: { $reason }
+error-status-locked = Your status is locked during after-call work.
+dismiss = Dismiss
+
+## Navigation
+nav-dialer = Dialer
+nav-conversations = Conversations
+nav-contacts = Contacts
+nav-history = History
+nav-settings = Settings
+placeholder-dialer = The dial pad arrives with voice calling: type or paste a number, pick the caller ID and call.
+placeholder-conversations = SMS, email and live-chat conversations will appear here, one thread per customer.
+placeholder-contacts = Your account’s contacts will be searchable and editable here.
+placeholder-history = Your recent calls and each contact’s past interactions will be listed here.
+
+## Status
+status-available = Available
+status-away = Away
+status-on_call = On a call
+status-after_call_work = After-call work
+status-offline = Offline
+status-menu-title = Your status
+status-locked = Locked during after-call work
+sign-out = Sign out
+
+## Call an Agent
+directory-open = Call an Agent
+directory-title = Call an Agent
+directory-search = Search agents
+directory-search-hint = Type at least 3 characters to filter.
+directory-empty = No agent matches “{ $query }”.
+directory-callable = Callable
+directory-not-callable = Not callable
+directory-close = Close
+
+## Connection
+connection-lost = Connection to the hub lost. Reconnecting…
+connection-connecting = Connecting to the hub…
+
+## Settings
+settings-title = Settings
+settings-language = Language
+settings-language-system = System language
+settings-theme = Theme
+settings-theme-light = Light
+settings-theme-dark = Dark
+settings-signed-in-as = Signed in as { $name } ({ $email })
+settings-hub = Hub: { $hub }
+settings-hub-builtin = this computer

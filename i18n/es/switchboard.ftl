@@ -1,0 +1,80 @@
+# Switchboard escritorio — español.
+
+app-title = Switchboard
+starting = Iniciando Switchboard…
+language-english = English
+language-spanish = Español
+
+## Inicio de sesión
+sign-in-title = Inicia sesión en Switchboard
+sign-in-server = Servidor
+sign-in-server-builtin = Este equipo
+sign-in-server-remote = Otro hub
+sign-in-server-placeholder = hub.ejemplo.com
+sign-in-email = Correo electrónico
+sign-in-email-placeholder = tu@empresa.com
+sign-in-password = Contraseña
+sign-in-remember = Mantener la sesión iniciada
+sign-in-submit = Iniciar sesión
+sign-in-busy = Iniciando sesión…
+sign-in-demo-hint = Demo: { $email } / { $password }
+
+## Errores
+error-wrong-password = El correo o la contraseña no son correctos.
+error-rate-limited = Demasiados intentos fallidos. Espera unos minutos y vuelve a intentarlo.
+error-unreachable = No se puede conectar con el hub en { $url }. Revisa la dirección y tu red.
+error-session-expired = Tu sesión ha terminado. Vuelve a iniciar sesión.
+error-bad-url = «{ $url }» no es una dirección de hub.
+error-missing-fields = Escribe tu correo y tu contraseña.
+error-hub = El hub lo rechazó: { $message }
+error-unexpected = Algo salió mal: { $message }
+error-keychain = El llavero del sistema no está disponible: la próxima vez tendrás que iniciar sesión.
+error-builtin-hub = El hub de este equipo no pudo arrancar: { $reason }
+error-status-locked = Tu estado está bloqueado durante el trabajo posterior a la llamada.
+dismiss = Cerrar
+
+## Navegación
+nav-dialer = Teclado
+nav-conversations = Conversaciones
+nav-contacts = Contactos
+nav-history = Historial
+nav-settings = Ajustes
+placeholder-dialer = El teclado llega con las llamadas de voz: escribe o pega un número, elige el identificador de llamada y llama.
+placeholder-conversations = Aquí aparecerán las conversaciones de SMS, correo y chat en vivo, un hilo por cliente.
+placeholder-contacts = Aquí podrás buscar y editar los contactos de tu cuenta.
+placeholder-history = Aquí verás tus llamadas recientes y las interacciones anteriores de cada contacto.
+
+## Estado
+status-available = Disponible
+status-away = Ausente
+status-on_call = En llamada
+status-after_call_work = Trabajo posterior a la llamada
+status-offline = Desconectado
+status-menu-title = Tu estado
+status-locked = Bloqueado durante el trabajo posterior a la llamada
+sign-out = Cerrar sesión
+
+## Llamar a un agente
+directory-open = Llamar a un agente
+directory-title = Llamar a un agente
+directory-search = Buscar agentes
+directory-search-hint = Escribe al menos 3 caracteres para filtrar.
+directory-empty = Ningún agente coincide con «{ $query }».
+directory-callable = Disponible para llamar
+directory-not-callable = No disponible para llamar
+directory-close = Cerrar
+
+## Conexión
+connection-lost = Se perdió la conexión con el hub. Reconectando…
+connection-connecting = Conectando con el hub…
+
+## Ajustes
+settings-title = Ajustes
+settings-language = Idioma
+settings-language-system = Idioma del sistema
+settings-theme = Tema
+settings-theme-light = Claro
+settings-theme-dark = Oscuro
+settings-signed-in-as = Sesión iniciada como { $name } ({ $email })
+settings-hub = Hub: { $hub }
+settings-hub-builtin = este equipo

@@ -1,0 +1,10 @@
+//! Switchboard, the desktop agent workspace (iced). `main.rs` starts [`app::App`]; the tests
+//! drive the same screens headless.
+
+pub mod app;
+pub mod font;
+pub mod i18n;
+pub mod screen;
+pub mod session;
+pub mod theme;
+pub mod widget;

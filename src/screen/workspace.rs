@@ -1,0 +1,496 @@
+//! The signed-in workspace: navigation, the top bar with the status widget, the live
+//! directory, and the connection to the hub's event stream.
+
+pub mod directory;
+pub mod status;
+
+use std::hash::Hash;
+use std::time::Duration;
+
+use iced::widget::{
+    button, center, column, container, mouse_area, opaque, pick_list, row, space, stack, text,
+};
+use iced::{Alignment, Length, Subscription, Task};
+use switchboard_client::config::{self, Language};
+use switchboard_client::events::{self, Backoff, Update};
+use switchboard_client::{Config, Error, Hub};
+use switchboard_protocol::{
+    Account, AgentSummary, Bootstrap, Event, Me, Presence, StatusDef, StatusKey,
+};
+use time::OffsetDateTime;
+
+use crate::session::Session;
+use crate::widget::Element;
+use crate::{fl, font, theme};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum View {
+    #[default]
+    Dialer,
+    Conversations,
+    Contacts,
+    History,
+    Settings,
+}
+
+impl View {
+    const NAVIGATION: [View; 5] = [
+        View::Dialer,
+        View::Conversations,
+        View::Contacts,
+        View::History,
+        View::Settings,
+    ];
+
+    fn label(self) -> String {
+        match self {
+            View::Dialer => fl!("nav-dialer"),
+            View::Conversations => fl!("nav-conversations"),
+            View::Contacts => fl!("nav-contacts"),
+            View::History => fl!("nav-history"),
+            View::Settings => fl!("nav-settings"),
+        }
+    }
+}
+
+/// The state of the event stream, as the banner shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Connection {
+    Connecting,
+    Online,
+    /// Lost; the stream is retrying by itself.
+    Lost {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    session: Session,
+    me: Me,
+    account: Account,
+    statuses: Vec<StatusDef>,
+    agents: Vec<AgentSummary>,
+    /// Where the event stream started; fixed for the subscription's lifetime (the stream
+    /// itself tracks where it is).
+    stream_from: u64,
+    view: View,
+    status_menu: bool,
+    directory: Option<directory::Directory>,
+    connection: Connection,
+    now: OffsetDateTime,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Navigate(View),
+    StatusMenuToggled,
+    StatusPicked(StatusKey),
+    StatusSet(Result<Presence, Error>),
+    DirectoryOpened,
+    Directory(directory::Message),
+    /// Something from the hub's event stream.
+    Stream(Update),
+    /// The bootstrap reloaded after a resync.
+    Reloaded(Result<Box<Bootstrap>, Error>),
+    /// A second passed (drives the status timers).
+    Tick(OffsetDateTime),
+    LanguagePicked(Language),
+    ThemePicked(config::Theme),
+    SignOut,
+    NoticeDismissed,
+}
+
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    SignOut,
+    /// The hub no longer accepts the session: back to sign-in.
+    SessionLost,
+    LanguagePicked(Language),
+    ThemePicked(config::Theme),
+}
+
+impl Workspace {
+    pub fn new(session: Session, boot: Bootstrap, now: OffsetDateTime) -> Self {
+        Self {
+            session,
+            me: boot.me,
+            account: boot.account,
+            statuses: boot.statuses,
+            agents: boot.agents,
+            stream_from: boot.event_seq,
+            view: View::default(),
+            status_menu: false,
+            directory: None,
+            connection: Connection::Connecting,
+            now,
+            notice: None,
+        }
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn me(&self) -> &Me {
+        &self.me
+    }
+
+    pub fn agents(&self) -> &[AgentSummary] {
+        &self.agents
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.connection
+    }
+
+    pub fn view_shown(&self) -> View {
+        self.view
+    }
+
+    pub fn status_menu_open(&self) -> bool {
+        self.status_menu
+    }
+
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+
+    /// Seconds in the current status, as the widget shows them.
+    pub fn status_elapsed(&self) -> i64 {
+        status::elapsed(&self.me, self.now)
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        match message {
+            Message::Navigate(view) => {
+                self.view = view;
+                self.status_menu = false;
+            }
+            Message::StatusMenuToggled => self.status_menu = !self.status_menu,
+            Message::StatusPicked(status) => {
+                self.status_menu = false;
+                if status == self.me.presence.status {
+                    return Action::None;
+                }
+                let hub = self.session.hub.clone();
+                let token = self.session.token.clone();
+                return Action::Run(Task::perform(
+                    async move { hub.set_status(&token, status).await },
+                    Message::StatusSet,
+                ));
+            }
+            Message::StatusSet(Ok(presence)) => self.set_my_presence(presence),
+            Message::StatusSet(Err(error)) => return self.failed(&error),
+            Message::DirectoryOpened => {
+                self.directory.get_or_insert_with(Default::default);
+            }
+            Message::Directory(message) => {
+                if let Some(directory) = &mut self.directory
+                    && let directory::Action::Close = directory.update(message)
+                {
+                    self.directory = None;
+                }
+            }
+            Message::Stream(update) => return self.stream(update),
+            Message::Reloaded(Ok(boot)) => {
+                let boot = *boot;
+                self.me = boot.me;
+                self.account = boot.account;
+                self.statuses = boot.statuses;
+                self.agents = boot.agents;
+            }
+            Message::Reloaded(Err(error)) => return self.failed(&error),
+            Message::Tick(now) => self.now = now,
+            Message::LanguagePicked(language) => return Action::LanguagePicked(language),
+            Message::ThemePicked(theme) => return Action::ThemePicked(theme),
+            Message::SignOut => {
+                self.status_menu = false;
+                return Action::SignOut;
+            }
+            Message::NoticeDismissed => self.notice = None,
+        }
+        Action::None
+    }
+
+    fn failed(&mut self, error: &Error) -> Action {
+        if error.is_session_lost() {
+            return Action::SessionLost;
+        }
+        self.notice = Some(super::describe(error));
+        Action::None
+    }
+
+    fn set_my_presence(&mut self, presence: Presence) {
+        // An older answer must not undo a newer change that arrived first.
+        if presence.since >= self.me.presence.since {
+            self.me.presence = presence;
+        }
+    }
+
+    fn stream(&mut self, update: Update) -> Action {
+        match update {
+            Update::Connected => self.connection = Connection::Online,
+            Update::Disconnected { reason, .. } => self.connection = Connection::Lost { reason },
+            Update::SessionEnded => return Action::SessionLost,
+            Update::Event(envelope) => match envelope.event {
+                Event::PresenceChanged { agent_id, presence } => {
+                    if agent_id == self.me.id {
+                        self.set_my_presence(presence);
+                    } else if let Some(agent) = self.agents.iter_mut().find(|a| a.id == agent_id)
+                        && presence.since >= agent.presence.since
+                    {
+                        agent.presence = presence;
+                    }
+                }
+                Event::AgentAdded { agent } => {
+                    if agent.id != self.me.id && !self.agents.iter().any(|a| a.id == agent.id) {
+                        self.agents.push(agent);
+                        self.agents.sort_by_key(|a| (a.name.to_lowercase(), a.id));
+                    }
+                }
+                Event::AgentRemoved { agent_id } => self.agents.retain(|a| a.id != agent_id),
+                Event::SessionEnded => return Action::SessionLost,
+                Event::Resync => {
+                    let hub = self.session.hub.clone();
+                    let token = self.session.token.clone();
+                    return Action::Run(Task::perform(
+                        async move { hub.bootstrap(&token).await.map(Box::new) },
+                        Message::Reloaded,
+                    ));
+                }
+                Event::Unknown => {}
+            },
+        }
+        Action::None
+    }
+
+    pub fn subscription(&self) -> Subscription<Message> {
+        let key = StreamKey {
+            address: self.session.hub.address().to_owned(),
+            token: self.session.token.clone(),
+            after: self.stream_from,
+        };
+        Subscription::batch([
+            Subscription::run_with(key, connect).map(Message::Stream),
+            iced::time::every(Duration::from_secs(1)).map(tick),
+        ])
+    }
+
+    pub fn view<'a>(&'a self, config: &'a Config) -> Element<'a, Message> {
+        let top_bar = container(
+            row![
+                text(fl!("app-title")).size(18).font(font::BOLD),
+                text(&self.account.name).size(14).style(theme::text::muted),
+                space().width(Length::Fill),
+                status::widget(&self.me, &self.statuses, self.now),
+            ]
+            .spacing(14)
+            .align_y(Alignment::Center),
+        )
+        .padding([6, 16])
+        .width(Length::Fill)
+        .style(theme::container::top_bar);
+
+        let mut navigation = column![].spacing(4).padding(10).width(190);
+        for view in View::NAVIGATION {
+            navigation = navigation.push(
+                button(text(view.label()).size(15))
+                    .width(Length::Fill)
+                    .padding([9, 12])
+                    .style(theme::button::nav(view == self.view))
+                    .on_press(Message::Navigate(view)),
+            );
+        }
+        let sidebar = container(navigation)
+            .height(Length::Fill)
+            .style(theme::container::sidebar);
+
+        let content: Element<'_, Message> = match self.view {
+            View::Dialer => self.dialer(),
+            View::Conversations => placeholder(fl!("placeholder-conversations")),
+            View::Contacts => placeholder(fl!("placeholder-contacts")),
+            View::History => placeholder(fl!("placeholder-history")),
+            View::Settings => self.settings(config),
+        };
+
+        let mut page = column![top_bar];
+        if let Connection::Lost { reason } = &self.connection {
+            page = page.push(
+                container(
+                    row![
+                        text(fl!("connection-lost")).font(font::BOLD),
+                        text(reason.clone()).size(12),
+                    ]
+                    .spacing(12)
+                    .align_y(Alignment::Center),
+                )
+                .padding([8, 16])
+                .width(Length::Fill)
+                .style(theme::container::warning_banner),
+            );
+        }
+        if let Some(notice) = &self.notice {
+            page = page.push(
+                container(
+                    row![
+                        text(notice.clone()).width(Length::Fill),
+                        button(text(fl!("dismiss")).size(13))
+                            .style(theme::button::item)
+                            .on_press(Message::NoticeDismissed),
+                    ]
+                    .align_y(Alignment::Center),
+                )
+                .padding([6, 16])
+                .width(Length::Fill)
+                .style(theme::container::error_banner),
+            );
+        }
+        page = page.push(row![
+            sidebar,
+            container(content).padding(20).width(Length::Fill)
+        ]);
+
+        if self.status_menu {
+            let dismiss = mouse_area(space().width(Length::Fill).height(Length::Fill))
+                .on_press(Message::StatusMenuToggled);
+            let menu = container(status::menu(&self.me, &self.statuses))
+                .padding(iced::Padding {
+                    top: 64.0,
+                    right: 12.0,
+                    ..iced::Padding::ZERO
+                })
+                .align_right(Length::Fill);
+            stack![page, opaque(dismiss), menu].into()
+        } else {
+            page.into()
+        }
+    }
+
+    fn dialer(&self) -> Element<'_, Message> {
+        let main = column![
+            text(fl!("nav-dialer")).size(22).font(font::BOLD),
+            text(fl!("placeholder-dialer")).style(theme::text::muted),
+            button(text(fl!("directory-open")))
+                .padding([10, 16])
+                .style(theme::button::primary)
+                .on_press(Message::DirectoryOpened),
+        ]
+        .spacing(16)
+        .width(Length::Fill);
+        match &self.directory {
+            Some(directory) => row![
+                main,
+                directory
+                    .view(&self.agents, &self.statuses, self.now)
+                    .map(Message::Directory)
+            ]
+            .spacing(20)
+            .into(),
+            None => main.into(),
+        }
+    }
+
+    fn settings<'a>(&'a self, config: &'a Config) -> Element<'a, Message> {
+        let languages: Vec<LanguageChoice> =
+            Language::ALL.into_iter().map(LanguageChoice).collect();
+        let themes: Vec<ThemeChoice> = [config::Theme::Light, config::Theme::Dark]
+            .into_iter()
+            .map(ThemeChoice)
+            .collect();
+        let hub = if self.session.builtin {
+            fl!("settings-hub-builtin")
+        } else {
+            self.session.hub.address().to_owned()
+        };
+        column![
+            text(fl!("settings-title")).size(22).font(font::BOLD),
+            text(fl!(
+                "settings-signed-in-as",
+                name = self.me.name.clone(),
+                email = self.me.email.clone()
+            )),
+            text(fl!("settings-hub", hub = hub)).style(theme::text::muted),
+            row![
+                text(fl!("settings-language")).width(160),
+                pick_list(languages, Some(LanguageChoice(config.language)), |choice| {
+                    Message::LanguagePicked(choice.0)
+                })
+                .width(240),
+            ]
+            .align_y(Alignment::Center),
+            row![
+                text(fl!("settings-theme")).width(160),
+                pick_list(themes, Some(ThemeChoice(config.theme)), |choice| {
+                    Message::ThemePicked(choice.0)
+                })
+                .width(240),
+            ]
+            .align_y(Alignment::Center),
+            button(text(fl!("sign-out")))
+                .padding([10, 16])
+                .style(theme::button::primary)
+                .on_press(Message::SignOut),
+        ]
+        .spacing(18)
+        .into()
+    }
+}
+
+fn placeholder<'a>(sentence: String) -> Element<'a, Message> {
+    center(
+        text(sentence)
+            .size(16)
+            .style(theme::text::muted)
+            .width(420)
+            .align_x(Alignment::Center),
+    )
+    .into()
+}
+
+fn tick(_: std::time::Instant) -> Message {
+    Message::Tick(OffsetDateTime::now_utc())
+}
+
+/// Identifies the event stream subscription: a new session starts a new stream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct StreamKey {
+    address: String,
+    token: String,
+    after: u64,
+}
+
+fn connect(key: &StreamKey) -> impl futures::Stream<Item = Update> + use<> {
+    let key = key.clone();
+    iced::stream::channel(64, async move |sender| match Hub::new(&key.address) {
+        Ok(hub) => events::run(hub, key.token, key.after, Backoff::default(), sender).await,
+        Err(error) => tracing::error!(%error, "event stream not started"),
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LanguageChoice(Language);
+
+impl std::fmt::Display for LanguageChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self.0 {
+            Language::System => fl!("settings-language-system"),
+            Language::English => fl!("language-english"),
+            Language::Spanish => fl!("language-spanish"),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ThemeChoice(config::Theme);
+
+impl std::fmt::Display for ThemeChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&match self.0 {
+            config::Theme::Light => fl!("settings-theme-light"),
+            config::Theme::Dark => fl!("settings-theme-dark"),
+        })
+    }
+}

@@ -1,0 +1,184 @@
+//! Getting to a signed-in session: the built-in hub, the keychain, silent sign-in with a
+//! saved token, and signing out. Async functions the app runs as Tasks; no GUI here.
+
+use std::sync::Arc;
+
+use switchboard_client::environment::Environment;
+use switchboard_client::secrets::Keychain;
+use switchboard_client::{Config, Error, Hub};
+use switchboard_hub::Embedded;
+use switchboard_hub::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
+use switchboard_protocol::Bootstrap;
+
+/// A live session with a hub.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub hub: Hub,
+    pub token: String,
+    /// Whether the hub is the one built into this program.
+    pub builtin: bool,
+}
+
+/// What start-up found.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The built-in hub, kept alive for as long as the app holds this.
+    pub builtin: Option<Arc<Embedded>>,
+    pub keychain: Option<Keychain>,
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    SignedIn(Session, Box<Bootstrap>),
+    /// Show the sign-in screen, with the reason when something failed.
+    SignIn(Option<Error>),
+}
+
+/// Starts what is needed and signs in silently when it can: with the token saved in the
+/// keychain, or as the demo agent on a fresh built-in hub.
+pub async fn start(env: Environment, config: Config, hub_flag: Option<String>) -> Started {
+    let keychain = tokio::task::spawn_blocking(Keychain::platform)
+        .await
+        .ok()
+        .and_then(|found| {
+            found
+                .map_err(|error| tracing::warn!(%error, "no OS keychain"))
+                .ok()
+        });
+    let remote = hub_flag.or(config.hub_url.clone());
+    let mut builtin = None;
+    let address = match remote {
+        Some(address) => address,
+        None => match start_builtin(&env).await {
+            Ok(hub) => {
+                let url = hub.url();
+                builtin = Some(hub);
+                url
+            }
+            Err(error) => {
+                return Started {
+                    builtin,
+                    keychain,
+                    outcome: Outcome::SignIn(Some(error)),
+                };
+            }
+        },
+    };
+    let outcome = match Hub::new(&address) {
+        Ok(hub) => silent_sign_in(hub, &config, builtin.is_some(), keychain.as_ref()).await,
+        Err(error) => Outcome::SignIn(Some(error)),
+    };
+    Started {
+        builtin,
+        keychain,
+        outcome,
+    }
+}
+
+async fn start_builtin(env: &Environment) -> Result<Arc<Embedded>, Error> {
+    let mut config = switchboard_hub::Config::load(None).unwrap_or_default();
+    config.data_dir = env.builtin_hub_dir();
+    tokio::task::spawn_blocking(move || Embedded::start(config, true))
+        .await
+        .map_err(|e| Error::Protocol(e.to_string()))?
+        .map(Arc::new)
+        .map_err(|e| Error::Unreachable {
+            url: "127.0.0.1".into(),
+            reason: e.to_string(),
+        })
+}
+
+async fn silent_sign_in(
+    hub: Hub,
+    config: &Config,
+    builtin: bool,
+    keychain: Option<&Keychain>,
+) -> Outcome {
+    if !config.email.is_empty()
+        && let Some(keychain) = keychain
+    {
+        match keychain.load(hub.address(), &config.email) {
+            Ok(Some(token)) => match hub.bootstrap(&token).await {
+                Ok(boot) => {
+                    return Outcome::SignedIn(
+                        Session {
+                            hub,
+                            token,
+                            builtin,
+                        },
+                        Box::new(boot),
+                    );
+                }
+                Err(error) if error.is_session_lost() => {
+                    let _ = keychain.delete(hub.address(), &config.email);
+                    // A fresh built-in hub can still sign the demo agent in.
+                    if !builtin {
+                        return Outcome::SignIn(Some(error));
+                    }
+                }
+                Err(error) => return Outcome::SignIn(Some(error)),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::warn!(%error, "keychain read failed"),
+        }
+    }
+    let demo_account = config.email.is_empty() || config.email == DEMO_AGENT_EMAIL;
+    if builtin && demo_account {
+        return match sign_in(
+            hub,
+            DEMO_AGENT_EMAIL,
+            DEMO_PASSWORD,
+            true,
+            builtin,
+            keychain,
+        )
+        .await
+        {
+            Ok((session, boot)) => Outcome::SignedIn(session, Box::new(boot)),
+            // The demo password was changed: the agent signs in by hand.
+            Err(error) if error.code().is_some() => Outcome::SignIn(None),
+            Err(error) => Outcome::SignIn(Some(error)),
+        };
+    }
+    Outcome::SignIn(None)
+}
+
+/// Signs in and loads the workspace; with `remember`, saves the token in the keychain.
+pub async fn sign_in(
+    hub: Hub,
+    email: &str,
+    password: &str,
+    remember: bool,
+    builtin: bool,
+    keychain: Option<&Keychain>,
+) -> Result<(Session, Bootstrap), Error> {
+    let signed_in = hub.sign_in(email, password, remember).await?;
+    let boot = hub.bootstrap(&signed_in.token).await?;
+    if remember && let Some(keychain) = keychain {
+        if let Err(error) = keychain.save(hub.address(), &boot.me.email, &signed_in.token) {
+            tracing::warn!(%error, "could not keep the session in the keychain");
+        }
+    }
+    Ok((
+        Session {
+            hub,
+            token: signed_in.token,
+            builtin,
+        },
+        boot,
+    ))
+}
+
+/// Ends the session at the hub and forgets the saved token. The token is forgotten even when
+/// the hub cannot be reached: the agent asked to sign out of this machine.
+pub async fn sign_out(session: Session, email: String, keychain: Option<Keychain>) {
+    if let Err(error) = session.hub.sign_out(&session.token).await {
+        tracing::warn!(%error, "the hub did not confirm the sign-out");
+    }
+    if let Some(keychain) = keychain
+        && let Err(error) = keychain.delete(session.hub.address(), &email)
+    {
+        tracing::warn!(%error, "could not remove the saved session");
+    }
+}
