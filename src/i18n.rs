@@ -14,11 +14,12 @@ struct Localizations;
 
 pub static LOADER: LazyLock<FluentLanguageLoader> = LazyLock::new(|| {
     let loader = fluent_language_loader!();
-    // Unicode isolation marks around arguments show up as boxes in iced.
-    loader.set_use_isolating(false);
     if let Err(error) = loader.load_fallback_language(&Localizations) {
         tracing::error!(%error, "the English texts could not be loaded");
     }
+    // Unicode isolation marks around arguments show up as boxes in iced. The setting applies
+    // to the bundles loaded so far, so it is repeated after every language switch.
+    loader.set_use_isolating(false);
     loader
 });
 
@@ -39,6 +40,7 @@ pub fn select(language: Language) {
     if let Err(error) = i18n_embed::select(&*LOADER, &Localizations, &requested) {
         tracing::warn!(%error, "language not available; keeping English");
     }
+    LOADER.set_use_isolating(false);
 }
 
 /// The language texts are shown in now.

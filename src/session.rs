@@ -155,10 +155,11 @@ pub async fn sign_in(
 ) -> Result<(Session, Bootstrap), Error> {
     let signed_in = hub.sign_in(email, password, remember).await?;
     let boot = hub.bootstrap(&signed_in.token).await?;
-    if remember && let Some(keychain) = keychain {
-        if let Err(error) = keychain.save(hub.address(), &boot.me.email, &signed_in.token) {
-            tracing::warn!(%error, "could not keep the session in the keychain");
-        }
+    if remember
+        && let Some(keychain) = keychain
+        && let Err(error) = keychain.save(hub.address(), &boot.me.email, &signed_in.token)
+    {
+        tracing::warn!(%error, "could not keep the session in the keychain");
     }
     Ok((
         Session {

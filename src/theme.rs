@@ -74,15 +74,15 @@ pub mod container {
             })
     }
 
-    /// A floating menu: a panel with a shadow.
+    /// A floating menu: a panel with a stronger edge. (No shadow: tiny-skia draws blurred
+    /// shadows over the menu's own content.)
     pub fn menu(theme: &Theme) -> Style {
-        let mut style = panel(theme);
-        style.shadow = iced::Shadow {
-            color: Color::from_rgba(0.0, 0.0, 0.0, 0.25),
-            offset: iced::Vector::new(0.0, 4.0),
-            blur_radius: 12.0,
-        };
-        style
+        let palette = theme.extended_palette();
+        panel(theme).border(Border {
+            color: palette.background.strongest.color,
+            width: 1.0,
+            radius: 8.0.into(),
+        })
     }
 
     pub fn warning_banner(theme: &Theme) -> Style {

@@ -1,6 +1,6 @@
 //! The sign-in screen: which hub, email, password, "keep me signed in".
 
-use iced::widget::{button, checkbox, column, container, radio, row, text, text_input};
+use iced::widget::{button, checkbox, column, container, row, text, text_input};
 use iced::{Alignment, Length};
 use switchboard_client::{Error, Hub};
 
@@ -146,22 +146,20 @@ impl SignIn {
         let server: Element<'_, Message> = {
             let mut choices = column![text(fl!("sign-in-server")).size(14)].spacing(6);
             if self.builtin_url.is_some() {
+                // Two toggle buttons rather than radios: their labels are real text, which
+                // screen readers and tests find.
+                let choice = |label: String, server: Server| {
+                    button(text(label).size(14))
+                        .padding([6, 12])
+                        .style(theme::button::nav(self.server == server))
+                        .on_press(Message::ServerPicked(server))
+                };
                 choices = choices.push(
                     row![
-                        radio(
-                            fl!("sign-in-server-builtin"),
-                            Server::BuiltIn,
-                            Some(self.server),
-                            Message::ServerPicked
-                        ),
-                        radio(
-                            fl!("sign-in-server-remote"),
-                            Server::Remote,
-                            Some(self.server),
-                            Message::ServerPicked
-                        ),
+                        choice(fl!("sign-in-server-builtin"), Server::BuiltIn),
+                        choice(fl!("sign-in-server-remote"), Server::Remote),
                     ]
-                    .spacing(20),
+                    .spacing(8),
                 );
             }
             if self.server == Server::Remote {
@@ -212,9 +210,15 @@ impl SignIn {
                     .padding(8),
             ]
             .spacing(6),
-            checkbox(self.remember)
-                .label(fl!("sign-in-remember"))
-                .on_toggle(Message::RememberToggled),
+            row![
+                checkbox(self.remember).on_toggle(Message::RememberToggled),
+                button(text(fl!("sign-in-remember")).size(14))
+                    .padding(0)
+                    .style(theme::button::bare)
+                    .on_press(Message::RememberToggled(!self.remember)),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
         ]
         .spacing(18)
         .width(380);

@@ -356,7 +356,7 @@ impl Workspace {
         if self.status_menu {
             let dismiss = mouse_area(space().width(Length::Fill).height(Length::Fill))
                 .on_press(Message::StatusMenuToggled);
-            let menu = container(status::menu(&self.me, &self.statuses))
+            let menu = container(opaque(status::menu(&self.me, &self.statuses)))
                 .padding(iced::Padding {
                     top: 64.0,
                     right: 12.0,

@@ -1,0 +1,204 @@
+//! The workspace as an agent uses it, driven headless through iced_test's simulator: click by
+//! text, type into fields, feed the messages to `update`, look at what is shown.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{click, noon, shows, simulator, workspace};
+use iced_test::selector;
+use switchboard::screen::workspace::{Action, Connection, Message, directory};
+use switchboard_client::Config;
+use switchboard_client::events::Update;
+use switchboard_protocol::{Event, EventEnvelope, Presence, StatusKey};
+use time::Duration;
+
+#[test]
+fn the_status_widget_shows_the_time_in_status_and_restarts_on_change() {
+    let mut ws = workspace("available");
+    assert!(shows(&ws, "AR"), "initials");
+    assert!(shows(&ws, "02:05"), "2 min 5 s in Available");
+    ws.update(Message::Tick(noon() + Duration::seconds(60)));
+    assert!(shows(&ws, "03:05"));
+
+    // Open the widget, pick Away.
+    click(&mut ws, "Alex Rivera");
+    assert!(ws.status_menu_open());
+    let actions = click(&mut ws, "Away");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    assert!(!ws.status_menu_open());
+
+    // The hub confirms: the timer starts again from zero.
+    let now = noon() + Duration::seconds(60);
+    ws.update(Message::StatusSet(Ok(Presence {
+        status: StatusKey::away(),
+        since: now,
+    })));
+    assert_eq!(ws.me().presence.status, StatusKey::away());
+    assert_eq!(ws.status_elapsed(), 0);
+    assert!(shows(&ws, "00:00"));
+    assert!(shows(&ws, "Away"));
+    ws.update(Message::Tick(now + Duration::seconds(3725)));
+    assert!(shows(&ws, "1:02:05"), "h:mm:ss past an hour");
+}
+
+#[test]
+fn during_after_call_work_the_status_cannot_be_changed_by_hand() {
+    let mut ws = workspace("after_call_work");
+    click(&mut ws, "Alex Rivera");
+    assert!(shows(&ws, "Locked during after-call work"));
+    let actions = click(&mut ws, "Away");
+    assert!(
+        actions.iter().all(|a| matches!(a, Action::None)),
+        "the entries are disabled"
+    );
+    assert!(
+        ws.status_menu_open(),
+        "a click on a disabled entry does not fall through"
+    );
+    assert_eq!(ws.me().presence.status, StatusKey::after_call_work());
+}
+
+#[test]
+fn the_hub_refusing_a_change_is_shown_in_words() {
+    let mut ws = workspace("available");
+    ws.update(Message::StatusSet(Err(switchboard_client::Error::Hub {
+        status: 409,
+        code: switchboard_protocol::ErrorCode::StatusLocked,
+        message: "locked".into(),
+    })));
+    assert!(shows(&ws, "Your status is locked during after-call work."));
+    click(&mut ws, "Dismiss");
+    assert!(ws.notice().is_none());
+}
+
+#[test]
+fn call_an_agent_lists_everyone_and_filters_from_three_characters() {
+    let mut ws = workspace("available");
+    click(&mut ws, "Call an Agent");
+    for name in [
+        "Lucía Fernández",
+        "Luke Brown",
+        "Marcus Chen",
+        "Priya Natarajan",
+        "Tomás Silva",
+    ] {
+        assert!(shows(&ws, name), "{name} listed");
+    }
+    assert!(shows(&ws, "Type at least 3 characters to filter."));
+
+    let type_query = |ws: &mut switchboard::screen::workspace::Workspace, query: &str| {
+        let config = Config::default();
+        let messages: Vec<_> = {
+            let mut ui = simulator(ws.view(&config));
+            ui.click(selector::id("directory-search")).unwrap();
+            ui.typewrite(query);
+            ui.into_messages().collect()
+        };
+        for message in messages {
+            ws.update(message);
+        }
+    };
+    type_query(&mut ws, "lu");
+    assert!(shows(&ws, "Marcus Chen"), "two characters do not filter");
+    type_query(&mut ws, "c");
+    assert!(shows(&ws, "Lucía Fernández"));
+    assert!(!shows(&ws, "Luke Brown"), "'luc' leaves Luke out");
+    assert!(!shows(&ws, "Marcus Chen"));
+
+    click(&mut ws, "Close");
+    assert!(!shows(&ws, "Lucía Fernández"));
+}
+
+#[test]
+fn green_and_yellow_agents_are_marked_callable() {
+    let mut ws = workspace("available");
+    click(&mut ws, "Call an Agent");
+    // Filter down to one agent at a time and read the mark beside them.
+    for (query, callable) in [
+        ("lucía", true),   // Available (green)
+        ("priya", true),   // Away (yellow)
+        ("marcus", false), // On a call
+        ("luke", false),   // Offline
+        ("tomás", false),  // Lunch: an account status marked not callable
+    ] {
+        ws.update(Message::Directory(directory::Message::QueryChanged(
+            query.into(),
+        )));
+        assert_eq!(ws.agents().len(), 5);
+        assert_eq!(shows(&ws, "Callable"), callable, "{query}");
+        assert_eq!(shows(&ws, "Not callable"), !callable, "{query}");
+    }
+}
+
+#[test]
+fn live_presence_events_update_the_directory() {
+    let mut ws = workspace("available");
+    click(&mut ws, "Call an Agent");
+    assert!(shows(&ws, "Offline · 1:30:00"));
+    let envelope = EventEnvelope {
+        seq: 11,
+        at: noon(),
+        event: Event::PresenceChanged {
+            agent_id: 3,
+            presence: Presence {
+                status: StatusKey::available(),
+                since: noon(),
+            },
+        },
+    };
+    ws.update(Message::Stream(Update::Event(envelope)));
+    assert!(!shows(&ws, "Offline · 1:30:00"));
+    assert!(shows(&ws, "Available · 00:00"));
+}
+
+#[test]
+fn a_lost_connection_shows_a_banner_until_it_is_back() {
+    let mut ws = workspace("available");
+    let banner = "Connection to the hub lost. Reconnecting…";
+    assert!(!shows(&ws, banner));
+    ws.update(Message::Stream(Update::Connected));
+    ws.update(Message::Stream(Update::Disconnected {
+        reason: "connection reset".into(),
+        retry_in: std::time::Duration::from_secs(1),
+    }));
+    assert!(matches!(ws.connection(), Connection::Lost { .. }));
+    assert!(shows(&ws, banner));
+    ws.update(Message::Stream(Update::Connected));
+    assert!(!shows(&ws, banner));
+}
+
+#[test]
+fn an_ended_session_sends_the_agent_back_to_sign_in() {
+    let mut ws = workspace("available");
+    assert!(matches!(
+        ws.update(Message::Stream(Update::SessionEnded)),
+        Action::SessionLost
+    ));
+    let expired = switchboard_client::Error::Hub {
+        status: 401,
+        code: switchboard_protocol::ErrorCode::SessionExpired,
+        message: "expired".into(),
+    };
+    assert!(matches!(
+        ws.update(Message::StatusSet(Err(expired))),
+        Action::SessionLost
+    ));
+}
+
+#[test]
+fn navigation_shows_what_each_view_will_hold() {
+    let mut ws = workspace("available");
+    click(&mut ws, "History");
+    assert!(shows(
+        &ws,
+        "Your recent calls and each contact’s past interactions will be listed here."
+    ));
+    click(&mut ws, "Settings");
+    assert!(shows(&ws, "Signed in as Alex Rivera (alex@acme.example)"));
+    let actions = click(&mut ws, "Sign out");
+    assert!(matches!(actions.as_slice(), [Action::SignOut]));
+}
