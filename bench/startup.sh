@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Start-up and idle memory of the desktop, under Xvfb with the tiny-skia renderer:
+#   - time from launch to the first presented frame of the signed-in workspace,
+#   - resident memory (RSS) after 10 s idle,
+# once with the built-in hub (first start, which seeds the demo, and a second start) and once
+# against a separate hub process (the thin-client case).
+# Targets (issue 2): first frame <= 0.4 s; <= 40 MB RSS against a remote hub.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+need_packages "${BUILD_PACKAGES[@]}" "${WINDOW_PACKAGES[@]}" "${KEYCHAIN_PACKAGES[@]}" xvfb curl
+need_rust
+cargo build --release --quiet --bin switchboard --bin switchboard-hub --example keychain_save
+
+scratch=$(mktemp -d)
+mkdir -m 700 "$scratch/runtime"
+export XDG_RUNTIME_DIR="$scratch/runtime" XDG_DATA_HOME="$scratch/xdg"
+export ICED_BACKEND=tiny-skia RUST_LOG=error
+display=:$((90 + RANDOM % 9))
+Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+hub_pid=
+cleanup() {
+    kill "$xvfb" ${hub_pid:+"$hub_pid"} 2>/dev/null || true
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+export DISPLAY=$display
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+
+now_ms() { date +%s%3N; }
+
+# Launches the app, waits for its first-frame report, then 10 s idle; prints "ms rss_kb".
+measure() {
+    local home=$1; shift
+    local log="$scratch/app.log"
+    local start; start=$(now_ms)
+    SWITCHBOARD_HOME="$home" target/release/switchboard --report-first-frame "$@" 2>"$log" &
+    local pid=$!
+    local frame=
+    for _ in $(seq 300); do
+        frame=$(sed -n 's/^switchboard-first-frame-ms \([0-9]*\)$/\1/p' "$log")
+        [ -n "$frame" ] && break
+        sleep 0.05
+    done
+    if [ -z "$frame" ]; then
+        echo "the workspace never appeared; log:" >&2; cat "$log" >&2; kill "$pid"; return 1
+    fi
+    sleep 10
+    local rss; rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    echo "$((frame - start)) $rss"
+}
+
+report() {
+    read -r ms rss <<<"$2"
+    printf '%-44s first frame %5d ms   RSS after 10 s idle %6.1f MB\n' "$1" "$ms" "$(echo "$rss / 1024" | bc -l)"
+}
+
+run_all() {
+    builtin_home="$scratch/builtin"
+    report "built-in hub, first start (seeds the demo)" "$(measure "$builtin_home")"
+    report "built-in hub, second start" "$(measure "$builtin_home")"
+
+    # A separate hub process; the app signs in silently with a token in the keychain.
+    port=$((20000 + RANDOM % 20000))
+    target/release/switchboard-hub serve --data "$scratch/hub" --listen "127.0.0.1:$port" --demo \
+        >"$scratch/hub.log" 2>&1 &
+    hub_pid=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
+    token=$(curl -sf "http://127.0.0.1:$port/api/v1/sessions" -H 'content-type: application/json' \
+        -d '{"email":"lucia@acme.example","password":"switchboard","remember":true}' |
+        sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+    echo -n "$token" | target/release/examples/keychain_save "http://127.0.0.1:$port" lucia@acme.example
+    remote_home="$scratch/remote"
+    mkdir -p "$remote_home/config"
+    printf 'hub_url = "http://127.0.0.1:%s"\nemail = "lucia@acme.example"\nremember = true\n' "$port" \
+        >"$remote_home/config/config.toml"
+    report "separate hub process (thin client)" "$(measure "$remote_home")"
+}
+
+export -f measure report run_all now_ms
+export scratch
+keyctl session - dbus-run-session -- bash -c '
+    echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    run_all'

@@ -1,0 +1,43 @@
+# Shared by ./run, ./test and bench/: install what is missing, on Debian or Ubuntu.
+
+# Runs a command as root (directly, or through sudo).
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the Debian packages given that are not installed yet.
+need_packages() {
+    missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+            || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "==> installing ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+            "${missing[@]}" >/dev/null
+    fi
+}
+
+# The Rust toolchain: rustup's, since Debian's cargo is too old for this code.
+need_rust() {
+    if [ -x "$HOME/.cargo/bin/cargo" ]; then
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        need_packages curl ca-certificates
+        echo "==> installing the Rust toolchain (rustup)"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal \
+            --component clippy,rustfmt
+        export PATH="$HOME/.cargo/bin:$PATH"
+    fi
+}
+
+# What building needs: a C compiler (ring, SQLite) and pkg-config.
+BUILD_PACKAGES=(build-essential pkg-config)
+# What a window needs at run time (winit loads these with dlopen).
+WINDOW_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon0
+    libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0)
+# A real OS keychain for the tests: gnome-keyring over D-Bus, and the kernel keyring.
+KEYCHAIN_PACKAGES=(dbus dbus-x11 gnome-keyring keyutils)
