@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_packages "${BUILD_PACKAGES[@]}" "${WINDOW_PACKAGES[@]}" "${KEYCHAIN_PACKAGES[@]}" xvfb curl
 need_rust
-cargo build --release --quiet --bin switchboard --bin switchboard-hub --example keychain_save
+cargo build --release --quiet --workspace --bins --example keychain_save
 
 scratch=$(mktemp -d)
 mkdir -m 700 "$scratch/runtime"

@@ -145,10 +145,14 @@ impl App {
                         let session = workspace.session().clone();
                         let email = workspace.me().email.clone();
                         let keychain = self.keychain.clone();
+                        self.config.remember = false;
                         self.show_sign_in(None);
-                        Task::perform(session::sign_out(session, email, keychain), |()| {
-                            Message::SignedOut
-                        })
+                        Task::batch([
+                            self.save_config(),
+                            Task::perform(session::sign_out(session, email, keychain), |()| {
+                                Message::SignedOut
+                            }),
+                        ])
                     }
                     workspace::Action::SessionLost => {
                         let (address, email) = (
@@ -196,6 +200,7 @@ impl App {
 
     fn enter_workspace(&mut self, session: Session, boot: Bootstrap) -> Task<Message> {
         self.config.email = boot.me.email.clone();
+        self.config.remember = session.remembered;
         self.config.hub_url = (!session.builtin).then(|| session.hub.address().to_owned());
         let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc());
         self.screen = Screen::Workspace(Box::new(workspace));

@@ -17,6 +17,8 @@ pub struct Session {
     pub token: String,
     /// Whether the hub is the one built into this program.
     pub builtin: bool,
+    /// Whether the agent asked to stay signed in across restarts.
+    pub remembered: bool,
 }
 
 /// What start-up found.
@@ -106,6 +108,7 @@ async fn silent_sign_in(
                             hub,
                             token,
                             builtin,
+                            remembered: true,
                         },
                         Box::new(boot),
                     );
@@ -123,7 +126,10 @@ async fn silent_sign_in(
             Err(error) => tracing::warn!(%error, "keychain read failed"),
         }
     }
-    let demo_account = config.email.is_empty() || config.email == DEMO_AGENT_EMAIL;
+    // A first start on the built-in hub signs the demo agent in; so do later starts, until
+    // the agent signs out (which clears `remember`) or signs in as someone else.
+    let demo_account =
+        config.email.is_empty() || (config.email == DEMO_AGENT_EMAIL && config.remember);
     if builtin && demo_account {
         return match sign_in(
             hub,
@@ -166,6 +172,7 @@ pub async fn sign_in(
             hub,
             token: signed_in.token,
             builtin,
+            remembered: remember,
         },
         boot,
     ))

@@ -120,3 +120,28 @@ async fn keep_me_signed_in_survives_a_restart_and_sign_out_forgets_it() {
         "asked to sign in again"
     );
 }
+
+#[tokio::test]
+async fn after_signing_out_the_demo_agent_is_not_signed_in_again_by_itself() {
+    let home = tempfile::tempdir().unwrap();
+    let env = Environment::portable(home.path().to_owned());
+    let first = session::start(env.clone(), Config::default(), None).await;
+    let Outcome::SignedIn(session, _) = first.outcome else {
+        panic!("first start signs the demo agent in");
+    };
+    assert!(session.remembered);
+    // Signing out as the app does: at the hub, in the keychain, and in the saved settings.
+    session::sign_out(session, DEMO_AGENT_EMAIL.into(), first.keychain.clone()).await;
+    drop(first.builtin);
+    let signed_out = Config {
+        email: DEMO_AGENT_EMAIL.into(),
+        remember: false,
+        ..Config::default()
+    };
+    let next = session::start(env, signed_out, None).await;
+    assert!(next.builtin.is_some());
+    assert!(
+        matches!(next.outcome, Outcome::SignIn(None)),
+        "the sign-in screen, email kept"
+    );
+}

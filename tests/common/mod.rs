@@ -140,6 +140,7 @@ pub fn workspace(my_status: &str) -> Workspace {
         hub: Hub::new("http://127.0.0.1:9").unwrap(),
         token: "sb_test".into(),
         builtin: false,
+        remembered: false,
     };
     Workspace::new(session, bootstrap(my_status), noon())
 }
