@@ -39,7 +39,7 @@ measure() {
     local pid=$!
     local frame=
     for _ in $(seq 300); do
-        frame=$(sed -n 's/^switchboard-first-frame-ms \([0-9]*\)$/\1/p' "$log")
+        frame=$(sed -n 's/^switchboard-first-frame-ms \([0-9]*\)$/\1/p' "$log" | head -n 1)
         [ -n "$frame" ] && break
         sleep 0.05
     done

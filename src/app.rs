@@ -50,7 +50,6 @@ pub enum Message {
     SignIn(sign_in::Message),
     SignedIn(Result<(Session, Box<Bootstrap>), Error>),
     Workspace(workspace::Message),
-    SignedOut,
     ConfigSaved(Result<(), Error>),
     /// A frame of the signed-in workspace was presented (only with `report_first_frame`).
     Frame,
@@ -149,9 +148,7 @@ impl App {
                         self.show_sign_in(None);
                         Task::batch([
                             self.save_config(),
-                            Task::perform(session::sign_out(session, email, keychain), |()| {
-                                Message::SignedOut
-                            }),
+                            Task::future(session::sign_out(session, email, keychain)).discard(),
                         ])
                     }
                     workspace::Action::SessionLost => {
@@ -161,14 +158,12 @@ impl App {
                         );
                         let keychain = self.keychain.clone();
                         self.show_sign_in(Some(fl!("error-session-expired")));
-                        Task::perform(
-                            async move {
-                                if let Some(keychain) = keychain {
-                                    let _ = keychain.delete(&address, &email);
-                                }
-                            },
-                            |()| Message::SignedOut,
-                        )
+                        Task::future(async move {
+                            if let Some(keychain) = keychain {
+                                let _ = keychain.delete(&address, &email);
+                            }
+                        })
+                        .discard()
                     }
                     workspace::Action::LanguagePicked(language) => self.set_language(language),
                     workspace::Action::ThemePicked(theme) => {
@@ -177,23 +172,21 @@ impl App {
                     }
                 }
             }
-            Message::SignedOut => Task::none(),
             Message::ConfigSaved(result) => {
                 if let Err(error) = result {
                     tracing::warn!(%error, "settings not saved");
                 }
                 Task::none()
             }
+            // Several frames may be queued before the subscription ends: report the first.
+            Message::Frame if !self.flags.report_first_frame => Task::none(),
             Message::Frame => {
                 self.flags.report_first_frame = false;
                 let at = SystemTime::now()
                     .duration_since(UNIX_EPOCH)
                     .unwrap_or(Duration::ZERO)
                     .as_millis();
-                Task::perform(
-                    async move { eprintln!("switchboard-first-frame-ms {at}") },
-                    |()| Message::SignedOut,
-                )
+                Task::future(async move { eprintln!("switchboard-first-frame-ms {at}") }).discard()
             }
         }
     }
