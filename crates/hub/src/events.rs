@@ -247,6 +247,9 @@ async fn serve(
                         return Ok(());
                     }
                     socket.send(Message::Ping(Vec::new().into())).await.map_err(closed)?;
+                    // Also read the log: events written by another process (the admin CLI,
+                    // another hub node) wake no one here.
+                    break;
                 }
                 incoming = socket.recv() => match incoming {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return Ok(()),

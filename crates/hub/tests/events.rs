@@ -107,3 +107,32 @@ async fn a_client_ahead_of_the_hub_is_told_to_resync() {
     let mut stream = hub.events(&ana, 1_000_000).await;
     assert_eq!(stream.next().await.event, Event::Resync);
 }
+
+#[tokio::test]
+async fn an_agent_added_by_an_administrator_reaches_the_stream() {
+    let hub = common::start_with(|config| {
+        config.events.heartbeat = std::time::Duration::from_millis(200);
+    })
+    .await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let boot = hub.bootstrap(&ana).await;
+    let mut stream = hub.events(&ana, boot.event_seq).await;
+    // Written straight to the database, as the admin CLI (another process) does: nothing in
+    // this hub is woken, the stream's periodic read finds it.
+    hub.state
+        .store
+        .create_agent(&switchboard_hub::store::NewAgent {
+            account_id: hub.alpha,
+            email: "dee@alpha.test".into(),
+            name: "Dee".into(),
+            role: switchboard_protocol::Role::Agent,
+            password_hash: switchboard_hub::auth::hash_password(common::PASSWORD).unwrap(),
+            can_choose_caller_id: false,
+        })
+        .await
+        .unwrap();
+    match stream.next().await.event {
+        Event::AgentAdded { agent } => assert_eq!(agent.name, "Dee"),
+        other => panic!("expected AgentAdded, got {other:?}"),
+    }
+}

@@ -1,7 +1,7 @@
 //! Agents: who they are, how they sign in, and the status they are in.
 
 use sqlx::SqliteConnection;
-use switchboard_protocol::{AgentSummary, Id, Me, Presence, Role, StatusKey};
+use switchboard_protocol::{AgentSummary, Event, Id, Me, Presence, Role, StatusKey};
 
 use super::{Store, from_ms, now_ms};
 use crate::{Error, Result};
@@ -106,7 +106,8 @@ impl Store {
             return Err(Error::BadRequest("an agent needs a name".into()));
         }
         let now = now_ms();
-        sqlx::query_scalar(
+        let mut tx = self.write().await?;
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO agents (account_id, email, name, role, password_hash,
                  can_choose_caller_id, status_key, status_since, created_at)
              VALUES (?, ?, ?, ?, ?, ?, 'offline', ?, ?) RETURNING id",
@@ -119,7 +120,7 @@ impl Store {
         .bind(new.can_choose_caller_id)
         .bind(now)
         .bind(now)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|error| match &error {
             sqlx::Error::Database(db) if db.is_unique_violation() => {
@@ -129,7 +130,22 @@ impl Store {
                 Error::NotFound("account")
             }
             _ => Error::from(error),
-        })
+        })?;
+        let agent = agent_in(&mut tx, new.account_id, id).await?;
+        // The store does not know the hub's retention setting: the hub's next append
+        // prunes the log to it.
+        crate::events::append(
+            &mut tx,
+            new.account_id,
+            None,
+            &Event::AgentAdded {
+                agent: agent.summary(),
+            },
+            u32::MAX,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     /// The agent with this email, with their password hash, in any account (for sign-in).
