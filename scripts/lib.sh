@@ -34,8 +34,8 @@ need_rust() {
     fi
 }
 
-# What building needs: a C compiler (ring, SQLite) and pkg-config.
-BUILD_PACKAGES=(build-essential pkg-config)
+# What building needs: a C compiler (ring, SQLite), pkg-config, and cmake (libopus).
+BUILD_PACKAGES=(build-essential pkg-config cmake)
 # What a window needs at run time (winit loads these with dlopen).
 WINDOW_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon0
     libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0)

@@ -1,0 +1,42 @@
+//! Switchboard's media engine without a GUI. This first part holds the pieces every call
+//! leg needs whatever carries it: the Opus codec, the adaptive jitter buffer with loss
+//! concealment, RFC 4733 DTMF, tones, and WAV files standing in for audio devices.
+
+pub mod codec;
+pub mod dtmf;
+pub mod jitter;
+pub mod tone;
+pub mod wav;
+
+/// Every leg runs at 48 kHz mono.
+pub const SAMPLE_RATE: u32 = 48_000;
+/// 20 ms frames.
+pub const FRAME_SAMPLES: usize = 960;
+pub const FRAME_MS: u32 = 20;
+
+/// One 20 ms frame of 16-bit PCM.
+pub type Frame = [i16; FRAME_SAMPLES];
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    #[error("opus: {0}")]
+    Opus(String),
+    #[error("wav: {0}")]
+    Wav(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl From<opus::Error> for Error {
+    fn from(error: opus::Error) -> Self {
+        Error::Opus(error.to_string())
+    }
+}
+
+impl From<hound::Error> for Error {
+    fn from(error: hound::Error) -> Self {
+        Error::Wav(error.to_string())
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
