@@ -5,6 +5,7 @@
 pub mod codec;
 pub mod dtmf;
 pub mod jitter;
+pub mod peer;
 pub mod tone;
 pub mod wav;
 

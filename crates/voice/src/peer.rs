@@ -1,0 +1,400 @@
+//! One WebRTC audio leg (str0m, sans-IO) on a thread of its own: its UDP socket, Opus in
+//! 20 ms frames from a capture device, the jitter buffer and decoder into a playback device.
+//! The caller talks to it through a [`Handle`] and hears back [`Event`]s on a channel.
+
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Candidate, Event as RtcEvent, IceConnectionState, Input, Output, Rtc};
+
+use crate::codec::{Decoder, Encoder};
+use crate::jitter::{JitterBuffer, Playout};
+use crate::{Error, FRAME_MS, FRAME_SAMPLES, Frame, Result};
+
+/// Where the leg's microphone audio comes from (a device, a WAV file, a tone).
+pub trait Capture: Send {
+    fn read(&mut self, frame: &mut Frame);
+}
+
+/// Where the leg's received audio goes.
+pub trait Playback: Send {
+    fn write(&mut self, frame: &Frame);
+}
+
+impl Capture for crate::wav::Source {
+    fn read(&mut self, frame: &mut Frame) {
+        crate::wav::Source::read(self, frame);
+    }
+}
+
+/// A leg before media flows: its socket and the negotiated (or pending) session.
+pub struct Setup {
+    rtc: Rtc,
+    socket: UdpSocket,
+    mid: Option<Mid>,
+    pending: Option<SdpPendingOffer>,
+}
+
+fn install_crypto() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
+}
+
+fn bind(address: SocketAddr) -> Result<(Rtc, UdpSocket)> {
+    install_crypto();
+    let socket = UdpSocket::bind(address).map_err(|e| Error::Invalid(format!("bind: {e}")))?;
+    let local = socket
+        .local_addr()
+        .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
+    let mut rtc = Rtc::new(Instant::now());
+    let candidate =
+        Candidate::host(local, "udp").map_err(|e| Error::Invalid(format!("candidate: {e}")))?;
+    rtc.add_local_candidate(candidate);
+    Ok((rtc, socket))
+}
+
+impl Setup {
+    /// The offering side: returns the setup and the SDP offer to send.
+    pub fn offer(address: SocketAddr) -> Result<(Self, String)> {
+        let (mut rtc, socket) = bind(address)?;
+        let mut change = rtc.sdp_api();
+        let mid = change.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
+        let (offer, pending) = change
+            .apply()
+            .ok_or_else(|| Error::Invalid("nothing to offer".into()))?;
+        Ok((
+            Self {
+                rtc,
+                socket,
+                mid: Some(mid),
+                pending: Some(pending),
+            },
+            offer.to_sdp_string(),
+        ))
+    }
+
+    /// The answering side: accepts `offer`, returns the setup and the SDP answer.
+    pub fn answer(address: SocketAddr, offer: &str) -> Result<(Self, String)> {
+        let (mut rtc, socket) = bind(address)?;
+        let offer = SdpOffer::from_sdp_string(offer)
+            .map_err(|e| Error::Invalid(format!("bad SDP offer: {e}")))?;
+        let answer = rtc
+            .sdp_api()
+            .accept_offer(offer)
+            .map_err(|e| Error::Invalid(format!("offer refused: {e}")))?;
+        Ok((
+            Self {
+                rtc,
+                socket,
+                mid: None,
+                pending: None,
+            },
+            answer.to_sdp_string(),
+        ))
+    }
+
+    /// The offering side applies the far end's answer.
+    pub fn accept_answer(&mut self, answer: &str) -> Result<()> {
+        let pending = self
+            .pending
+            .take()
+            .ok_or_else(|| Error::Invalid("no offer is waiting for an answer".into()))?;
+        let answer = SdpAnswer::from_sdp_string(answer)
+            .map_err(|e| Error::Invalid(format!("bad SDP answer: {e}")))?;
+        self.rtc
+            .sdp_api()
+            .accept_answer(pending, answer)
+            .map_err(|e| Error::Invalid(format!("answer refused: {e}")))
+    }
+
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.socket.local_addr().ok()
+    }
+
+    /// Starts media on a thread of its own.
+    pub fn start(
+        self,
+        capture: Box<dyn Capture>,
+        playback: Box<dyn Playback>,
+    ) -> Result<(Handle, mpsc::Receiver<Event>)> {
+        let (commands, command_rx) = mpsc::channel();
+        let (event_tx, events) = mpsc::channel();
+        let leg = Leg {
+            rtc: self.rtc,
+            socket: self.socket,
+            mid: self.mid,
+            encoder: Encoder::new(32_000)?,
+            decoder: Decoder::new()?,
+            jitter: JitterBuffer::new(2, 10),
+            capture,
+            playback,
+            muted: false,
+            sent_frames: 0,
+            started: Instant::now(),
+            events: event_tx,
+            commands: command_rx,
+            ended: None,
+        };
+        let thread = std::thread::Builder::new()
+            .name("voice-leg".into())
+            .spawn(move || leg.run())
+            .map_err(|e| Error::Invalid(format!("thread: {e}")))?;
+        Ok((
+            Handle {
+                commands,
+                thread: Some(thread),
+            },
+            events,
+        ))
+    }
+}
+
+/// What the leg reports.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// ICE and DTLS are up: media flows.
+    Connected,
+    /// Loss seen in the last second, in percent (drives the far end's FEC).
+    Loss(u8),
+    /// The leg stopped: hung up, or the far end vanished.
+    Ended { reason: String },
+}
+
+enum Command {
+    Mute(bool),
+    Hangup,
+}
+
+/// Controls a running leg; dropping it hangs up.
+pub struct Handle {
+    commands: mpsc::Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Handle {
+    pub fn set_muted(&self, muted: bool) {
+        let _ = self.commands.send(Command::Mute(muted));
+    }
+
+    pub fn hang_up(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.commands.send(Command::Hangup);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A far end silent for this long is gone.
+const DEAD_AFTER: Duration = Duration::from_secs(10);
+
+struct Leg {
+    rtc: Rtc,
+    socket: UdpSocket,
+    mid: Option<Mid>,
+    encoder: Encoder,
+    decoder: Decoder,
+    jitter: JitterBuffer,
+    capture: Box<dyn Capture>,
+    playback: Box<dyn Playback>,
+    muted: bool,
+    sent_frames: u64,
+    started: Instant,
+    events: mpsc::Sender<Event>,
+    commands: mpsc::Receiver<Command>,
+    /// Set when str0m reports the connection gone.
+    ended: Option<String>,
+}
+
+impl Leg {
+    fn run(mut self) {
+        let reason = match self.drive() {
+            Ok(reason) => reason,
+            Err(error) => error.to_string(),
+        };
+        self.rtc.disconnect();
+        let _ = self.events.send(Event::Ended { reason });
+    }
+
+    fn drive(&mut self) -> Result<String> {
+        let mut buf = vec![0u8; 2000];
+        let mut connected = false;
+        let mut next_frame = Instant::now();
+        let mut last_heard = Instant::now();
+        let mut next_report = Instant::now() + Duration::from_secs(1);
+        let mut frame: Frame = [0; FRAME_SAMPLES];
+        loop {
+            let timeout = self.drain(&mut connected, &mut last_heard)?;
+            if let Some(reason) = self.ended.take() {
+                return Ok(reason);
+            }
+            loop {
+                match self.commands.try_recv() {
+                    Ok(Command::Mute(muted)) => self.muted = muted,
+                    Ok(Command::Hangup) => return Ok("hung up".into()),
+                    Err(mpsc::TryRecvError::Empty) => break,
+                    Err(mpsc::TryRecvError::Disconnected) => return Ok("hung up".into()),
+                }
+            }
+            let now = Instant::now();
+            if connected && now >= next_frame {
+                self.tick(&mut frame, now)?;
+                next_frame += Duration::from_millis(u64::from(FRAME_MS));
+                // After a stall, do not try to catch up with a burst.
+                if next_frame < now {
+                    next_frame = now + Duration::from_millis(u64::from(FRAME_MS));
+                }
+                if now >= next_report {
+                    let loss = self.jitter.take_loss_percent();
+                    self.encoder.set_expected_loss(loss)?;
+                    let _ = self.events.send(Event::Loss(loss));
+                    next_report = now + Duration::from_secs(1);
+                }
+                continue;
+            }
+            if now.duration_since(last_heard) > DEAD_AFTER {
+                return Ok("the far end stopped answering".into());
+            }
+            let wake = if connected {
+                timeout.min(next_frame)
+            } else {
+                timeout
+            };
+            let wait = wake
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_millis(1));
+            self.socket
+                .set_read_timeout(Some(wait))
+                .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
+            buf.resize(2000, 0);
+            let input = match self.socket.recv_from(&mut buf) {
+                Ok((n, source)) => {
+                    buf.truncate(n);
+                    last_heard = Instant::now();
+                    let Ok(contents) = buf.as_slice().try_into() else {
+                        continue;
+                    };
+                    let destination = self
+                        .socket
+                        .local_addr()
+                        .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
+                    Input::Receive(
+                        Instant::now(),
+                        Receive {
+                            proto: Protocol::Udp,
+                            source,
+                            destination,
+                            contents,
+                        },
+                    )
+                }
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    Input::Timeout(Instant::now())
+                }
+                Err(e) => return Err(Error::Invalid(format!("socket: {e}"))),
+            };
+            self.rtc
+                .handle_input(input)
+                .map_err(|e| Error::Invalid(format!("rtc: {e}")))?;
+        }
+    }
+
+    /// One 20 ms step: capture, encode, send; take from the jitter buffer, decode, play.
+    fn tick(&mut self, frame: &mut Frame, now: Instant) -> Result<()> {
+        self.capture.read(frame);
+        if self.muted {
+            frame.fill(0);
+        }
+        let opus = self.mid.and_then(|mid| {
+            let writer = self.rtc.writer(mid)?;
+            let pt = writer
+                .payload_params()
+                .find(|p| p.spec().codec == str0m::format::Codec::Opus)?
+                .pt();
+            Some((mid, pt))
+        });
+        if let Some((mid, pt)) = opus {
+            let packet = self.encoder.encode(frame)?.to_vec();
+            let rtp_time = MediaTime::new(
+                self.sent_frames * FRAME_SAMPLES as u64,
+                Frequency::FORTY_EIGHT_KHZ,
+            );
+            if let Some(writer) = self.rtc.writer(mid) {
+                writer
+                    .write(pt, now, rtp_time, packet)
+                    .map_err(|e| Error::Invalid(format!("rtc write: {e}")))?;
+            }
+            self.sent_frames += 1;
+        }
+        match self.jitter.pop() {
+            Playout::Packet(packet) => self.decoder.decode(&packet, frame)?,
+            Playout::Recover(next) => self.decoder.recover(&next, frame)?,
+            Playout::Conceal => self.decoder.conceal(frame)?,
+            Playout::Silence => frame.fill(0),
+        }
+        self.playback.write(frame);
+        Ok(())
+    }
+}
+
+impl Leg {
+    /// Drains str0m's output until its next timeout.
+    fn drain(&mut self, connected: &mut bool, last_heard: &mut Instant) -> Result<Instant> {
+        loop {
+            match self
+                .rtc
+                .poll_output()
+                .map_err(|e| Error::Invalid(format!("rtc: {e}")))?
+            {
+                Output::Timeout(at) => return Ok(at),
+                Output::Transmit(transmit) => {
+                    let _ = self
+                        .socket
+                        .send_to(&transmit.contents, transmit.destination);
+                }
+                Output::Event(event) => match event {
+                    RtcEvent::Connected => {
+                        *connected = true;
+                        *last_heard = Instant::now();
+                        let _ = self.events.send(Event::Connected);
+                    }
+                    RtcEvent::MediaAdded(added) => self.mid = Some(added.mid),
+                    RtcEvent::MediaData(data) => {
+                        let timestamp = data.time.rebase(Frequency::FORTY_EIGHT_KHZ).numer();
+                        let arrival =
+                            data.network_time.duration_since(self.started).as_secs_f64() * 1000.0;
+                        self.jitter.push(
+                            (timestamp / FRAME_SAMPLES as u64) as u16,
+                            timestamp as u32,
+                            data.data.to_vec(),
+                            arrival,
+                        );
+                    }
+                    RtcEvent::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                        self.ended = Some("the connection was lost".into());
+                    }
+                    _ => {}
+                },
+            }
+        }
+    }
+}
