@@ -10,6 +10,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod media;
 pub mod phone;
 pub mod presence;
 pub mod store;
