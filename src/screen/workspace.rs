@@ -261,7 +261,8 @@ impl Workspace {
                         Message::Reloaded,
                     ));
                 }
-                Event::Unknown => {}
+                // Calls reach the screen with the dial pad and call controls (issue 3).
+                Event::CallUpdated { .. } | Event::Unknown => {}
             },
         }
         Action::None

@@ -41,7 +41,7 @@ async fn demo_hub() -> TestHub {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let shutdown = CancellationToken::new();
-    let state = Arc::new(AppState::new(config, store, shutdown.clone()));
+    let state = Arc::new(AppState::new(config, store, shutdown.clone()).unwrap());
     tokio::spawn(switchboard_hub::serve(state, listener));
     TestHub {
         url,

@@ -30,7 +30,7 @@ use crate::{AppState, Error, Result, events, phone};
     modifiers(&BearerAuth),
     tags(
         (name = "system"), (name = "sessions"), (name = "presence"),
-        (name = "agents"), (name = "contacts"), (name = "events"),
+        (name = "agents"), (name = "contacts"), (name = "events"), (name = "calls"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +61,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(lookup_contacts))
         .routes(routes!(contact))
         .routes(routes!(events::stream))
+        .routes(routes!(crate::calls::start))
+        .routes(routes!(crate::calls::accept))
+        .routes(routes!(crate::calls::decline))
+        .routes(routes!(crate::calls::hang_up))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     let api = api.route(

@@ -18,6 +18,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub auth: Auth,
     pub events: Events,
+    pub media: Media,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +40,22 @@ pub struct Auth {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+pub struct Media {
+    /// The UDP address every call leg's media uses. It is what agents are told to send to,
+    /// so it must be an address they reach (not 0.0.0.0); port 0 picks a free port.
+    pub bind: SocketAddr,
+}
+
+impl Default for Media {
+    fn default() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Events {
     /// How many events each account's log keeps for reconnecting clients.
     pub retention: u32,
@@ -54,6 +71,7 @@ impl Default for Config {
             data_dir: PathBuf::from("switchboard-hub-data"),
             auth: Auth::default(),
             events: Events::default(),
+            media: Media::default(),
         }
     }
 }

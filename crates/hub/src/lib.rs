@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod calls;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -33,25 +34,34 @@ pub struct AppState {
     pub store: Store,
     pub limiter: auth::SignInLimiter,
     pub notifier: events::Notifier,
+    pub media: media::MediaBridge,
+    pub calls: calls::Calls,
+    media_events: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<media::MediaEvent>>>,
     /// Cancelled when the hub shuts down; long-lived connections watch it.
     pub shutdown: CancellationToken,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Self {
+    /// Builds the shared state and starts the media bridge on `config.media.bind`.
+    pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Result<Self> {
+        let (media_tx, media_rx) = tokio::sync::mpsc::unbounded_channel();
+        let media = media::MediaBridge::start(config.media.bind, media_tx)?;
         let auth = &config.auth;
         let limiter = auth::SignInLimiter::new(
             auth.max_failures_per_email,
             auth.max_failures_per_address,
             auth.failure_window,
         );
-        Self {
+        Ok(Self {
             config,
             store,
             limiter,
             notifier: events::Notifier::default(),
+            media,
+            calls: calls::Calls::default(),
+            media_events: std::sync::Mutex::new(Some(media_rx)),
             shutdown,
-        }
+        })
     }
 }
 
@@ -62,7 +72,7 @@ pub async fn launch_with_listener(
     shutdown: CancellationToken,
 ) -> Result<()> {
     let store = Store::open(&config.database_path()).await?;
-    serve(Arc::new(AppState::new(config, store, shutdown)), listener).await
+    serve(Arc::new(AppState::new(config, store, shutdown)?), listener).await
 }
 
 /// Serves an already-built state (tests use this to reach the state directly).
@@ -72,6 +82,13 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
         .map_err(|e| Error::Internal(format!("listener: {e}")))?;
     tracing::info!(%addr, "hub listening");
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let media_events = state
+        .media_events
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let following =
+        media_events.map(|events| tokio::spawn(calls::follow_media(state.clone(), events)));
     let shutdown = state.shutdown.clone();
     let app = api::router(state.clone());
     let served = axum::serve(
@@ -81,6 +98,9 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     .with_graceful_shutdown(async move { shutdown.cancelled().await })
     .await;
     housekeeping.abort();
+    if let Some(following) = following {
+        following.abort();
+    }
     state.store.close().await;
     served.map_err(|e| Error::Internal(format!("server: {e}")))
 }
@@ -140,8 +160,11 @@ impl Embedded {
                     match started {
                         Ok((store, listener, addr)) => {
                             let _ = ready_tx.send(Ok(addr));
-                            let state = Arc::new(AppState::new(config, store, token));
-                            if let Err(error) = serve(state, listener).await {
+                            let served = match AppState::new(config, store, token) {
+                                Ok(state) => serve(Arc::new(state), listener).await,
+                                Err(error) => Err(error),
+                            };
+                            if let Err(error) = served {
                                 tracing::error!(%error, "built-in hub stopped");
                             }
                         }

@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
                 on_signal.cancel();
             });
             let state =
-                std::sync::Arc::new(switchboard_hub::AppState::new(config, store, shutdown));
+                std::sync::Arc::new(switchboard_hub::AppState::new(config, store, shutdown)?);
             switchboard_hub::serve(state, listener).await?;
         }
         Command::Admin(command) => {

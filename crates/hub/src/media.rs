@@ -106,6 +106,14 @@ impl MediaBridge {
     }
 }
 
+impl std::fmt::Debug for MediaBridge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MediaBridge")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
 impl Drop for MediaBridge {
     fn drop(&mut self) {
         let _ = self.commands.send(Command::Shutdown);

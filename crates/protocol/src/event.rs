@@ -30,6 +30,8 @@ pub enum Event {
     AgentAdded { agent: AgentSummary },
     /// An agent left the account.
     AgentRemoved { agent_id: Id },
+    /// A call the receiver takes part in was offered, answered or ended.
+    CallUpdated { call: crate::Call },
     /// The receiver's session ended (signed out elsewhere, revoked, expired).
     SessionEnded,
     /// Events were lost to retention: reload the bootstrap and continue after this `seq`.

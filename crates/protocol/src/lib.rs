@@ -2,12 +2,14 @@
 //! event and the API version. Both sides compile against these types, so a change here is a
 //! change of the protocol.
 
+pub mod call;
 pub mod contact;
 pub mod error;
 pub mod event;
 pub mod presence;
 pub mod session;
 
+pub use call::{AcceptCall, Call, CallOutcome, CallState, MediaAnswer, Party, StartCall};
 pub use contact::{Badge, Contact, ContactPhone};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};

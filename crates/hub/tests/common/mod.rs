@@ -111,7 +111,7 @@ pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Hub {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    let state = Arc::new(AppState::new(config, store, shutdown.clone()));
+    let state = Arc::new(AppState::new(config, store, shutdown.clone()).unwrap());
     tokio::spawn(switchboard_hub::serve(state.clone(), listener));
     Hub {
         url: format!("http://{addr}/api/v1"),
@@ -173,6 +173,16 @@ impl Hub {
     pub async fn put(&self, agent: &Agent, path: &str, body: Value) -> reqwest::Response {
         self.http
             .put(format!("{}{path}", self.url))
+            .bearer_auth(&agent.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, agent: &Agent, path: &str, body: Value) -> reqwest::Response {
+        self.http
+            .post(format!("{}{path}", self.url))
             .bearer_auth(&agent.token)
             .json(&body)
             .send()
