@@ -34,10 +34,13 @@ need_rust() {
     fi
 }
 
-# What building needs: a C compiler (ring, SQLite), pkg-config, and cmake (libopus).
-BUILD_PACKAGES=(build-essential pkg-config cmake)
+# What building needs: a C compiler (ring, SQLite), pkg-config, cmake (libopus, aws-lc) and
+# the ALSA headers (cpal).
+BUILD_PACKAGES=(build-essential pkg-config cmake libasound2-dev)
 # What a window needs at run time (winit loads these with dlopen).
 WINDOW_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon0
     libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0)
 # A real OS keychain for the tests: gnome-keyring over D-Bus, and the kernel keyring.
 KEYCHAIN_PACKAGES=(dbus dbus-x11 gnome-keyring keyutils)
+# Real audio devices for the tests: a PulseAudio daemon with null sinks, and speech to play.
+AUDIO_TEST_PACKAGES=(pulseaudio pulseaudio-utils espeak-ng)

@@ -3,6 +3,7 @@
 //! concealment, RFC 4733 DTMF, tones, and WAV files standing in for audio devices.
 
 pub mod codec;
+pub mod device;
 pub mod dtmf;
 pub mod jitter;
 pub mod peer;

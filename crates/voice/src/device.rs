@@ -1,0 +1,233 @@
+//! Real audio devices through cpal (PulseAudio or ALSA on Linux). The device callbacks and
+//! the call's media thread meet in lock-free ring buffers: a callback never blocks, never
+//! takes a lock, and never allocates.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
+use cpal::{BufferSize, SampleFormat, StreamConfig};
+use ringbuf::traits::{Consumer, Observer, Producer, Split};
+use ringbuf::{HeapCons, HeapProd, HeapRb};
+
+use crate::peer::{Capture, Playback};
+use crate::{Error, FRAME_SAMPLES, Frame, SAMPLE_RATE};
+
+/// Audio buffered between a device and the media thread: 200 ms.
+const RING: usize = FRAME_SAMPLES * 10;
+
+/// The names of the input and output devices, for the settings screen.
+pub fn list() -> (Vec<String>, Vec<String>) {
+    let host = cpal::default_host();
+    let names = |devices: Result<_, cpal::Error>| -> Vec<String> {
+        devices
+            .map(|devices: Box<dyn Iterator<Item = cpal::Device>>| {
+                devices
+                    .filter_map(|d| d.description().ok().map(|d| d.name().to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    (
+        names(
+            host.input_devices()
+                .map(|d| Box::new(d) as Box<dyn Iterator<Item = _>>),
+        ),
+        names(
+            host.output_devices()
+                .map(|d| Box::new(d) as Box<dyn Iterator<Item = _>>),
+        ),
+    )
+}
+
+fn find(input: bool, name: Option<&str>) -> Result<cpal::Device, Error> {
+    let host = cpal::default_host();
+    let default = if input {
+        host.default_input_device()
+    } else {
+        host.default_output_device()
+    };
+    let wanted = match name {
+        None => default,
+        Some(name) => {
+            let devices = if input {
+                host.input_devices().map(|d| d.collect::<Vec<_>>())
+            } else {
+                host.output_devices().map(|d| d.collect::<Vec<_>>())
+            };
+            devices
+                .unwrap_or_default()
+                .into_iter()
+                .find(|d| d.description().is_ok_and(|desc| desc.name() == name))
+                // A remembered device that is gone: fall back to the default.
+                .or(default)
+        }
+    };
+    wanted.ok_or_else(|| {
+        Error::Invalid(if input {
+            "no microphone is available".into()
+        } else {
+            "no speaker is available".into()
+        })
+    })
+}
+
+fn config(device: &cpal::Device, input: bool) -> Result<(StreamConfig, SampleFormat), Error> {
+    let supported = if input {
+        device.default_input_config()
+    } else {
+        device.default_output_config()
+    }
+    .map_err(|e| Error::Invalid(format!("audio device: {e}")))?;
+    Ok((
+        StreamConfig {
+            channels: supported.channels(),
+            sample_rate: SAMPLE_RATE,
+            // The default buffer on PulseAudio delivers bursts of seconds.
+            buffer_size: BufferSize::Fixed(FRAME_SAMPLES as u32),
+        },
+        supported.sample_format(),
+    ))
+}
+
+/// The input level as the last callback saw it (peak, 0.0–1.0).
+#[derive(Debug, Clone, Default)]
+pub struct Level(Arc<AtomicU32>);
+
+impl Level {
+    pub fn get(&self) -> f32 {
+        f32::from_bits(self.0.load(Ordering::Relaxed))
+    }
+
+    fn set(&self, peak: f32) {
+        self.0.store(peak.to_bits(), Ordering::Relaxed);
+    }
+}
+
+pub struct Microphone {
+    _stream: cpal::Stream,
+    samples: HeapCons<i16>,
+    level: Level,
+}
+
+impl Microphone {
+    /// Opens the named microphone (or the default one) at 48 kHz, mixed down to mono.
+    pub fn open(name: Option<&str>) -> Result<Self, Error> {
+        let device = find(true, name)?;
+        let (config, format) = config(&device, true)?;
+        let channels = usize::from(config.channels.max(1));
+        let (mut producer, samples) = HeapRb::<i16>::new(RING).split();
+        let level = Level::default();
+        let meter = level.clone();
+        let failed = |error: cpal::Error| tracing::warn!(%error, "microphone stream error");
+        let stream = match format {
+            SampleFormat::F32 => device.build_input_stream(
+                config,
+                move |data: &[f32], _: &_| {
+                    let mut peak = 0.0f32;
+                    producer.push_iter(data.chunks(channels).map(|frame| {
+                        let mono = frame.iter().sum::<f32>() / channels as f32;
+                        peak = peak.max(mono.abs());
+                        (mono.clamp(-1.0, 1.0) * 32767.0) as i16
+                    }));
+                    meter.set(peak);
+                },
+                failed,
+                None,
+            ),
+            _ => device.build_input_stream(
+                config,
+                move |data: &[i16], _: &_| {
+                    let mut peak = 0i32;
+                    producer.push_iter(data.chunks(channels).map(|frame| {
+                        let mono =
+                            frame.iter().map(|&s| i32::from(s)).sum::<i32>() / channels as i32;
+                        peak = peak.max(mono.abs());
+                        mono as i16
+                    }));
+                    meter.set(peak as f32 / 32768.0);
+                },
+                failed,
+                None,
+            ),
+        }
+        .map_err(|e| Error::Invalid(format!("cannot open the microphone: {e}")))?;
+        stream
+            .play()
+            .map_err(|e| Error::Invalid(format!("cannot start the microphone: {e}")))?;
+        Ok(Self {
+            _stream: stream,
+            samples,
+            level,
+        })
+    }
+
+    pub fn level(&self) -> Level {
+        self.level.clone()
+    }
+}
+
+impl Capture for Microphone {
+    fn read(&mut self, frame: &mut Frame) {
+        let got = self.samples.pop_slice(frame);
+        frame[got..].fill(0);
+    }
+}
+
+pub struct Speaker {
+    _stream: cpal::Stream,
+    samples: HeapProd<i16>,
+}
+
+impl Speaker {
+    /// Opens the named speaker (or the default one) at 48 kHz; mono is copied to every channel.
+    pub fn open(name: Option<&str>) -> Result<Self, Error> {
+        let device = find(false, name)?;
+        let (config, format) = config(&device, false)?;
+        let channels = usize::from(config.channels.max(1));
+        let (samples, mut consumer) = HeapRb::<i16>::new(RING).split();
+        let failed = |error: cpal::Error| tracing::warn!(%error, "speaker stream error");
+        let stream = match format {
+            SampleFormat::F32 => device.build_output_stream(
+                config,
+                move |data: &mut [f32], _: &_| {
+                    for frame in data.chunks_mut(channels) {
+                        let sample = consumer.try_pop().map_or(0.0, |s| f32::from(s) / 32768.0);
+                        frame.fill(sample);
+                    }
+                },
+                failed,
+                None,
+            ),
+            _ => device.build_output_stream(
+                config,
+                move |data: &mut [i16], _: &_| {
+                    for frame in data.chunks_mut(channels) {
+                        frame.fill(consumer.try_pop().unwrap_or(0));
+                    }
+                },
+                failed,
+                None,
+            ),
+        }
+        .map_err(|e| Error::Invalid(format!("cannot open the speaker: {e}")))?;
+        stream
+            .play()
+            .map_err(|e| Error::Invalid(format!("cannot start the speaker: {e}")))?;
+        Ok(Self {
+            _stream: stream,
+            samples,
+        })
+    }
+}
+
+impl Playback for Speaker {
+    fn write(&mut self, frame: &Frame) {
+        // A speaker that falls behind loses the oldest audio rather than adding delay.
+        if self.samples.vacant_len() < frame.len() {
+            tracing::debug!("speaker behind; dropping a frame");
+            return;
+        }
+        self.samples.push_slice(frame);
+    }
+}

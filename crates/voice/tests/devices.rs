@@ -1,0 +1,145 @@
+//! The cpal path against real PulseAudio devices: the test command starts a PulseAudio
+//! daemon with two null sinks — `micfeed`, whose monitor is the default source (what is
+//! played into it is the "microphone"), and `speaker`, the default sink (recorded from its
+//! monitor). Speech played into the microphone must arrive; a tone played must come out.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use switchboard_voice::device::{Microphone, Speaker};
+use switchboard_voice::peer::{Capture, Playback};
+use switchboard_voice::tone::Sine;
+use switchboard_voice::wav::Source;
+use switchboard_voice::{FRAME_SAMPLES, Frame};
+
+fn envelope(samples: &[i16]) -> Vec<f64> {
+    samples
+        .chunks(FRAME_SAMPLES)
+        .map(|c| (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
+        .collect()
+}
+
+fn correlation(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (ma, mb) = (mean(a), mean(b));
+    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
+    cov / (var(a, ma) * var(b, mb)).sqrt()
+}
+
+/// Calls `step` every 20 ms of real time, `frames` times.
+fn paced(frames: usize, mut step: impl FnMut()) {
+    let start = Instant::now();
+    for i in 0..frames {
+        step();
+        let next = start + Duration::from_millis(20 * (i as u64 + 1));
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+}
+
+#[test]
+fn speech_played_into_the_microphone_is_captured() {
+    let dir = std::env::temp_dir().join(format!("sb-devices-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wav = dir.join("speech.wav");
+    let spoke = Command::new("espeak-ng")
+        .arg("-w")
+        .arg(&wav)
+        .arg("Your call is important to us. Please stay on the line.")
+        .status()
+        .expect("espeak-ng is installed by the test command");
+    assert!(spoke.success());
+    let mut source = Source::open(&wav, false).unwrap();
+    let mut spoken = Vec::new();
+    let mut frame: Frame = [0; FRAME_SAMPLES];
+    while !source.is_done() {
+        source.read(&mut frame);
+        spoken.extend_from_slice(&frame);
+    }
+
+    let mut microphone = Microphone::open(None).expect("the PulseAudio test daemon runs");
+    let mut player = Command::new("paplay")
+        .args(["--device=micfeed"])
+        .arg(&wav)
+        .spawn()
+        .unwrap();
+    let mut captured = Vec::new();
+    paced(spoken.len() / FRAME_SAMPLES + 60, || {
+        microphone.read(&mut frame);
+        captured.extend_from_slice(&frame);
+    });
+    assert!(player.wait().unwrap().success());
+    std::fs::remove_dir_all(dir).unwrap();
+
+    let (a, b) = (envelope(&spoken), envelope(&captured));
+    let best = (0..b.len().saturating_sub(a.len()))
+        .map(|lag| correlation(&a, &b[lag..]))
+        .fold(f64::MIN, f64::max);
+    eprintln!("microphone capture: envelope correlation {best:.3}");
+    assert!(best > 0.9, "correlation {best:.3}");
+}
+
+#[test]
+fn a_tone_written_to_the_speaker_comes_out() {
+    let mut recorder = Command::new("parec")
+        .args([
+            "--device=speaker.monitor",
+            "--format=s16le",
+            "--rate=48000",
+            "--channels=1",
+            "--raw",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let mut stdout = recorder.stdout.take().unwrap();
+    let sink = recorded.clone();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&chunk[..n]);
+        }
+    });
+    let loud_frames = || {
+        let bytes = recorded.lock().unwrap();
+        let samples: Vec<i16> = bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect();
+        envelope(&samples)
+            .iter()
+            .filter(|&&rms| rms > 3000.0)
+            .count()
+    };
+
+    let mut speaker = Speaker::open(None).expect("the PulseAudio test daemon runs");
+    let mut sine = Sine::new(1000.0, 8000);
+    let mut frame: Frame = [0; FRAME_SAMPLES];
+    paced(100, || {
+        sine.fill(&mut frame);
+        speaker.write(&frame);
+    });
+    // Wait (polling) for what is still in the device's buffers to come out.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while loud_frames() < 90 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(speaker);
+    recorder.kill().unwrap();
+    recorder.wait().unwrap();
+    let loud = loud_frames();
+    eprintln!("speaker: {loud} of 100 frames came out loud");
+    assert!(
+        loud >= 90,
+        "the tone came out (got {loud} loud frames of 100)"
+    );
+}
