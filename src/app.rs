@@ -28,6 +28,8 @@ pub struct Flags {
     pub hub: Option<String>,
     /// Print when the signed-in workspace first reaches the screen (for `bench/`).
     pub report_first_frame: bool,
+    /// Call audio devices (or WAV files standing in for them).
+    pub audio: crate::call::Audio,
 }
 
 pub struct App {
@@ -195,7 +197,8 @@ impl App {
         self.config.email = boot.me.email.clone();
         self.config.remember = session.remembered;
         self.config.hub_url = (!session.builtin).then(|| session.hub.address().to_owned());
-        let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc());
+        let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc())
+            .with_audio(self.flags.audio.clone());
         self.screen = Screen::Workspace(Box::new(workspace));
         self.save_config()
     }

@@ -34,6 +34,7 @@ fn main() -> iced::Result {
         config,
         hub: cli.hub,
         report_first_frame: cli.report_first_frame,
+        audio: switchboard::call::Audio::from_env(),
     };
 
     let mut application =

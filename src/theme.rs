@@ -92,6 +92,13 @@ pub mod container {
             .color(palette.warning.weak.text)
     }
 
+    pub fn call_bar(theme: &Theme) -> Style {
+        let palette = theme.extended_palette();
+        Style::default()
+            .background(palette.success.weak.color)
+            .color(palette.success.weak.text)
+    }
+
     pub fn error_banner(theme: &Theme) -> Style {
         let palette = theme.extended_palette();
         Style::default()

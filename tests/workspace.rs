@@ -202,3 +202,110 @@ fn navigation_shows_what_each_view_will_hold() {
     let actions = click(&mut ws, "Sign out");
     assert!(matches!(actions.as_slice(), [Action::SignOut]));
 }
+
+fn call_event(
+    state: switchboard_protocol::CallState,
+    outcome: Option<switchboard_protocol::CallOutcome>,
+) -> Message {
+    use switchboard_protocol::{Call, Party};
+    Message::Stream(Update::Event(EventEnvelope {
+        seq: 20,
+        at: noon(),
+        event: Event::CallUpdated {
+            call: Call {
+                id: 7,
+                from: Party {
+                    agent_id: 2,
+                    name: "Lucía Fernández".into(),
+                },
+                to: Party {
+                    agent_id: 1,
+                    name: "Alex Rivera".into(),
+                },
+                state,
+                outcome,
+            },
+        },
+    }))
+}
+
+#[test]
+fn an_incoming_call_offers_accept_and_decline() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = workspace("available");
+    ws.update(call_event(CallState::Ringing, None));
+    assert!(shows(&ws, "Incoming call from Lucía Fernández"));
+    assert!(shows(&ws, "Decline"));
+    let actions = click(&mut ws, "Accept");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "answers through the engine"
+    );
+    // A second press while answering does nothing.
+    assert!(click(&mut ws, "Accept").is_empty());
+    // Lucía gives up before the answer lands: the bar goes away.
+    ws.update(call_event(CallState::Ended, Some(CallOutcome::Cancelled)));
+    assert!(!shows(&ws, "Incoming call from Lucía Fernández"));
+    assert!(ws.call().is_none());
+}
+
+#[test]
+fn declining_ends_the_ringing_at_once() {
+    use switchboard_protocol::CallState;
+    let mut ws = workspace("available");
+    ws.update(call_event(CallState::Ringing, None));
+    let actions = click(&mut ws, "Decline");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "tells the hub"
+    );
+    assert!(ws.call().is_none());
+}
+
+#[test]
+fn calling_a_callable_agent_from_the_directory() {
+    let mut ws = workspace("available");
+    click(&mut ws, "Call an Agent");
+    ws.update(Message::Directory(directory::Message::QueryChanged(
+        "priya".into(),
+    )));
+    let actions = click(&mut ws, "Call");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "opens devices and offers"
+    );
+    assert!(shows(&ws, "Calling Priya Natarajan…"));
+    // No second call while one is being placed.
+    ws.update(Message::Directory(directory::Message::QueryChanged(
+        "lucía".into(),
+    )));
+    assert!(
+        click(&mut ws, "Call")
+            .iter()
+            .all(|a| matches!(a, Action::None))
+    );
+
+    // The microphone could not be opened: the agent reads why; nothing rang.
+    ws.update(Message::Dialed(Err(switchboard::call::Failure::Audio(
+        "no microphone is available".into(),
+    ))));
+    assert!(ws.call().is_none());
+    assert!(shows(
+        &ws,
+        "The call did not start: no usable microphone or speaker (no microphone is available)."
+    ));
+}
+
+#[test]
+fn agents_who_cannot_take_calls_cannot_be_called() {
+    let mut ws = workspace("available");
+    click(&mut ws, "Call an Agent");
+    ws.update(Message::Directory(directory::Message::QueryChanged(
+        "marcus".into(),
+    )));
+    assert!(
+        click(&mut ws, "Call").is_empty(),
+        "the button is disabled for On a call"
+    );
+    assert!(ws.call().is_none());
+}

@@ -78,3 +78,18 @@ settings-theme-dark = Dark
 settings-signed-in-as = Signed in as { $name } ({ $email })
 settings-hub = Hub: { $hub }
 settings-hub-builtin = this computer
+
+## Calls
+directory-call = Call
+call-calling = Calling { $name }…
+call-incoming = Incoming call from { $name }
+call-live = On a call with { $name }
+call-accept = Accept
+call-decline = Decline
+call-hang-up = Hang up
+call-mute = Mute
+call-unmute = Unmute
+call-declined = { $name } declined the call.
+call-ended-failed = The call with { $name } was cut off.
+call-no-audio = The call did not start: no usable microphone or speaker ({ $reason }).
+call-failed = The call did not start: { $reason }

@@ -78,3 +78,18 @@ settings-theme-dark = Oscuro
 settings-signed-in-as = Sesión iniciada como { $name } ({ $email })
 settings-hub = Hub: { $hub }
 settings-hub-builtin = este equipo
+
+## Llamadas
+directory-call = Llamar
+call-calling = Llamando a { $name }…
+call-incoming = Llamada entrante de { $name }
+call-live = En llamada con { $name }
+call-accept = Aceptar
+call-decline = Rechazar
+call-hang-up = Colgar
+call-mute = Silenciar
+call-unmute = Activar micrófono
+call-declined = { $name } rechazó la llamada.
+call-ended-failed = Se cortó la llamada con { $name }.
+call-no-audio = La llamada no empezó: no hay micrófono o altavoz disponible ({ $reason }).
+call-failed = La llamada no empezó: { $reason }

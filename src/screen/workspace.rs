@@ -1,6 +1,7 @@
 //! The signed-in workspace: navigation, the top bar with the status widget, the live
 //! directory, and the connection to the hub's event stream.
 
+pub mod call;
 pub mod directory;
 pub mod status;
 
@@ -15,10 +16,12 @@ use switchboard_client::config::{self, Language};
 use switchboard_client::events::{self, Backoff, Update};
 use switchboard_client::{Config, Error, Hub};
 use switchboard_protocol::{
-    Account, AgentSummary, Bootstrap, Event, Me, Presence, StatusDef, StatusKey,
+    Account, AgentSummary, Bootstrap, CallOutcome, CallState, Event, Id, Me, Presence, StatusDef,
+    StatusKey,
 };
 use time::OffsetDateTime;
 
+use crate::call::{Audio, Engine, Failure};
 use crate::session::Session;
 use crate::widget::Element;
 use crate::{fl, font, theme};
@@ -80,6 +83,8 @@ pub struct Workspace {
     connection: Connection,
     now: OffsetDateTime,
     notice: Option<String>,
+    call: Option<call::Call>,
+    audio: Audio,
 }
 
 #[derive(Debug, Clone)]
@@ -100,6 +105,16 @@ pub enum Message {
     ThemePicked(config::Theme),
     SignOut,
     NoticeDismissed,
+    /// Call this agent (from Call an Agent).
+    CallAgent(Id),
+    Dialed(Result<(switchboard_protocol::Call, Engine), Failure>),
+    AcceptCall,
+    Answered(Result<(switchboard_protocol::Call, Engine), Failure>),
+    DeclineCall,
+    HangUp,
+    MuteToggled,
+    /// The hub's answer to a hang-up or decline (the call event says the rest).
+    CallClosed(Result<switchboard_protocol::Call, Error>),
 }
 
 pub enum Action {
@@ -127,7 +142,19 @@ impl Workspace {
             connection: Connection::Connecting,
             now,
             notice: None,
+            call: None,
+            audio: Audio::default(),
         }
+    }
+
+    /// Where call audio comes from and goes (devices, or WAV files).
+    pub fn with_audio(mut self, audio: Audio) -> Self {
+        self.audio = audio;
+        self
+    }
+
+    pub fn call(&self) -> Option<&call::Call> {
+        self.call.as_ref()
     }
 
     pub fn session(&self) -> &Session {
@@ -188,10 +215,99 @@ impl Workspace {
                 self.directory.get_or_insert_with(Default::default);
             }
             Message::Directory(message) => {
-                if let Some(directory) = &mut self.directory
-                    && let directory::Action::Close = directory.update(message)
-                {
-                    self.directory = None;
+                if let Some(directory) = &mut self.directory {
+                    match directory.update(message) {
+                        directory::Action::None => {}
+                        directory::Action::Close => self.directory = None,
+                        directory::Action::Call(agent) => {
+                            return self.update(Message::CallAgent(agent));
+                        }
+                    }
+                }
+            }
+            Message::CallAgent(agent) => {
+                if self.call.is_some() {
+                    return Action::None;
+                }
+                let name = self
+                    .agents
+                    .iter()
+                    .find(|a| a.id == agent)
+                    .map(|a| a.name.clone())
+                    .unwrap_or_default();
+                self.call = Some(call::Call::Dialing { to: name });
+                let (hub, token, audio) = self.call_context();
+                return Action::Run(Task::perform(
+                    crate::call::dial(hub, token, agent, audio),
+                    Message::Dialed,
+                ));
+            }
+            Message::Dialed(Ok((info, engine))) => {
+                if matches!(self.call, Some(call::Call::Dialing { .. })) {
+                    self.call = Some(call::Call::Ringing { call: info, engine });
+                }
+                // Hung up while dialing: dropping the engine ends its media, and the hub is told.
+                else {
+                    let (hub, token, _) = self.call_context();
+                    return Action::Run(Task::perform(
+                        async move { hub.hang_up(&token, info.id).await },
+                        Message::CallClosed,
+                    ));
+                }
+            }
+            Message::Dialed(Err(failure)) | Message::Answered(Err(failure)) => {
+                self.call = None;
+                return self.call_failed(&failure);
+            }
+            Message::AcceptCall => {
+                if let Some(call::Call::Incoming { call, answering }) = &mut self.call {
+                    *answering = true;
+                    let id = call.id;
+                    let (hub, token, audio) = self.call_context();
+                    return Action::Run(Task::perform(
+                        crate::call::answer(hub, token, id, audio),
+                        Message::Answered,
+                    ));
+                }
+            }
+            Message::Answered(Ok((info, engine))) => {
+                self.call = Some(call::Call::Live {
+                    call: info,
+                    engine,
+                    since: self.now,
+                    muted: false,
+                });
+            }
+            Message::DeclineCall => {
+                if let Some(call::Call::Incoming { call, .. }) = self.call.take() {
+                    let (hub, token, _) = self.call_context();
+                    return Action::Run(Task::perform(
+                        async move { hub.decline_call(&token, call.id).await },
+                        Message::CallClosed,
+                    ));
+                }
+            }
+            Message::HangUp => {
+                // Dropping the call drops its engine: media stops at once.
+                if let Some(id) = self.call.take().and_then(|call| call.id()) {
+                    let (hub, token, _) = self.call_context();
+                    return Action::Run(Task::perform(
+                        async move { hub.hang_up(&token, id).await },
+                        Message::CallClosed,
+                    ));
+                }
+            }
+            Message::MuteToggled => {
+                if let Some(call::Call::Live { engine, muted, .. }) = &mut self.call {
+                    *muted = !*muted;
+                    engine.set_muted(*muted);
+                }
+            }
+            Message::CallClosed(Ok(_)) => {}
+            Message::CallClosed(Err(error)) => {
+                // The call may already be over at the hub (the other side hung up first).
+                if error.code() != Some(switchboard_protocol::ErrorCode::NotFound) {
+                    return self.failed(&error);
                 }
             }
             Message::Stream(update) => return self.stream(update),
@@ -213,6 +329,73 @@ impl Workspace {
             Message::NoticeDismissed => self.notice = None,
         }
         Action::None
+    }
+
+    fn call_context(&self) -> (Hub, String, Audio) {
+        (
+            self.session.hub.clone(),
+            self.session.token.clone(),
+            self.audio.clone(),
+        )
+    }
+
+    fn call_failed(&mut self, failure: &Failure) -> Action {
+        match failure {
+            Failure::Hub(error) => return self.failed(error),
+            Failure::Audio(reason) => {
+                self.notice = Some(fl!("call-no-audio", reason = reason.clone()));
+            }
+            Failure::Media(reason) => {
+                self.notice = Some(fl!("call-failed", reason = reason.clone()));
+            }
+        }
+        Action::None
+    }
+
+    /// A call event from the hub: someone rings us, our call was answered, or a call ended.
+    fn call_updated(&mut self, info: switchboard_protocol::Call) {
+        let current = self.call.as_ref().and_then(call::Call::id);
+        match info.state {
+            CallState::Ringing => {
+                if info.to.agent_id == self.me.id && self.call.is_none() {
+                    self.call = Some(call::Call::Incoming {
+                        call: info,
+                        answering: false,
+                    });
+                }
+            }
+            CallState::Live => {
+                if current == Some(info.id)
+                    && let Some(call::Call::Ringing { engine, .. }) = self.call.take()
+                {
+                    self.call = Some(call::Call::Live {
+                        call: info,
+                        engine,
+                        since: self.now,
+                        muted: false,
+                    });
+                }
+            }
+            CallState::Ended => {
+                if current == Some(info.id) {
+                    self.call = None;
+                    let other = if info.from.agent_id == self.me.id {
+                        info.to.name.clone()
+                    } else {
+                        info.from.name.clone()
+                    };
+                    match info.outcome {
+                        Some(CallOutcome::Declined) if info.from.agent_id == self.me.id => {
+                            self.notice = Some(fl!("call-declined", name = other));
+                        }
+                        Some(CallOutcome::Failed) => {
+                            self.notice = Some(fl!("call-ended-failed", name = other));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
     }
 
     fn failed(&mut self, error: &Error) -> Action {
@@ -261,8 +444,8 @@ impl Workspace {
                         Message::Reloaded,
                     ));
                 }
-                // Calls reach the screen with the dial pad and call controls (issue 3).
-                Event::CallUpdated { .. } | Event::Unknown => {}
+                Event::CallUpdated { call } => self.call_updated(call),
+                Event::Unknown => {}
             },
         }
         Action::None
@@ -318,6 +501,9 @@ impl Workspace {
         };
 
         let mut page = column![top_bar];
+        if let Some(call) = &self.call {
+            page = page.push(call.view(self.me.id, self.now));
+        }
         if let Connection::Lost { reason } = &self.connection {
             page = page.push(
                 container(

@@ -6,8 +6,8 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
-    Bootstrap, Contact, ErrorBody, ErrorCode, Health, Presence, SetStatus, SignIn, SignedIn,
-    StatusKey,
+    AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, Id, MediaAnswer, Presence,
+    SetStatus, SignIn, SignedIn, StartCall, StatusKey,
 };
 use url::Url;
 
@@ -150,6 +150,47 @@ impl Hub {
                 .query(&[("phone", phone)]),
         )
         .await
+    }
+
+    /// Calls another agent; `offer` is this engine's SDP.
+    pub async fn start_call(
+        &self,
+        token: &str,
+        to_agent: Id,
+        offer: String,
+    ) -> Result<MediaAnswer> {
+        let body = StartCall { to_agent, offer };
+        self.send(self.request(Method::POST, "calls", Some(token)).json(&body))
+            .await
+    }
+
+    pub async fn accept_call(&self, token: &str, call: Id, offer: String) -> Result<MediaAnswer> {
+        let path = format!("calls/{call}/accept");
+        self.send(
+            self.request(Method::POST, &path, Some(token))
+                .json(&AcceptCall { offer }),
+        )
+        .await
+    }
+
+    pub async fn decline_call(&self, token: &str, call: Id) -> Result<Call> {
+        let path = format!("calls/{call}/decline");
+        self.send(self.request(Method::POST, &path, Some(token)))
+            .await
+    }
+
+    pub async fn hang_up(&self, token: &str, call: Id) -> Result<Call> {
+        let path = format!("calls/{call}/hangup");
+        self.send(self.request(Method::POST, &path, Some(token)))
+            .await
+    }
+
+    /// The hub's host and port, for finding the local address that reaches it.
+    pub fn host_port(&self) -> Option<(String, u16)> {
+        Some((
+            self.base.host_str()?.to_owned(),
+            self.base.port_or_known_default()?,
+        ))
     }
 
     async fn put<T: DeserializeOwned>(

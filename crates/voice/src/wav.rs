@@ -108,6 +108,14 @@ impl Sink {
     }
 }
 
+impl crate::peer::Playback for Sink {
+    fn write(&mut self, frame: &Frame) {
+        if let Err(error) = Sink::write(self, frame) {
+            tracing::warn!(%error, "could not write the call audio file");
+        }
+    }
+}
+
 /// Linear-interpolation resampling: enough for speech test files (espeak-ng writes 22.05 kHz).
 pub fn resample(input: &[i16], from: u32, to: u32) -> Vec<i16> {
     if from == to || input.is_empty() {

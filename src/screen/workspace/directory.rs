@@ -21,11 +21,14 @@ pub struct Directory {
 pub enum Message {
     QueryChanged(String),
     Close,
+    Call(switchboard_protocol::Id),
 }
 
 pub enum Action {
     None,
     Close,
+    /// Ring this agent.
+    Call(switchboard_protocol::Id),
 }
 
 impl Directory {
@@ -40,6 +43,7 @@ impl Directory {
                 Action::None
             }
             Message::Close => Action::Close,
+            Message::Call(agent) => Action::Call(agent),
         }
     }
 
@@ -144,6 +148,10 @@ fn agent_row<'a>(
             .spacing(2),
             space().width(Length::Fill),
             tag,
+            button(text(fl!("directory-call")).size(13))
+                .padding([4, 10])
+                .style(theme::button::primary)
+                .on_press_maybe(callable.then_some(Message::Call(agent.id))),
         ]
         .spacing(10)
         .align_y(Alignment::Center),

@@ -1,0 +1,156 @@
+//! Placing and answering calls: open the audio devices, make the engine's SDP offer, trade it
+//! with the hub for an answer, and start media. Async functions the workspace runs as Tasks;
+//! no GUI here.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use switchboard_client::Hub;
+use switchboard_protocol::{Call, Id};
+use switchboard_voice::device::{Microphone, Speaker};
+use switchboard_voice::peer::{Capture, Handle, Playback, Setup};
+use switchboard_voice::wav;
+
+/// A running call's media; dropping the last clone hangs the engine up.
+#[derive(Clone)]
+pub struct Engine(Arc<Handle>);
+
+impl Engine {
+    pub fn set_muted(&self, muted: bool) {
+        self.0.set_muted(muted);
+    }
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Engine")
+    }
+}
+
+/// Why a call could not start, in words for the agent.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// No usable microphone or speaker: the call never started.
+    Audio(String),
+    Hub(switchboard_client::Error),
+    Media(String),
+}
+
+/// An opened capture and playback pair.
+type Devices = (Box<dyn Capture>, Box<dyn Playback>);
+
+/// Where audio comes from and goes: the OS devices, or WAV files (`SWITCHBOARD_AUDIO_IN`,
+/// `SWITCHBOARD_AUDIO_OUT`) for tests and headless use.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Audio {
+    pub input_file: Option<PathBuf>,
+    pub output_file: Option<PathBuf>,
+}
+
+impl Audio {
+    pub fn from_env() -> Self {
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Self {
+            input_file: path("SWITCHBOARD_AUDIO_IN"),
+            output_file: path("SWITCHBOARD_AUDIO_OUT"),
+        }
+    }
+
+    fn open(&self) -> Result<Devices, Failure> {
+        let capture: Box<dyn Capture> = match &self.input_file {
+            Some(path) => {
+                Box::new(wav::Source::open(path, false).map_err(|e| Failure::Audio(e.to_string()))?)
+            }
+            None => Box::new(Microphone::open(None).map_err(|e| Failure::Audio(e.to_string()))?),
+        };
+        let playback: Box<dyn Playback> = match &self.output_file {
+            Some(path) => {
+                Box::new(wav::Sink::create(path).map_err(|e| Failure::Audio(e.to_string()))?)
+            }
+            None => Box::new(Speaker::open(None).map_err(|e| Failure::Audio(e.to_string()))?),
+        };
+        Ok((capture, playback))
+    }
+}
+
+/// The local address that reaches the hub: where the engine's media socket binds, so the
+/// host candidate it offers is one the hub can send to. Nothing is sent to find it.
+fn local_ip_toward(hub: &Hub) -> IpAddr {
+    let probe = || -> Option<IpAddr> {
+        let (host, port) = hub.host_port()?;
+        let target = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+            .ok()?
+            .next()?;
+        let bind: SocketAddr = if target.is_ipv4() {
+            (Ipv4Addr::UNSPECIFIED, 0).into()
+        } else {
+            (std::net::Ipv6Addr::UNSPECIFIED, 0).into()
+        };
+        let socket = UdpSocket::bind(bind).ok()?;
+        socket.connect(target).ok()?;
+        Some(socket.local_addr().ok()?.ip())
+    };
+    probe().unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Failure::Media(e.to_string()))?
+}
+
+/// Calls another agent: devices first (a missing microphone stops here, before anyone's
+/// phone rings), then the offer, the hub's answer, and media.
+pub async fn dial(
+    hub: Hub,
+    token: String,
+    to_agent: Id,
+    audio: Audio,
+) -> Result<(Call, Engine), Failure> {
+    let (capture, playback) = blocking(move || audio.open()).await?;
+    let ip = local_ip_toward(&hub);
+    let (mut setup, offer) =
+        Setup::offer(SocketAddr::new(ip, 0)).map_err(|e| Failure::Media(e.to_string()))?;
+    let answer = hub
+        .start_call(&token, to_agent, offer)
+        .await
+        .map_err(Failure::Hub)?;
+    setup
+        .accept_answer(&answer.answer)
+        .map_err(|e| Failure::Media(e.to_string()))?;
+    let (handle, _events) = setup
+        .start(capture, playback)
+        .map_err(|e| Failure::Media(e.to_string()))?;
+    Ok((answer.call, Engine(Arc::new(handle))))
+}
+
+/// Answers a ringing call.
+pub async fn answer(
+    hub: Hub,
+    token: String,
+    call: Id,
+    audio: Audio,
+) -> Result<(Call, Engine), Failure> {
+    let (capture, playback) = blocking(move || audio.open()).await?;
+    let ip = local_ip_toward(&hub);
+    let (mut setup, offer) =
+        Setup::offer(SocketAddr::new(ip, 0)).map_err(|e| Failure::Media(e.to_string()))?;
+    let answer = hub
+        .accept_call(&token, call, offer)
+        .await
+        .map_err(Failure::Hub)?;
+    setup
+        .accept_answer(&answer.answer)
+        .map_err(|e| Failure::Media(e.to_string()))?;
+    let (handle, _events) = setup
+        .start(capture, playback)
+        .map_err(|e| Failure::Media(e.to_string()))?;
+    Ok((answer.call, Engine(Arc::new(handle))))
+}
