@@ -98,7 +98,7 @@ pub async fn start(
         )));
     }
     let (leg, answer) = state.media.add_leg(body.offer).await?;
-    let id: i64 = sqlx::query_scalar(
+    let recorded: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_agent, to_agent, started_at)
          VALUES (?, 'internal', ?, ?, ?) RETURNING id",
     )
@@ -107,7 +107,15 @@ pub async fn start(
     .bind(to.id)
     .bind(now_ms())
     .fetch_one(state.store.pool())
-    .await?;
+    .await;
+    let id = match recorded {
+        Ok(id) => id,
+        Err(error) => {
+            // No call without its record: release the leg just made.
+            let _ = state.media.remove(leg);
+            return Err(error.into());
+        }
+    };
     let call = Call {
         id,
         from: Party {
