@@ -19,25 +19,21 @@ const RING: usize = FRAME_SAMPLES * 10;
 /// The names of the input and output devices, for the settings screen.
 pub fn list() -> (Vec<String>, Vec<String>) {
     let host = cpal::default_host();
-    let names = |devices: Result<_, cpal::Error>| -> Vec<String> {
+    let names = |devices: Vec<cpal::Device>| -> Vec<String> {
         devices
-            .map(|devices: Box<dyn Iterator<Item = cpal::Device>>| {
-                devices
-                    .filter_map(|d| d.description().ok().map(|d| d.name().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| d.description().ok().map(|d| d.name().to_owned()))
+            .collect()
     };
-    (
-        names(
-            host.input_devices()
-                .map(|d| Box::new(d) as Box<dyn Iterator<Item = _>>),
-        ),
-        names(
-            host.output_devices()
-                .map(|d| Box::new(d) as Box<dyn Iterator<Item = _>>),
-        ),
-    )
+    let inputs = host
+        .input_devices()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    let outputs = host
+        .output_devices()
+        .map(Iterator::collect)
+        .unwrap_or_default();
+    (names(inputs), names(outputs))
 }
 
 fn find(input: bool, name: Option<&str>) -> Result<cpal::Device, Error> {
