@@ -93,6 +93,10 @@ impl App {
                         self.show_sign_in(error.as_ref().map(screen::describe));
                         Task::none()
                     }
+                    Outcome::BuiltinHubFailed(reason) => {
+                        self.show_sign_in(Some(fl!("error-builtin-hub", reason = reason)));
+                        Task::none()
+                    }
                 }
             }
             Message::SignIn(message) => {

@@ -35,6 +35,9 @@ pub enum Outcome {
     SignedIn(Session, Box<Bootstrap>),
     /// Show the sign-in screen, with the reason when something failed.
     SignIn(Option<Error>),
+    /// The hub built into this program could not start (its data folder is unusable, say):
+    /// only a remote hub can be signed in to.
+    BuiltinHubFailed(String),
 }
 
 /// Starts what is needed and signs in silently when it can: with the token saved in the
@@ -58,11 +61,11 @@ pub async fn start(env: Environment, config: Config, hub_flag: Option<String>) -
                 builtin = Some(hub);
                 url
             }
-            Err(error) => {
+            Err(reason) => {
                 return Started {
                     builtin,
                     keychain,
-                    outcome: Outcome::SignIn(Some(error)),
+                    outcome: Outcome::BuiltinHubFailed(reason),
                 };
             }
         },
@@ -78,17 +81,14 @@ pub async fn start(env: Environment, config: Config, hub_flag: Option<String>) -
     }
 }
 
-async fn start_builtin(env: &Environment) -> Result<Arc<Embedded>, Error> {
+async fn start_builtin(env: &Environment) -> Result<Arc<Embedded>, String> {
     let mut config = switchboard_hub::Config::load(None).unwrap_or_default();
     config.data_dir = env.builtin_hub_dir();
     tokio::task::spawn_blocking(move || Embedded::start(config, true))
         .await
-        .map_err(|e| Error::Protocol(e.to_string()))?
+        .map_err(|e| e.to_string())?
         .map(Arc::new)
-        .map_err(|e| Error::Unreachable {
-            url: "127.0.0.1".into(),
-            reason: e.to_string(),
-        })
+        .map_err(|e| e.to_string())
 }
 
 async fn silent_sign_in(

@@ -53,7 +53,7 @@ async fn a_remote_hub_that_is_down_is_reported_in_words() {
             let text = switchboard::screen::describe(&error);
             assert!(text.contains("Cannot reach the hub"), "{text}");
         }
-        Outcome::SignedIn(..) => panic!("no hub to sign in to"),
+        other => panic!("no hub to sign in to: {other:?}"),
     }
 }
 
@@ -143,5 +143,27 @@ async fn after_signing_out_the_demo_agent_is_not_signed_in_again_by_itself() {
     assert!(
         matches!(next.outcome, Outcome::SignIn(None)),
         "the sign-in screen, email kept"
+    );
+}
+
+#[tokio::test]
+async fn a_built_in_hub_that_cannot_start_says_why() {
+    let home = tempfile::tempdir().unwrap();
+    let env = Environment::portable(home.path().to_owned());
+    // A file where the hub's data folder should be.
+    std::fs::create_dir_all(env.builtin_hub_dir().parent().unwrap()).unwrap();
+    std::fs::write(env.builtin_hub_dir(), "not a folder").unwrap();
+    let started = session::start(env, Config::default(), None).await;
+    assert!(started.builtin.is_none());
+    let Outcome::BuiltinHubFailed(reason) = started.outcome else {
+        panic!(
+            "expected the built-in hub to fail, got {:?}",
+            started.outcome
+        );
+    };
+    let text = switchboard::fl!("error-builtin-hub", reason = reason);
+    assert!(
+        text.starts_with("The hub on this computer could not start"),
+        "{text}"
     );
 }

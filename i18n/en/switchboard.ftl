@@ -66,7 +66,6 @@ directory-close = Close
 
 ## Connection
 connection-lost = Connection to the hub lost. Reconnecting…
-connection-connecting = Connecting to the hub…
 
 ## Settings
 settings-title = Settings

@@ -66,7 +66,6 @@ directory-close = Cerrar
 
 ## Conexión
 connection-lost = Se perdió la conexión con el hub. Reconectando…
-connection-connecting = Conectando con el hub…
 
 ## Ajustes
 settings-title = Ajustes
