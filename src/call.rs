@@ -106,22 +106,31 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| Failure::Media(e.to_string()))?
 }
 
-/// Calls another agent: devices first (a missing microphone stops here, before anyone's
-/// phone rings), then the offer, the hub's answer, and media.
-pub async fn dial(
+/// Which side of the call this engine joins.
+enum Join {
+    Dial(Id),
+    Answer(Id),
+}
+
+/// Devices first (a missing microphone stops here, before anyone's phone rings), then the
+/// engine's offer, the hub's answer, and media.
+async fn join(
     hub: Hub,
     token: String,
-    to_agent: Id,
     audio: Audio,
+    join: Join,
 ) -> Result<(Call, Engine), Failure> {
-    let (capture, playback) = blocking(move || audio.open()).await?;
-    let ip = local_ip_toward(&hub);
+    // Opening devices and resolving the hub's address block: keep them off the async workers.
+    let probe = hub.clone();
+    let ((capture, playback), ip) =
+        blocking(move || Ok((audio.open()?, local_ip_toward(&probe)))).await?;
     let (mut setup, offer) =
         Setup::offer(SocketAddr::new(ip, 0)).map_err(|e| Failure::Media(e.to_string()))?;
-    let answer = hub
-        .start_call(&token, to_agent, offer)
-        .await
-        .map_err(Failure::Hub)?;
+    let answer = match join {
+        Join::Dial(to_agent) => hub.start_call(&token, to_agent, offer).await,
+        Join::Answer(call) => hub.accept_call(&token, call, offer).await,
+    }
+    .map_err(Failure::Hub)?;
     setup
         .accept_answer(&answer.answer)
         .map_err(|e| Failure::Media(e.to_string()))?;
@@ -131,6 +140,16 @@ pub async fn dial(
     Ok((answer.call, Engine(Arc::new(handle))))
 }
 
+/// Calls another agent of the account.
+pub async fn dial(
+    hub: Hub,
+    token: String,
+    to_agent: Id,
+    audio: Audio,
+) -> Result<(Call, Engine), Failure> {
+    join(hub, token, audio, Join::Dial(to_agent)).await
+}
+
 /// Answers a ringing call.
 pub async fn answer(
     hub: Hub,
@@ -138,19 +157,5 @@ pub async fn answer(
     call: Id,
     audio: Audio,
 ) -> Result<(Call, Engine), Failure> {
-    let (capture, playback) = blocking(move || audio.open()).await?;
-    let ip = local_ip_toward(&hub);
-    let (mut setup, offer) =
-        Setup::offer(SocketAddr::new(ip, 0)).map_err(|e| Failure::Media(e.to_string()))?;
-    let answer = hub
-        .accept_call(&token, call, offer)
-        .await
-        .map_err(Failure::Hub)?;
-    setup
-        .accept_answer(&answer.answer)
-        .map_err(|e| Failure::Media(e.to_string()))?;
-    let (handle, _events) = setup
-        .start(capture, playback)
-        .map_err(|e| Failure::Media(e.to_string()))?;
-    Ok((answer.call, Engine(Arc::new(handle))))
+    join(hub, token, audio, Join::Answer(call)).await
 }
