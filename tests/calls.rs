@@ -9,60 +9,43 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use switchboard::call::{self, Audio, Failure};
-use switchboard::session::{self, Outcome};
+use switchboard::session::{self, Outcome, Session, Started};
 use switchboard_client::environment::Environment;
 use switchboard_client::{Config, Hub};
 use switchboard_hub::demo::DEMO_PASSWORD;
-use switchboard_protocol::CallState;
+use switchboard_protocol::{CallState, Id};
+use switchboard_voice::FRAME_SAMPLES;
+use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::wav::Source;
-use switchboard_voice::{FRAME_SAMPLES, Frame};
-
-fn envelope(samples: &[i16]) -> Vec<f64> {
-    samples
-        .chunks(FRAME_SAMPLES)
-        .map(|c| (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
-        .collect()
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-    cov / (var(a, ma) * var(b, mb)).sqrt()
-}
 
 fn samples_of(path: &Path) -> Vec<i16> {
-    let mut source = Source::open(path, false).unwrap();
-    let mut all = Vec::new();
-    let mut frame: Frame = [0; FRAME_SAMPLES];
-    while !source.is_done() {
-        source.read(&mut frame);
-        all.extend_from_slice(&frame);
-    }
-    all
+    Source::open(path, false).unwrap().samples().to_vec()
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
-    let home = tempfile::tempdir().unwrap();
+/// The built-in demo hub with Alex signed in, and Lucía's id.
+async fn demo(home: &Path) -> (Started, Session, Id) {
     let started = session::start(
-        Environment::portable(home.path().to_owned()),
+        Environment::portable(home.to_owned()),
         Config::default(),
         None,
     )
     .await;
-    let Outcome::SignedIn(alex, boot) = started.outcome else {
+    let Outcome::SignedIn(alex, boot) = started.outcome.clone() else {
         panic!("the demo agent is signed in");
     };
-    let lucia_id = boot
+    let lucia = boot
         .agents
         .iter()
         .find(|a| a.name == "Lucía Fernández")
         .unwrap()
         .id;
+    (started, alex, lucia)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
+    let home = tempfile::tempdir().unwrap();
+    let (started, alex, lucia_id) = demo(home.path()).await;
     let hub = Hub::new(&started.builtin.as_ref().unwrap().url()).unwrap();
     let (lucia, _) = session::sign_in(
         hub.clone(),
@@ -117,10 +100,7 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
     drop(lucia_engine);
 
     let received = samples_of(&heard);
-    let (a, b) = (envelope(&spoken), envelope(&received));
-    let best = (0..b.len().saturating_sub(a.len()).min(80))
-        .map(|lag| correlation(&a, &b[lag..]))
-        .fold(f64::MIN, f64::max);
+    let best = envelope_match(&spoken, &received, 80);
     eprintln!("desktop engine → hub → desktop engine: envelope correlation {best:.3}");
     assert!(best > 0.9, "correlation {best:.3}");
 }
@@ -128,21 +108,7 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
 #[tokio::test]
 async fn a_missing_microphone_stops_the_call_before_anything_rings() {
     let home = tempfile::tempdir().unwrap();
-    let started = session::start(
-        Environment::portable(home.path().to_owned()),
-        Config::default(),
-        None,
-    )
-    .await;
-    let Outcome::SignedIn(alex, boot) = started.outcome else {
-        panic!("the demo agent is signed in");
-    };
-    let lucia_id = boot
-        .agents
-        .iter()
-        .find(|a| a.name == "Lucía Fernández")
-        .unwrap()
-        .id;
+    let (_hub_alive, alex, lucia_id) = demo(home.path()).await;
     let audio = Audio {
         input_file: Some(home.path().join("no-such-microphone.wav")),
         output_file: Some(home.path().join("out.wav")),

@@ -5,8 +5,7 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::error_of;
 use reqwest::StatusCode;
@@ -14,47 +13,20 @@ use serde_json::json;
 use switchboard_protocol::{
     Call, CallOutcome, CallState, ErrorCode, Event, MediaAnswer, StatusKey,
 };
-use switchboard_voice::peer::{Capture, Playback, Setup};
+use switchboard_voice::FRAME_SAMPLES;
+use switchboard_voice::analysis::envelope;
+use switchboard_voice::peer::Setup;
+use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
-use switchboard_voice::{FRAME_SAMPLES, Frame};
-
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<i16>>>);
-
-impl Playback for Recorder {
-    fn write(&mut self, frame: &Frame) {
-        self.0.lock().unwrap().extend_from_slice(frame);
-    }
-}
-
-struct Tone(Sine);
-
-impl Capture for Tone {
-    fn read(&mut self, frame: &mut Frame) {
-        self.0.fill(frame);
-    }
-}
 
 /// Loud 20 ms frames among the last `frames` played.
-fn loud_frames(recorder: &Recorder, frames: usize) -> usize {
-    let samples = recorder.0.lock().unwrap();
+fn loud_frames(recording: &Recording, frames: usize) -> usize {
+    let samples = recording.samples();
     let start = samples.len().saturating_sub(frames * FRAME_SAMPLES);
-    samples[start..]
-        .chunks(FRAME_SAMPLES)
-        .filter(|c| {
-            let rms =
-                (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt();
-            rms > 1500.0
-        })
+    envelope(&samples[start..])
+        .into_iter()
+        .filter(|&rms| rms > 1500.0)
         .count()
-}
-
-fn played_until(recorder: &Recorder, samples: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while recorder.0.lock().unwrap().len() < samples {
-        assert!(Instant::now() < deadline, "playback stalled");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn call_of(event: Event) -> Call {
@@ -153,22 +125,29 @@ async fn ana_calls_ben_they_talk_and_hang_up() {
     assert_eq!(status_of(&hub, &cy, "Ana").await, StatusKey::on_call());
     assert_eq!(status_of(&hub, &cy, "Ben").await, StatusKey::on_call());
 
-    let heard_by_ana = Recorder::default();
-    let heard_by_ben = Recorder::default();
+    let heard_by_ana = Recording::default();
+    let heard_by_ben = Recording::default();
     let (ana_leg, _) = ana_media
         .start(
-            Box::new(Tone(Sine::new(440.0, 6000))),
+            Box::new(Sine::new(440.0, 6000)),
             Box::new(heard_by_ana.clone()),
         )
         .unwrap();
     let (ben_leg, _) = ben_media
         .start(
-            Box::new(Tone(Sine::new(700.0, 6000))),
+            Box::new(Sine::new(700.0, 6000)),
             Box::new(heard_by_ben.clone()),
         )
         .unwrap();
-    played_until(&heard_by_ben, 100 * FRAME_SAMPLES);
-    played_until(&heard_by_ana, 100 * FRAME_SAMPLES);
+    let timeout = Duration::from_secs(20);
+    assert!(
+        heard_by_ben.wait_for(100 * FRAME_SAMPLES, timeout),
+        "playback stalled"
+    );
+    assert!(
+        heard_by_ana.wait_for(100 * FRAME_SAMPLES, timeout),
+        "playback stalled"
+    );
     assert!(loud_frames(&heard_by_ben, 40) >= 36, "Ben hears Ana");
     assert!(loud_frames(&heard_by_ana, 40) >= 36, "Ana hears Ben");
 

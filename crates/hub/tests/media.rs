@@ -4,56 +4,15 @@
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use switchboard_hub::media::{MediaBridge, MediaEvent};
-use switchboard_voice::peer::{Capture, Event, Playback, Setup};
+use switchboard_voice::FRAME_SAMPLES;
+use switchboard_voice::analysis::{envelope, envelope_match};
+use switchboard_voice::peer::{Event, Setup};
+use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
 use switchboard_voice::wav::Source;
-use switchboard_voice::{FRAME_SAMPLES, Frame};
-
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<i16>>>);
-
-impl Playback for Recorder {
-    fn write(&mut self, frame: &Frame) {
-        self.0.lock().unwrap().extend_from_slice(frame);
-    }
-}
-
-struct Tone(Sine);
-
-impl Capture for Tone {
-    fn read(&mut self, frame: &mut Frame) {
-        self.0.fill(frame);
-    }
-}
-
-fn envelope(samples: &[i16]) -> Vec<f64> {
-    samples
-        .chunks(FRAME_SAMPLES)
-        .map(|c| (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
-        .collect()
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-    cov / (var(a, ma) * var(b, mb)).sqrt()
-}
-
-fn played_until(recorder: &Recorder, samples: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while recorder.0.lock().unwrap().len() < samples {
-        assert!(Instant::now() < deadline, "playback stalled");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
 
 fn connected(events: &std::sync::mpsc::Receiver<Event>) {
     match events.recv_timeout(Duration::from_secs(10)) {
@@ -91,25 +50,16 @@ async fn two_agents_hear_each_other_through_the_hub() {
         .expect("espeak-ng is installed by the test command");
     assert!(status.success());
     let source = Source::open(&wav, false).unwrap();
-    let spoken: Vec<i16> = {
-        let mut copy = source.clone();
-        let mut all = Vec::new();
-        let mut frame = [0i16; FRAME_SAMPLES];
-        while !copy.is_done() {
-            copy.read(&mut frame);
-            all.extend_from_slice(&frame);
-        }
-        all
-    };
+    let spoken: Vec<i16> = source.samples().to_vec();
 
-    let heard_by_lucia = Recorder::default();
-    let heard_by_alex = Recorder::default();
+    let heard_by_lucia = Recording::default();
+    let heard_by_alex = Recording::default();
     let (alex, alex_events) = alex
         .start(Box::new(source), Box::new(heard_by_alex.clone()))
         .unwrap();
     let (lucia, lucia_events) = lucia
         .start(
-            Box::new(Tone(Sine::new(500.0, 6000))),
+            Box::new(Sine::new(500.0, 6000)),
             Box::new(heard_by_lucia.clone()),
         )
         .unwrap();
@@ -123,20 +73,21 @@ async fn two_agents_hear_each_other_through_the_hub() {
         }
     }
 
-    played_until(&heard_by_lucia, spoken.len() + 30 * FRAME_SAMPLES);
+    let played = spoken.len() + 30 * FRAME_SAMPLES;
+    assert!(
+        heard_by_lucia.wait_for(played, Duration::from_secs(20)),
+        "playback stalled"
+    );
     alex.hang_up();
     lucia.hang_up();
     std::fs::remove_dir_all(dir).unwrap();
 
-    let received = heard_by_lucia.0.lock().unwrap().clone();
-    let (a, b) = (envelope(&spoken), envelope(&received));
-    let best = (0..b.len().saturating_sub(a.len()).min(60))
-        .map(|lag| correlation(&a, &b[lag..]))
-        .fold(f64::MIN, f64::max);
+    let received = heard_by_lucia.samples();
+    let best = envelope_match(&spoken, &received, 60);
     eprintln!("speech through the hub bridge: envelope correlation {best:.3}");
     assert!(best > 0.9, "correlation {best:.3}");
 
-    let back = heard_by_alex.0.lock().unwrap().clone();
+    let back = heard_by_alex.samples();
     let tone = envelope(&back[back.len() / 2..]);
     let loud = tone.iter().filter(|&&rms| rms > 2000.0).count();
     assert!(

@@ -78,11 +78,8 @@ impl Decoder {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::analysis::rms;
     use crate::tone::Sine;
-
-    fn rms(frame: &[i16]) -> f64 {
-        (frame.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / frame.len() as f64).sqrt()
-    }
 
     #[test]
     fn a_tone_survives_encode_and_decode() {

@@ -2,11 +2,13 @@
 //! leg needs whatever carries it: the Opus codec, the adaptive jitter buffer with loss
 //! concealment, RFC 4733 DTMF, tones, and WAV files standing in for audio devices.
 
+pub mod analysis;
 pub mod codec;
 pub mod device;
 pub mod dtmf;
 pub mod jitter;
 pub mod peer;
+pub mod recording;
 pub mod tone;
 pub mod wav;
 

@@ -29,6 +29,12 @@ impl Sine {
     }
 }
 
+impl crate::peer::Capture for Sine {
+    fn read(&mut self, frame: &mut crate::Frame) {
+        self.fill(frame);
+    }
+}
+
 /// Two tones summed and switched on and off in a cadence, e.g. North American ringback
 /// (440 + 480 Hz, 2 s on, 4 s off).
 #[derive(Debug, Clone)]

@@ -51,6 +51,11 @@ impl Source {
         }
     }
 
+    /// Everything the file holds, at 48 kHz mono.
+    pub fn samples(&self) -> &[i16] {
+        &self.samples
+    }
+
     pub fn duration_ms(&self) -> u64 {
         self.samples.len() as u64 * 1000 / u64::from(SAMPLE_RATE)
     }

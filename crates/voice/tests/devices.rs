@@ -9,28 +9,12 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use switchboard_voice::analysis::{envelope, envelope_match};
 use switchboard_voice::device::{Microphone, Speaker};
 use switchboard_voice::peer::{Capture, Playback};
 use switchboard_voice::tone::Sine;
 use switchboard_voice::wav::Source;
 use switchboard_voice::{FRAME_SAMPLES, Frame};
-
-fn envelope(samples: &[i16]) -> Vec<f64> {
-    samples
-        .chunks(FRAME_SAMPLES)
-        .map(|c| (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
-        .collect()
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-    cov / (var(a, ma) * var(b, mb)).sqrt()
-}
 
 /// Calls `step` every 20 ms of real time, `frames` times.
 fn paced(frames: usize, mut step: impl FnMut()) {
@@ -76,10 +60,7 @@ fn speech_played_into_the_microphone_is_captured() {
     assert!(player.wait().unwrap().success());
     std::fs::remove_dir_all(dir).unwrap();
 
-    let (a, b) = (envelope(&spoken), envelope(&captured));
-    let best = (0..b.len().saturating_sub(a.len()))
-        .map(|lag| correlation(&a, &b[lag..]))
-        .fold(f64::MIN, f64::max);
+    let best = envelope_match(&spoken, &captured, 60);
     eprintln!("microphone capture: envelope correlation {best:.3}");
     assert!(best > 0.9, "correlation {best:.3}");
 }

@@ -6,6 +6,7 @@
 
 use std::process::Command;
 
+use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::codec::{Decoder, Encoder};
 use switchboard_voice::jitter::{JitterBuffer, Playout};
 use switchboard_voice::wav::Source;
@@ -25,24 +26,6 @@ fn speech(name: &str) -> Source {
     let source = Source::open(&path, false).unwrap();
     std::fs::remove_dir_all(dir).unwrap();
     source
-}
-
-/// Loudness per 20 ms frame.
-fn envelope(samples: &[i16]) -> Vec<f64> {
-    samples
-        .chunks(FRAME_SAMPLES)
-        .map(|c| (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
-        .collect()
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-    cov / (var(a, ma) * var(b, mb)).sqrt()
 }
 
 /// A deterministic pseudo-random sequence (no dependency, same every run).
@@ -106,11 +89,8 @@ fn run(loss: f64, jitter_ms: f64) -> (f64, switchboard_voice::jitter::Stats, u64
         now += 20.0;
     }
 
-    // Align by the delay with the best match (the buffer adds a few frames of delay).
-    let (a, b) = (envelope(&sent), envelope(&received));
-    let best = (0..20)
-        .map(|lag| correlation(&a, &b[lag..]))
-        .fold(f64::MIN, f64::max);
+    // Aligned at the best delay (the buffer adds a few frames).
+    let best = envelope_match(&sent, &received, 20);
     (best, buffer.stats(), u64::from(seq))
 }
 

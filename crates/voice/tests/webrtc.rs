@@ -4,30 +4,14 @@
 #![allow(clippy::unwrap_used)]
 
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use switchboard_voice::peer::{Capture, Event, Playback, Setup};
+use switchboard_voice::FRAME_SAMPLES;
+use switchboard_voice::analysis::{envelope, envelope_match};
+use switchboard_voice::peer::{Event, Setup};
+use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
 use switchboard_voice::wav::Source;
-use switchboard_voice::{FRAME_SAMPLES, Frame};
-
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<i16>>>);
-
-impl Playback for Recorder {
-    fn write(&mut self, frame: &Frame) {
-        self.0.lock().unwrap().extend_from_slice(frame);
-    }
-}
-
-struct Tone(Sine);
-
-impl Capture for Tone {
-    fn read(&mut self, frame: &mut Frame) {
-        self.0.fill(frame);
-    }
-}
 
 fn speech() -> Source {
     let dir = tempfile_dir("speech");
@@ -48,23 +32,6 @@ fn tempfile_dir(name: &str) -> std::path::PathBuf {
     dir
 }
 
-fn envelope(samples: &[i16]) -> Vec<f64> {
-    samples
-        .chunks(FRAME_SAMPLES)
-        .map(|c| (c.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / c.len() as f64).sqrt())
-        .collect()
-}
-
-fn correlation(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
-    let (ma, mb) = (mean(a), mean(b));
-    let cov: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let var = |v: &[f64], m: f64| v.iter().map(|x| (x - m).powi(2)).sum::<f64>();
-    cov / (var(a, ma) * var(b, mb)).sqrt()
-}
-
 fn wait_for(events: &std::sync::mpsc::Receiver<Event>, wanted: &Event) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while let Ok(event) = events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
@@ -78,15 +45,6 @@ fn wait_for(events: &std::sync::mpsc::Receiver<Event>, wanted: &Event) {
     panic!("no {wanted:?} within 10 s");
 }
 
-/// Waits (polling) until `recorder` has played `samples`; real time paces it.
-fn played_until(recorder: &Recorder, samples: usize) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while recorder.0.lock().unwrap().len() < samples {
-        assert!(Instant::now() < deadline, "playback stalled");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 #[test]
 fn speech_crosses_a_webrtc_call_both_ways_and_mute_silences_it() {
     let loopback = "127.0.0.1:0".parse().unwrap();
@@ -95,24 +53,15 @@ fn speech_crosses_a_webrtc_call_both_ways_and_mute_silences_it() {
     caller.accept_answer(&answer).unwrap();
 
     let source = speech();
-    let spoken: Vec<i16> = {
-        let mut copy = source.clone();
-        let mut all = Vec::new();
-        let mut frame = [0i16; FRAME_SAMPLES];
-        while !copy.is_done() {
-            copy.read(&mut frame);
-            all.extend_from_slice(&frame);
-        }
-        all
-    };
-    let heard_by_callee = Recorder::default();
-    let heard_by_caller = Recorder::default();
+    let spoken: Vec<i16> = source.samples().to_vec();
+    let heard_by_callee = Recording::default();
+    let heard_by_caller = Recording::default();
     let (caller, caller_events) = caller
         .start(Box::new(source), Box::new(heard_by_caller.clone()))
         .unwrap();
     let (callee, callee_events) = callee
         .start(
-            Box::new(Tone(Sine::new(600.0, 6000))),
+            Box::new(Sine::new(600.0, 6000)),
             Box::new(heard_by_callee.clone()),
         )
         .unwrap();
@@ -120,24 +69,22 @@ fn speech_crosses_a_webrtc_call_both_ways_and_mute_silences_it() {
     wait_for(&callee_events, &Event::Connected);
 
     // Let the whole sentence play, plus the path's delay.
-    played_until(&heard_by_callee, spoken.len() + 30 * FRAME_SAMPLES);
+    let timeout = Duration::from_secs(20);
+    assert!(heard_by_callee.wait_for(spoken.len() + 30 * FRAME_SAMPLES, timeout));
 
     // Then mute the callee: the caller must hear silence from then on.
     callee.set_muted(true);
-    let muted_from = heard_by_caller.0.lock().unwrap().len();
-    played_until(&heard_by_caller, muted_from + 40 * FRAME_SAMPLES);
+    let muted_from = heard_by_caller.len();
+    assert!(heard_by_caller.wait_for(muted_from + 40 * FRAME_SAMPLES, timeout));
     caller.hang_up();
     callee.hang_up();
 
-    let received = heard_by_callee.0.lock().unwrap().clone();
-    let (a, b) = (envelope(&spoken), envelope(&received));
-    let best = (0..b.len().saturating_sub(a.len()).min(60))
-        .map(|lag| correlation(&a, &b[lag..]))
-        .fold(f64::MIN, f64::max);
+    let received = heard_by_callee.samples();
+    let best = envelope_match(&spoken, &received, 60);
     eprintln!("speech envelope correlation over WebRTC: {best:.3}");
     assert!(best > 0.9, "speech arrived: correlation {best:.3}");
 
-    let back = heard_by_caller.0.lock().unwrap().clone();
+    let back = heard_by_caller.samples();
     let tone = envelope(&back[FRAME_SAMPLES * 25..muted_from]);
     let loud = tone.iter().filter(|&&rms| rms > 2000.0).count();
     assert!(
