@@ -150,21 +150,19 @@ impl Store {
 
     /// The agent with this email, with their password hash, in any account (for sign-in).
     pub async fn agent_for_sign_in(&self, email: &str) -> Result<Option<(AgentRow, String)>> {
-        let email = normalize_email(email);
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT id, password_hash FROM agents WHERE email = ?")
-                .bind(&email)
-                .fetch_optional(&self.pool)
-                .await?;
-        let Some((id, hash)) = row else {
-            return Ok(None);
-        };
-        let agent =
-            sqlx::query_as::<_, AgentRow>(&format!("SELECT {COLUMNS} FROM agents WHERE id = ?"))
-                .bind(id)
-                .fetch_one(&self.pool)
-                .await?;
-        Ok(Some((agent, hash)))
+        #[derive(sqlx::FromRow)]
+        struct WithHash {
+            #[sqlx(flatten)]
+            agent: AgentRow,
+            password_hash: String,
+        }
+        let found = sqlx::query_as::<_, WithHash>(&format!(
+            "SELECT {COLUMNS}, password_hash FROM agents WHERE email = ?"
+        ))
+        .bind(normalize_email(email))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(found.map(|row| (row.agent, row.password_hash)))
     }
 
     pub async fn agent(&self, account_id: Id, id: Id) -> Result<AgentRow> {
