@@ -12,8 +12,9 @@ pub fn rms(samples: &[i16]) -> f64 {
 }
 
 /// Loudness per 20 ms frame.
+/// A trailing partial frame is left out: its level would change as samples arrive.
 pub fn envelope(samples: &[i16]) -> Vec<f64> {
-    samples.chunks(FRAME_SAMPLES).map(rms).collect()
+    samples.chunks_exact(FRAME_SAMPLES).map(rms).collect()
 }
 
 /// Pearson correlation of two series over their common length.
