@@ -1,6 +1,7 @@
 //! The media bridge: every call leg terminates here, on one UDP socket shared by all legs
 //! (str0m is sans-IO, so one thread demultiplexes packets to the leg that accepts them).
-//! Two bridged legs exchange Opus untouched — no decode, no re-encode.
+//! Two bridged legs exchange Opus untouched — no decode, no re-encode — and dial-pad keys
+//! (RFC 4733). A held leg hears music instead (encoded once at start) and is not heard.
 
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
@@ -8,9 +9,11 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
 use str0m::change::SdpOffer;
-use str0m::format::Codec;
-use str0m::media::{Frequency, MediaTime, Mid, Pt};
+
+use str0m::format::{Codec, CodecExtra};
+use str0m::media::{Frequency, MediaTime, Mid, Pt, TelephoneEvent};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event as RtcEvent, IceConnectionState, Input, Output, Rtc};
 use tokio::sync::{mpsc as async_mpsc, oneshot};
@@ -32,6 +35,7 @@ enum Command {
         reply: oneshot::Sender<Result<(LegId, String)>>,
     },
     Bridge(LegId, LegId),
+    Hold(LegId, bool),
     Remove(LegId),
     Shutdown,
 }
@@ -61,6 +65,7 @@ impl MediaBridge {
         let worker = Worker {
             socket,
             addr,
+            music: hold_music()?,
             legs: HashMap::new(),
             next_id: 1,
             commands: command_rx,
@@ -95,6 +100,11 @@ impl MediaBridge {
         self.send(Command::Bridge(a, b))
     }
 
+    /// Puts a leg on hold (it hears music and is not heard) or takes it off.
+    pub fn hold(&self, leg: LegId, on: bool) -> Result<()> {
+        self.send(Command::Hold(leg, on))
+    }
+
     pub fn remove(&self, leg: LegId) -> Result<()> {
         self.send(Command::Remove(leg))
     }
@@ -123,11 +133,68 @@ impl Drop for MediaBridge {
     }
 }
 
+/// The music a held party hears: Opus packets, 20 ms each, played in a loop.
+fn hold_music() -> Result<Vec<Arc<[u8]>>> {
+    use switchboard_voice::{FRAME_SAMPLES, Frame, codec::Encoder, wav::Source};
+    let failed = |e: switchboard_voice::Error| Error::Internal(format!("hold music: {e}"));
+    let source =
+        Source::from_bytes(include_bytes!("../resources/hold-music.wav"), false).map_err(failed)?;
+    let mut encoder = Encoder::new(24_000).map_err(failed)?;
+    let mut frame: Frame = [0; FRAME_SAMPLES];
+    source
+        .samples()
+        .chunks_exact(FRAME_SAMPLES)
+        .map(|chunk| {
+            frame.copy_from_slice(chunk);
+            encoder.encode(&frame).map(Arc::from).map_err(failed)
+        })
+        .collect()
+}
+
+const FRAME: Duration = Duration::from_millis(20);
+const FRAME_TICKS: u64 = 960;
+
+/// The RTP clock of what a leg is sent. Audio comes from the far leg, then from the music,
+/// then from the far leg again: each source has its own timestamps, so the leg gets one
+/// timeline of its own that advances with the source while it is continuous and with the
+/// wall clock across a switch.
+#[derive(Debug, Default)]
+struct OutClock {
+    /// Last timestamp sent and when.
+    last: Option<(u64, Instant)>,
+    /// The source timestamp behind it, while forwarding.
+    source: Option<u64>,
+}
+
+impl OutClock {
+    fn stamp(&mut self, source: Option<u64>, now: Instant) -> u64 {
+        let time = match (self.last, self.source, source) {
+            (None, _, _) => source.unwrap_or(0),
+            // Same source, moving forward by less than a second: keep its spacing.
+            (Some((last, _)), Some(before), Some(src)) if src > before && src - before < 48_000 => {
+                last + (src - before)
+            }
+            (Some((last, at)), _, _) => {
+                let frames = (now.saturating_duration_since(at).as_millis() / 20).max(1);
+                last + frames as u64 * FRAME_TICKS
+            }
+        };
+        self.last = Some((time, now));
+        self.source = source;
+        time
+    }
+}
+
 struct Leg {
     rtc: Rtc,
     mid: Option<Mid>,
     peer: Option<LegId>,
     timeout: Instant,
+    out: OutClock,
+    /// On hold: the next music frame and when it is due.
+    held: Option<(usize, Instant)>,
+    /// RTP start of the last key press heard on this leg (each press arrives many times).
+    last_key: Option<u64>,
 }
 
 impl Leg {
@@ -142,12 +209,17 @@ impl Leg {
     }
 }
 
-/// Audio to hand to another leg: (to, rtp time at 48 kHz, payload).
-type Forward = (LegId, u64, std::sync::Arc<[u8]>);
+/// Media to hand to another leg.
+enum Forward {
+    /// Opus, with its rtp time at 48 kHz.
+    Audio(LegId, u64, Arc<[u8]>),
+    Key(LegId, TelephoneEvent),
+}
 
 struct Worker {
     socket: UdpSocket,
     addr: SocketAddr,
+    music: Vec<Arc<[u8]>>,
     legs: HashMap<LegId, Leg>,
     next_id: LegId,
     commands: mpsc::Receiver<Command>,
@@ -175,11 +247,12 @@ impl Worker {
             for id in due {
                 self.input(id, Input::Timeout(now));
             }
+            self.play_music(now);
             // Commands are checked at least every 20 ms.
             let next = self
                 .legs
                 .values()
-                .map(|leg| leg.timeout)
+                .flat_map(|leg| std::iter::once(leg.timeout).chain(leg.held.map(|(_, at)| at)))
                 .min()
                 .unwrap_or(now + Duration::from_millis(20))
                 .min(now + Duration::from_millis(20));
@@ -241,6 +314,15 @@ impl Worker {
                     leg.peer = Some(a);
                 }
             }
+            Command::Hold(id, on) => {
+                if let Some(leg) = self.legs.get_mut(&id) {
+                    leg.held = match (on, leg.held) {
+                        (true, None) => Some((0, Instant::now())),
+                        (true, held) => held,
+                        (false, _) => None,
+                    };
+                }
+            }
             Command::Remove(id) => self.end(id, "removed".into()),
             Command::Shutdown => {}
         }
@@ -249,7 +331,7 @@ impl Worker {
     fn add_leg(&mut self, offer: &str) -> Result<(LegId, String)> {
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| Error::BadRequest(format!("bad SDP offer: {e}")))?;
-        let mut rtc = Rtc::new(Instant::now());
+        let mut rtc = switchboard_voice::rtc_config().build(Instant::now());
         let candidate = Candidate::host(self.addr, "udp")
             .map_err(|e| Error::Internal(format!("media candidate: {e}")))?;
         rtc.add_local_candidate(candidate);
@@ -266,6 +348,9 @@ impl Worker {
                 mid: None,
                 peer: None,
                 timeout: Instant::now(),
+                out: OutClock::default(),
+                held: None,
+                last_key: None,
             },
         );
         Ok((id, answer.to_sdp_string()))
@@ -285,27 +370,92 @@ impl Worker {
             self.end(id, reason);
             return;
         }
-        for (to, rtp_time, data) in forwards {
-            let Some(peer) = self.legs.get_mut(&to) else {
-                continue;
-            };
-            let Some((mid, pt)) = peer.opus_pt() else {
-                continue;
-            };
-            let written = peer.rtc.writer(mid).map(|writer| {
-                writer.write(
-                    pt,
-                    Instant::now(),
-                    MediaTime::new(rtp_time, Frequency::FORTY_EIGHT_KHZ),
-                    data,
-                )
-            });
-            if let Some(Err(error)) = written {
-                tracing::debug!(%error, leg = to, "dropped a forwarded packet");
+        for forward in forwards {
+            match forward {
+                Forward::Audio(to, time, data) => self.send_audio(to, Some(time), data),
+                Forward::Key(to, event) => self.send_key(to, event),
             }
-            let mut nothing = Vec::new();
-            if let Err(reason) = self.drain(to, &mut nothing) {
-                self.end(to, reason);
+        }
+    }
+
+    /// Writes one Opus frame to a leg (from its peer when `source` is set, else music).
+    fn send_audio(&mut self, to: LegId, source: Option<u64>, data: Arc<[u8]>) {
+        let Some(leg) = self
+            .legs
+            .get_mut(&to)
+            .filter(|l| source.is_none() || l.held.is_none())
+        else {
+            return;
+        };
+        let Some((mid, pt)) = leg.opus_pt() else {
+            return;
+        };
+        let now = Instant::now();
+        let time = leg.out.stamp(source, now);
+        let written = leg.rtc.writer(mid).map(|writer| {
+            writer.write(
+                pt,
+                now,
+                MediaTime::new(time, Frequency::FORTY_EIGHT_KHZ),
+                data,
+            )
+        });
+        if let Some(Err(error)) = written {
+            tracing::debug!(%error, leg = to, "dropped a packet");
+        }
+        self.flush(to);
+    }
+
+    /// Passes a key press on; str0m sends its whole series of packets.
+    fn send_key(&mut self, to: LegId, event: TelephoneEvent) {
+        let Some(leg) = self.legs.get_mut(&to).filter(|l| l.held.is_none()) else {
+            return;
+        };
+        let Some((mid, pt)) = leg.opus_pt() else {
+            return;
+        };
+        let now = Instant::now();
+        let time = leg.out.last.map_or(0, |(time, _)| time);
+        let written = leg.rtc.writer(mid).map(|writer| {
+            writer.telephone_event(event).write(
+                pt,
+                now,
+                MediaTime::new(time, Frequency::FORTY_EIGHT_KHZ),
+                &[][..],
+            )
+        });
+        if let Some(Err(error)) = written {
+            tracing::debug!(%error, leg = to, "dropped a key press");
+        }
+        self.flush(to);
+    }
+
+    fn flush(&mut self, id: LegId) {
+        let mut nothing = Vec::new();
+        if let Err(reason) = self.drain(id, &mut nothing) {
+            self.end(id, reason);
+        }
+    }
+
+    /// Held legs get their next frame of music when it is due.
+    fn play_music(&mut self, now: Instant) {
+        let due: Vec<(LegId, usize)> = self
+            .legs
+            .iter_mut()
+            .filter_map(|(id, leg)| {
+                let (frame, at) = leg.held?;
+                if at > now {
+                    return None;
+                }
+                // After a stall, carry on from now rather than in a burst.
+                let next = (at + FRAME).max(now);
+                leg.held = Some(((frame + 1) % self.music.len().max(1), next));
+                Some((*id, frame))
+            })
+            .collect();
+        for (id, frame) in due {
+            if let Some(data) = self.music.get(frame) {
+                self.send_audio(id, None, data.clone());
             }
         }
     }
@@ -334,10 +484,27 @@ impl Worker {
                         let _ = self.events.send(MediaEvent::Connected(id));
                     }
                     RtcEvent::MediaAdded(added) => leg.mid = Some(added.mid),
-                    RtcEvent::MediaData(data) => {
-                        if let Some(peer) = leg.peer {
+                    // Nothing passes to or from a held leg.
+                    RtcEvent::MediaData(data) if leg.held.is_none() => {
+                        let Some(peer) = leg.peer else { continue };
+                        let codec = data.params.spec().codec;
+                        if codec == Codec::Opus {
                             let time = data.time.rebase(Frequency::FORTY_EIGHT_KHZ).numer();
-                            forwards.push((peer, time, data.data));
+                            forwards.push(Forward::Audio(peer, time, data.data));
+                        } else if let CodecExtra::Tele(event) = data.codec_extra
+                            && codec == Codec::Tele
+                            && leg.last_key != Some(data.time.numer())
+                        {
+                            // Passed on at its first packet, as a whole press.
+                            leg.last_key = Some(data.time.numer());
+                            forwards.push(Forward::Key(
+                                peer,
+                                TelephoneEvent {
+                                    end: true,
+                                    duration: event.duration.max(switchboard_voice::dtmf::TONE),
+                                    ..event
+                                },
+                            ));
                         }
                     }
                     RtcEvent::IceConnectionStateChange(IceConnectionState::Disconnected) => {

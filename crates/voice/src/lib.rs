@@ -1,9 +1,10 @@
-//! Switchboard's media engine without a GUI. This first part holds the pieces every call
-//! leg needs whatever carries it: the Opus codec, the adaptive jitter buffer with loss
-//! concealment, RFC 4733 DTMF, tones, and WAV files standing in for audio devices.
+//! Switchboard's media engine without a GUI: the Opus codec, the adaptive jitter buffer with
+//! loss concealment, RFC 4733 DTMF, WebRTC legs, sound cards, tones, and WAV files standing
+//! in for audio devices.
 
 pub mod analysis;
 pub mod codec;
+#[cfg(feature = "devices")]
 pub mod device;
 pub mod dtmf;
 pub mod jitter;
@@ -20,6 +21,33 @@ pub const FRAME_MS: u32 = 20;
 
 /// One 20 ms frame of 16-bit PCM.
 pub type Frame = [i16; FRAME_SAMPLES];
+
+/// The WebRTC session every leg uses, at both ends: Opus, and RFC 4733 telephone events at
+/// 48 kHz and at 8 kHz (browsers offer both).
+pub fn rtc_config() -> str0m::RtcConfig {
+    use str0m::format::{Codec, FormatParams};
+    use str0m::media::{Frequency, Pt};
+    let mut config = str0m::RtcConfig::new()
+        .clear_codecs()
+        .enable_opus(true, false);
+    for (pt, rate) in [
+        (110, Frequency::FORTY_EIGHT_KHZ),
+        (126, Frequency::EIGHT_KHZ),
+    ] {
+        config.codec_config().add_config(
+            Pt::new_with_value(pt),
+            None,
+            Codec::Tele,
+            rate,
+            None,
+            FormatParams {
+                telephone_event_max: Some(16),
+                ..FormatParams::default()
+            },
+        );
+    }
+    config
+}
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {

@@ -2,17 +2,20 @@
 //! 20 ms frames from a capture device, the jitter buffer and decoder into a playback device.
 //! The caller talks to it through a [`Handle`] and hears back [`Event`]s on a channel.
 
+use std::collections::VecDeque;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
-use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid};
+use str0m::format::{Codec, CodecExtra};
+use str0m::media::{Direction, Frequency, MediaKind, MediaTime, Mid, TelephoneEvent};
 use str0m::net::{Protocol, Receive};
 use str0m::{Candidate, Event as RtcEvent, IceConnectionState, Input, Output, Rtc};
 
 use crate::codec::{Decoder, Encoder};
+use crate::dtmf;
 use crate::jitter::{JitterBuffer, Playout};
 use crate::{Error, FRAME_MS, FRAME_SAMPLES, Frame, Result};
 
@@ -51,7 +54,7 @@ fn bind(address: SocketAddr) -> Result<(Rtc, UdpSocket)> {
     let local = socket
         .local_addr()
         .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
-    let mut rtc = Rtc::new(Instant::now());
+    let mut rtc = crate::rtc_config().build(Instant::now());
     let candidate =
         Candidate::host(local, "udp").map_err(|e| Error::Invalid(format!("candidate: {e}")))?;
     rtc.add_local_candidate(candidate);
@@ -134,6 +137,9 @@ impl Setup {
             capture,
             playback,
             muted: false,
+            keys: VecDeque::new(),
+            next_key: Instant::now(),
+            heard_keys: dtmf::Receiver::default(),
             sent_frames: 0,
             started: Instant::now(),
             events: event_tx,
@@ -161,12 +167,15 @@ pub enum Event {
     Connected,
     /// Loss seen in the last second, in percent (drives the far end's FEC).
     Loss(u8),
+    /// The far end pressed a dial-pad key (RFC 4733).
+    Dtmf(char),
     /// The leg stopped: hung up, or the far end vanished.
     Ended { reason: String },
 }
 
 enum Command {
     Mute(bool),
+    Dtmf(TelephoneEvent),
     Hangup,
 }
 
@@ -179,6 +188,15 @@ pub struct Handle {
 impl Handle {
     pub fn set_muted(&self, muted: bool) {
         let _ = self.commands.send(Command::Mute(muted));
+    }
+
+    /// Sends a dial-pad key as an RFC 4733 telephone event. Keys pressed faster than the
+    /// far end can tell apart are queued and go out in order.
+    pub fn send_dtmf(&self, key: char) -> Result<()> {
+        let event = dtmf::press(key)
+            .ok_or_else(|| Error::Invalid(format!("{key:?} is not a dial-pad key")))?;
+        let _ = self.commands.send(Command::Dtmf(event));
+        Ok(())
     }
 
     pub fn hang_up(mut self) {
@@ -212,6 +230,10 @@ struct Leg {
     capture: Box<dyn Capture>,
     playback: Box<dyn Playback>,
     muted: bool,
+    /// Key presses waiting to be sent, and when the next may start.
+    keys: VecDeque<TelephoneEvent>,
+    next_key: Instant,
+    heard_keys: dtmf::Receiver,
     sent_frames: u64,
     started: Instant,
     events: mpsc::Sender<Event>,
@@ -245,6 +267,7 @@ impl Leg {
             loop {
                 match self.commands.try_recv() {
                     Ok(Command::Mute(muted)) => self.muted = muted,
+                    Ok(Command::Dtmf(event)) => self.keys.push_back(event),
                     Ok(Command::Hangup) => return Ok("hung up".into()),
                     Err(mpsc::TryRecvError::Empty) => break,
                     Err(mpsc::TryRecvError::Disconnected) => return Ok("hung up".into()),
@@ -328,7 +351,7 @@ impl Leg {
             let writer = self.rtc.writer(mid)?;
             let pt = writer
                 .payload_params()
-                .find(|p| p.spec().codec == str0m::format::Codec::Opus)?
+                .find(|p| p.spec().codec == Codec::Opus)?
                 .pt();
             Some((mid, pt))
         });
@@ -338,10 +361,28 @@ impl Leg {
                 self.sent_frames * FRAME_SAMPLES as u64,
                 Frequency::FORTY_EIGHT_KHZ,
             );
+            // A key press rides along with this frame's write; str0m sends its packets.
+            let key = if now >= self.next_key {
+                self.keys.pop_front()
+            } else {
+                None
+            };
             if let Some(writer) = self.rtc.writer(mid) {
-                writer
-                    .write(pt, now, rtp_time, packet)
-                    .map_err(|e| Error::Invalid(format!("rtc write: {e}")))?;
+                let writer = match key {
+                    Some(event) => {
+                        self.next_key = now + event.duration + dtmf::GAP;
+                        writer.telephone_event(event)
+                    }
+                    None => writer,
+                };
+                if let Err(error) = writer.write(pt, now, rtp_time, packet) {
+                    // The audio is queued before the event is checked: only the key is lost
+                    // (the far end did not agree on telephone events).
+                    if key.is_none() {
+                        return Err(Error::Invalid(format!("rtc write: {error}")));
+                    }
+                    tracing::warn!(%error, "a dial-pad key could not be sent");
+                }
             }
             self.sent_frames += 1;
         }
@@ -378,7 +419,14 @@ impl Leg {
                         let _ = self.events.send(Event::Connected);
                     }
                     RtcEvent::MediaAdded(added) => self.mid = Some(added.mid),
-                    RtcEvent::MediaData(data) => {
+                    RtcEvent::MediaData(data) if data.params.spec().codec == Codec::Tele => {
+                        if let CodecExtra::Tele(event) = &data.codec_extra
+                            && let Some(key) = self.heard_keys.on_event(data.time.numer(), event)
+                        {
+                            let _ = self.events.send(Event::Dtmf(key));
+                        }
+                    }
+                    RtcEvent::MediaData(data) if data.params.spec().codec == Codec::Opus => {
                         let timestamp = data.time.rebase(Frequency::FORTY_EIGHT_KHZ).numer();
                         let arrival =
                             data.network_time.duration_since(self.started).as_secs_f64() * 1000.0;

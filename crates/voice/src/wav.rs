@@ -16,7 +16,15 @@ pub struct Source {
 impl Source {
     /// Reads any PCM WAV (any rate, any channel count) and converts it to 48 kHz mono.
     pub fn open(path: &Path, looping: bool) -> Result<Self> {
-        let mut reader = hound::WavReader::open(path)?;
+        Self::decode(hound::WavReader::open(path)?, looping)
+    }
+
+    /// The same, from a WAV held in memory (a resource built into the program).
+    pub fn from_bytes(wav: &[u8], looping: bool) -> Result<Self> {
+        Self::decode(hound::WavReader::new(std::io::Cursor::new(wav))?, looping)
+    }
+
+    fn decode<R: std::io::Read>(mut reader: hound::WavReader<R>, looping: bool) -> Result<Self> {
         let spec = reader.spec();
         let channels = usize::from(spec.channels.max(1));
         let raw: Vec<i32> = match spec.sample_format {

@@ -100,3 +100,44 @@ fn speech_crosses_a_webrtc_call_both_ways_and_mute_silences_it() {
         "muted: {after_mute:?}"
     );
 }
+
+#[test]
+fn dial_pad_keys_arrive_once_each_and_in_order() {
+    let loopback = "127.0.0.1:0".parse().unwrap();
+    let (mut caller, offer) = Setup::offer(loopback).unwrap();
+    let (callee, answer) = Setup::answer(loopback, &offer).unwrap();
+    caller.accept_answer(&answer).unwrap();
+    let (caller, caller_events) = caller
+        .start(
+            Box::new(Sine::new(440.0, 3000)),
+            Box::new(Recording::default()),
+        )
+        .unwrap();
+    let (callee, callee_events) = callee
+        .start(
+            Box::new(Sine::new(600.0, 3000)),
+            Box::new(Recording::default()),
+        )
+        .unwrap();
+    wait_for(&caller_events, &Event::Connected);
+    wait_for(&callee_events, &Event::Connected);
+
+    assert!(caller.send_dtmf('x').is_err(), "not a dial-pad key");
+    // Pressed faster than tones can be told apart: they queue.
+    for key in "1234#*0".chars() {
+        caller.send_dtmf(key).unwrap();
+    }
+    let mut heard = String::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while heard.len() < 7 {
+        match callee_events.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+            Ok(Event::Dtmf(key)) => heard.push(key),
+            Ok(Event::Ended { reason }) => panic!("the leg ended: {reason}"),
+            Ok(_) => {}
+            Err(_) => panic!("only {heard:?} arrived"),
+        }
+    }
+    assert_eq!(heard, "1234#*0");
+    caller.hang_up();
+    callee.hang_up();
+}
