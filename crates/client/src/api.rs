@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
     AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, Id, MediaAnswer, Presence,
-    SetStatus, SignIn, SignedIn, StartCall, StatusKey,
+    SetStatus, SignIn, SignedIn, StartCall, StatusKey, TransferCall,
 };
 use url::Url;
 
@@ -174,13 +174,31 @@ impl Hub {
     }
 
     pub async fn decline_call(&self, token: &str, call: Id) -> Result<Call> {
-        let path = format!("calls/{call}/decline");
-        self.send(self.request(Method::POST, &path, Some(token)))
-            .await
+        self.call_action(token, call, "decline").await
     }
 
     pub async fn hang_up(&self, token: &str, call: Id) -> Result<Call> {
-        let path = format!("calls/{call}/hangup");
+        self.call_action(token, call, "hangup").await
+    }
+
+    /// Puts the other party on hold (`true`) or takes the call off hold.
+    pub async fn hold(&self, token: &str, call: Id, on: bool) -> Result<Call> {
+        self.call_action(token, call, if on { "hold" } else { "resume" })
+            .await
+    }
+
+    /// Blind transfer: hands the other party to `to_agent`.
+    pub async fn transfer(&self, token: &str, call: Id, to_agent: Id) -> Result<Call> {
+        let path = format!("calls/{call}/transfer");
+        self.send(
+            self.request(Method::POST, &path, Some(token))
+                .json(&TransferCall { to_agent }),
+        )
+        .await
+    }
+
+    async fn call_action(&self, token: &str, call: Id, action: &str) -> Result<Call> {
+        let path = format!("calls/{call}/{action}");
         self.send(self.request(Method::POST, &path, Some(token)))
             .await
     }

@@ -65,6 +65,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::calls::accept))
         .routes(routes!(crate::calls::decline))
         .routes(routes!(crate::calls::hang_up))
+        .routes(routes!(crate::calls::hold))
+        .routes(routes!(crate::calls::resume))
+        .routes(routes!(crate::calls::transfer))
         .split_for_parts();
     let openapi = Arc::new(openapi);
     let api = api.route(

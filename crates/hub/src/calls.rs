@@ -1,6 +1,7 @@
 //! Calls between agents: signalling (each agent's engine offers SDP, the hub's media bridge
-//! answers), the call state machine (ringing → live → ended), call records, call events to
-//! both parties, and the presence rules a call triggers.
+//! answers), the call state machine (ringing → live ⇄ held → ended, and a blind transfer
+//! ringing again elsewhere), call records, call events to the parties, and the presence
+//! rules a call triggers.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_protocol::{
     AcceptCall, Call, CallOutcome, CallState, ErrorBody, Event, Id, MediaAnswer, Party, StartCall,
+    TransferCall,
 };
 
 use crate::auth::Caller;
@@ -24,6 +26,17 @@ struct Live {
     account_id: Id,
     caller_leg: LegId,
     callee_leg: Option<LegId>,
+}
+
+impl Live {
+    /// The media leg of the party other than `agent`.
+    fn other_leg(&self, agent: Id) -> Option<LegId> {
+        if self.call.from.agent_id == agent {
+            self.callee_leg
+        } else {
+            Some(self.caller_leg)
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -44,10 +57,13 @@ impl Calls {
     }
 }
 
-/// Tells both parties how the call stands.
-async fn publish(state: &AppState, account_id: Id, call: &Call) -> Result<()> {
+/// Tells both parties (and an agent who just left the call) how the call stands.
+async fn publish(state: &AppState, account_id: Id, call: &Call, left: Option<Id>) -> Result<()> {
     let mut tx = state.store.write().await?;
-    for agent in [call.from.agent_id, call.to.agent_id] {
+    for agent in [call.from.agent_id, call.to.agent_id]
+        .into_iter()
+        .chain(left)
+    {
         events::append(
             &mut tx,
             account_id,
@@ -85,18 +101,7 @@ pub async fn start(
         .store
         .agent(caller.account_id, caller.agent_id)
         .await?;
-    let to = state.store.agent(caller.account_id, body.to_agent).await?;
-    let callable = state
-        .store
-        .status(caller.account_id, &to.status())
-        .await?
-        .is_some_and(|def| def.callable);
-    if !callable {
-        return Err(Error::Conflict(format!(
-            "{} cannot take calls right now",
-            to.name
-        )));
-    }
+    let to = callable_agent(&state, caller.account_id, body.to_agent).await?;
     let (leg, answer) = state.media.add_leg(body.offer).await?;
     let recorded: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_agent, to_agent, started_at)
@@ -128,6 +133,8 @@ pub async fn start(
         },
         state: CallState::Ringing,
         outcome: None,
+        held_by: None,
+        transferred_by: None,
     };
     state.calls.lock().insert(
         id,
@@ -138,7 +145,7 @@ pub async fn start(
             callee_leg: None,
         },
     );
-    publish(&state, caller.account_id, &call).await?;
+    publish(&state, caller.account_id, &call, None).await?;
     tracing::info!(
         call = id,
         from = call.from.agent_id,
@@ -181,6 +188,8 @@ pub async fn accept(
         live.call.state = CallState::Live;
         live.call.clone()
     };
+    // A transferred caller waited with music.
+    state.media.hold(live.caller_leg, false)?;
     state.media.bridge(live.caller_leg, leg)?;
     sqlx::query("UPDATE calls SET answered_at = ? WHERE id = ?")
         .bind(now_ms())
@@ -190,7 +199,7 @@ pub async fn accept(
     for agent in [call.from.agent_id, call.to.agent_id] {
         state.call_started(live.account_id, agent).await?;
     }
-    publish(&state, live.account_id, &call).await?;
+    publish(&state, live.account_id, &call, None).await?;
     tracing::info!(call = id, "call answered");
     Ok(Json(MediaAnswer { call, answer }))
 }
@@ -229,18 +238,196 @@ pub async fn hang_up(
     end(&state, id, outcome).await.map(Json)
 }
 
+/// Puts the other party on hold: they hear music, and neither hears the other (F-24).
+#[utoipa::path(
+    post, path = "/calls/{id}/hold", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, body = Call),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The call is not live", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn hold(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    let (call, account_id) = {
+        let mut calls = state.calls.lock();
+        let live = party_in(&mut calls, &caller, id)?;
+        if live.call.state != CallState::Live {
+            return Err(Error::Conflict(
+                "only a live call can be put on hold".into(),
+            ));
+        }
+        let other = live
+            .other_leg(caller.agent_id)
+            .ok_or_else(|| Error::Conflict("the call is not connected".into()))?;
+        state.media.hold(other, true)?;
+        live.call.state = CallState::Held;
+        live.call.held_by = Some(caller.agent_id);
+        (live.call.clone(), live.account_id)
+    };
+    publish(&state, account_id, &call, None).await?;
+    tracing::info!(call = id, by = caller.agent_id, "call held");
+    Ok(Json(call))
+}
+
+/// Takes the call off hold; only the agent who held it can.
+#[utoipa::path(
+    post, path = "/calls/{id}/resume", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, body = Call),
+        (status = 403, description = "Held by the other party", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "The call is not on hold", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn resume(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    let (call, account_id) = {
+        let mut calls = state.calls.lock();
+        let live = party_in(&mut calls, &caller, id)?;
+        if live.call.state != CallState::Held {
+            return Err(Error::Conflict("the call is not on hold".into()));
+        }
+        if live.call.held_by != Some(caller.agent_id) {
+            return Err(Error::Forbidden);
+        }
+        if let Some(other) = live.other_leg(caller.agent_id) {
+            state.media.hold(other, false)?;
+        }
+        live.call.state = CallState::Live;
+        live.call.held_by = None;
+        (live.call.clone(), live.account_id)
+    };
+    publish(&state, account_id, &call, None).await?;
+    tracing::info!(call = id, "call resumed");
+    Ok(Json(call))
+}
+
+/// Blind transfer (F-25): the other party is handed to another agent, hearing music while
+/// it rings there; the transferring agent leaves the call at once.
+#[utoipa::path(
+    post, path = "/calls/{id}/transfer", tag = "calls", request_body = TransferCall,
+    params(("id" = Id, Path)),
+    responses(
+        (status = 200, body = Call),
+        (status = 400, description = "Transferring to a party of the call", body = ErrorBody),
+        (status = 404, description = "No such call or agent", body = ErrorBody),
+        (status = 409, description = "Not connected, held by the other party, or the agent cannot take calls", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn transfer(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<TransferCall>,
+) -> Result<Json<Call>> {
+    let current = party_of(&state, &caller, id)?;
+    if current.call.involves(body.to_agent) {
+        return Err(Error::BadRequest(
+            "the call cannot be transferred to one of its parties".into(),
+        ));
+    }
+    let target = callable_agent(&state, caller.account_id, body.to_agent).await?;
+    let (call, leaving_leg) = {
+        let mut calls = state.calls.lock();
+        let live = party_in(&mut calls, &caller, id)?;
+        let connected = match live.call.state {
+            CallState::Live => true,
+            CallState::Held => live.call.held_by == Some(caller.agent_id),
+            CallState::Ringing | CallState::Ended => false,
+        };
+        let (Some(callee_leg), true) = (live.callee_leg, connected) else {
+            return Err(Error::Conflict(
+                "only a connected call you control can be transferred".into(),
+            ));
+        };
+        let transferrer = if live.call.from.agent_id == caller.agent_id {
+            live.call.from.clone()
+        } else {
+            live.call.to.clone()
+        };
+        let (remaining, remaining_leg, leaving_leg) = if transferrer == live.call.from {
+            (live.call.to.clone(), callee_leg, live.caller_leg)
+        } else {
+            (live.call.from.clone(), live.caller_leg, callee_leg)
+        };
+        state.media.hold(remaining_leg, true)?;
+        live.caller_leg = remaining_leg;
+        live.callee_leg = None;
+        live.call = Call {
+            from: remaining,
+            to: Party {
+                agent_id: target.id,
+                name: target.name.clone(),
+            },
+            state: CallState::Ringing,
+            held_by: None,
+            transferred_by: Some(transferrer),
+            ..live.call.clone()
+        };
+        (live.call.clone(), leaving_leg)
+    };
+    let _ = state.media.remove(leaving_leg);
+    sqlx::query(
+        "INSERT INTO call_transfers (call_id, from_agent, to_agent, transferred_at)
+         VALUES (?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(caller.agent_id)
+    .bind(target.id)
+    .bind(now_ms())
+    .execute(state.store.pool())
+    .await?;
+    state.call_ended(caller.account_id, caller.agent_id).await?;
+    publish(&state, caller.account_id, &call, Some(caller.agent_id)).await?;
+    tracing::info!(
+        call = id,
+        by = caller.agent_id,
+        to = target.id,
+        "call transferred"
+    );
+    Ok(Json(call))
+}
+
+/// An agent of the account who can take a call in their current status.
+async fn callable_agent(
+    state: &AppState,
+    account_id: Id,
+    agent_id: Id,
+) -> Result<crate::store::AgentRow> {
+    let agent = state.store.agent(account_id, agent_id).await?;
+    let callable = state
+        .store
+        .status(account_id, &agent.status())
+        .await?
+        .is_some_and(|def| def.callable);
+    if !callable {
+        return Err(Error::Conflict(format!(
+            "{} cannot take calls right now",
+            agent.name
+        )));
+    }
+    Ok(agent)
+}
+
 /// The call, if the caller takes part in it (else "not found", as for other accounts).
 fn party_of(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
-    state
-        .calls
-        .lock()
-        .get(&id)
-        .filter(|live| {
-            live.account_id == caller.account_id
-                && (live.call.from.agent_id == caller.agent_id
-                    || live.call.to.agent_id == caller.agent_id)
-        })
-        .cloned()
+    party_in(&mut state.calls.lock(), caller, id).map(|live| live.clone())
+}
+
+fn party_in<'a>(calls: &'a mut HashMap<Id, Live>, caller: &Caller, id: Id) -> Result<&'a mut Live> {
+    calls
+        .get_mut(&id)
+        .filter(|live| live.account_id == caller.account_id && live.call.involves(caller.agent_id))
         .ok_or(Error::NotFound("call"))
 }
 
@@ -260,7 +447,13 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
     let Some(mut live) = state.calls.lock().remove(&id) else {
         return Err(Error::NotFound("call"));
     };
-    let was_live = live.call.state == CallState::Live;
+    // The agents in the call's media: both when connected; a transferred caller waits in
+    // it while the call rings elsewhere.
+    let in_call = match live.call.state {
+        CallState::Live | CallState::Held => vec![live.call.from.agent_id, live.call.to.agent_id],
+        CallState::Ringing if live.call.transferred_by.is_some() => vec![live.call.from.agent_id],
+        CallState::Ringing | CallState::Ended => Vec::new(),
+    };
     for leg in std::iter::once(live.caller_leg).chain(live.callee_leg) {
         let _ = state.media.remove(leg);
     }
@@ -276,14 +469,48 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
         .bind(id)
         .execute(state.store.pool())
         .await?;
-    if was_live {
-        for agent in [live.call.from.agent_id, live.call.to.agent_id] {
-            state.call_ended(live.account_id, agent).await?;
-        }
+    for agent in in_call {
+        state.call_ended(live.account_id, agent).await?;
     }
-    publish(state, live.account_id, &live.call).await?;
+    publish(state, live.account_id, &live.call, None).await?;
     tracing::info!(call = id, ?outcome, "call ended");
     Ok(live.call)
+}
+
+/// At start: calls open in the records were cut off when the hub stopped (calls live in its
+/// memory). Close them as failed and take their agents out of "On a call".
+pub async fn recover(state: &AppState) -> Result<()> {
+    let open: Vec<(Id, Id)> =
+        sqlx::query_as("SELECT id, account_id FROM calls WHERE ended_at IS NULL")
+            .fetch_all(state.store.pool())
+            .await?;
+    for (id, account_id) in open {
+        sqlx::query("UPDATE calls SET ended_at = ?, outcome = 'failed' WHERE id = ?")
+            .bind(now_ms())
+            .bind(id)
+            .execute(state.store.pool())
+            .await?;
+        // Everyone the call ever reached; those still "On a call" were in it.
+        let agents: Vec<Id> = sqlx::query_scalar(
+            "SELECT from_agent FROM calls WHERE id = ?1 AND from_agent IS NOT NULL
+             UNION SELECT to_agent FROM calls WHERE id = ?1 AND to_agent IS NOT NULL
+             UNION SELECT to_agent FROM call_transfers WHERE call_id = ?1 AND to_agent IS NOT NULL",
+        )
+        .bind(id)
+        .fetch_all(state.store.pool())
+        .await?;
+        for agent in agents {
+            let on_call =
+                state.store.agent(account_id, agent).await.is_ok_and(|row| {
+                    row.status().kind() == switchboard_protocol::StatusKind::OnCall
+                });
+            if on_call && let Err(error) = state.call_ended(account_id, agent).await {
+                tracing::warn!(%error, agent, "could not end an agent's cut-off call");
+            }
+        }
+        tracing::info!(call = id, "a call cut off by the hub's stop was closed");
+    }
+    Ok(())
 }
 
 /// Follows the media bridge: a leg that drops ends its call.

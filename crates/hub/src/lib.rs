@@ -80,6 +80,7 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(format!("listener: {e}")))?;
+    calls::recover(&state).await?;
     tracing::info!(%addr, "hub listening");
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let media_events = state

@@ -3,7 +3,7 @@
 //! Two bridged legs exchange Opus untouched — no decode, no re-encode — and dial-pad keys
 //! (RFC 4733). A held leg hears music instead (encoded once at start) and is not heard.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
@@ -195,6 +195,10 @@ struct Leg {
     held: Option<(usize, Instant)>,
     /// RTP start of the last key press heard on this leg (each press arrives many times).
     last_key: Option<u64>,
+    /// Key presses to send to this leg, and when the next may start: presses must not
+    /// overlap, and network jitter can bring their first packets closer together.
+    keys: VecDeque<TelephoneEvent>,
+    next_key: Instant,
 }
 
 impl Leg {
@@ -248,11 +252,17 @@ impl Worker {
                 self.input(id, Input::Timeout(now));
             }
             self.play_music(now);
+            self.send_keys(now);
             // Commands are checked at least every 20 ms.
             let next = self
                 .legs
                 .values()
-                .flat_map(|leg| std::iter::once(leg.timeout).chain(leg.held.map(|(_, at)| at)))
+                .flat_map(|leg| {
+                    let key = (!leg.keys.is_empty()).then_some(leg.next_key);
+                    std::iter::once(leg.timeout)
+                        .chain(leg.held.map(|(_, at)| at))
+                        .chain(key)
+                })
                 .min()
                 .unwrap_or(now + Duration::from_millis(20))
                 .min(now + Duration::from_millis(20));
@@ -351,6 +361,8 @@ impl Worker {
                 out: OutClock::default(),
                 held: None,
                 last_key: None,
+                keys: VecDeque::new(),
+                next_key: Instant::now(),
             },
         );
         Ok((id, answer.to_sdp_string()))
@@ -373,7 +385,11 @@ impl Worker {
         for forward in forwards {
             match forward {
                 Forward::Audio(to, time, data) => self.send_audio(to, Some(time), data),
-                Forward::Key(to, event) => self.send_key(to, event),
+                Forward::Key(to, event) => {
+                    if let Some(leg) = self.legs.get_mut(&to) {
+                        leg.keys.push_back(event);
+                    }
+                }
             }
         }
     }
@@ -404,6 +420,23 @@ impl Worker {
             tracing::debug!(%error, leg = to, "dropped a packet");
         }
         self.flush(to);
+    }
+
+    /// Legs with key presses waiting get the next one when the last has ended.
+    fn send_keys(&mut self, now: Instant) {
+        let due: Vec<(LegId, TelephoneEvent)> = self
+            .legs
+            .iter_mut()
+            .filter(|(_, leg)| leg.next_key <= now)
+            .filter_map(|(id, leg)| {
+                let event = leg.keys.pop_front()?;
+                leg.next_key = now + event.duration + switchboard_voice::dtmf::GAP;
+                Some((*id, event))
+            })
+            .collect();
+        for (id, event) in due {
+            self.send_key(id, event);
+        }
     }
 
     /// Passes a key press on; str0m sends its whole series of packets.

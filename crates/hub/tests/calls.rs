@@ -294,3 +294,277 @@ async fn a_declined_call_ends_without_touching_presence() {
         (StatusCode::NOT_FOUND, ErrorCode::NotFound)
     );
 }
+
+/// Ana calls Ben and Ben answers; both engines play a tone (Ana 440 Hz, Ben 700 Hz).
+async fn connected_call(
+    hub: &common::Hub,
+    ana: &common::Agent,
+    ben: &common::Agent,
+) -> (Call, [switchboard_voice::peer::Handle; 2], [Recording; 2]) {
+    let loopback = "127.0.0.1:0".parse().unwrap();
+    let (mut ana_media, offer) = Setup::offer(loopback).unwrap();
+    let started: MediaAnswer = hub
+        .post(
+            ana,
+            "/calls",
+            json!({ "to_agent": ben.id(), "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    ana_media.accept_answer(&started.answer).unwrap();
+    let (mut ben_media, offer) = Setup::offer(loopback).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            ben,
+            &format!("/calls/{}/accept", started.call.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    ben_media.accept_answer(&accepted.answer).unwrap();
+    let heard = [Recording::default(), Recording::default()];
+    let (ana_leg, _) = ana_media
+        .start(Box::new(Sine::new(440.0, 6000)), Box::new(heard[0].clone()))
+        .unwrap();
+    let (ben_leg, _) = ben_media
+        .start(Box::new(Sine::new(700.0, 6000)), Box::new(heard[1].clone()))
+        .unwrap();
+    (accepted.call, [ana_leg, ben_leg], heard)
+}
+
+/// Waits for `frames` more frames, then gives the loudness of each.
+fn next_envelope(recording: &Recording, frames: usize) -> Vec<f64> {
+    let from = recording.len();
+    assert!(
+        recording.wait_for(from + frames * FRAME_SAMPLES, Duration::from_secs(20)),
+        "playback stalled"
+    );
+    envelope(&recording.samples()[from..from + frames * FRAME_SAMPLES])
+}
+
+/// Music rises and falls; a tone is steady; silence is neither.
+fn sounds_like_music(levels: &[f64]) -> bool {
+    let mean = levels.iter().sum::<f64>() / levels.len() as f64;
+    let spread =
+        (levels.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / levels.len() as f64).sqrt();
+    mean > 500.0 && spread / mean > 0.2
+}
+
+fn steady_tone(levels: &[f64]) -> bool {
+    levels.iter().filter(|&&l| l > 3000.0).count() * 10 >= levels.len() * 9
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hold_plays_music_to_the_held_party_and_only_the_holder_resumes() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let mut ana_events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let (call, _legs, [ana_hears, ben_hears]) = connected_call(&hub, &ana, &ben).await;
+    next_envelope(&ana_hears, 50);
+    assert!(steady_tone(&next_envelope(&ana_hears, 40)), "Ana hears Ben");
+
+    let held: Call = hub
+        .post(&ben, &format!("/calls/{}/hold", call.id), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (held.state, held.held_by),
+        (CallState::Held, Some(ben.id()))
+    );
+    loop {
+        let told = next_call(&mut ana_events).await;
+        if told.state == CallState::Held {
+            assert_eq!(told.held_by, Some(ben.id()));
+            break;
+        }
+    }
+    next_envelope(&ana_hears, 25);
+    let levels = next_envelope(&ana_hears, 150);
+    assert!(sounds_like_music(&levels), "Ana hears music: {levels:?}");
+    next_envelope(&ben_hears, 10);
+    let levels = next_envelope(&ben_hears, 50);
+    assert!(
+        levels.iter().all(|&l| l < 300.0),
+        "Ben hears nothing: {levels:?}"
+    );
+
+    // Holding twice, and resuming by the held party, are refused.
+    let hold_again = hub
+        .post(&ben, &format!("/calls/{}/hold", call.id), json!({}))
+        .await;
+    assert_eq!(
+        error_of(hold_again).await,
+        (StatusCode::CONFLICT, ErrorCode::Conflict)
+    );
+    let ana_resumes = hub
+        .post(&ana, &format!("/calls/{}/resume", call.id), json!({}))
+        .await;
+    assert_eq!(
+        error_of(ana_resumes).await,
+        (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+    );
+    // Still on a call while held.
+    assert_eq!(status_of(&hub, &ben, "Ana").await, StatusKey::on_call());
+
+    let resumed: Call = hub
+        .post(&ben, &format!("/calls/{}/resume", call.id), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!((resumed.state, resumed.held_by), (CallState::Live, None));
+    next_envelope(&ana_hears, 25);
+    assert!(steady_tone(&next_envelope(&ana_hears, 40)), "Ben is back");
+    next_envelope(&ben_hears, 25);
+    assert!(steady_tone(&next_envelope(&ben_hears, 40)), "Ana is back");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blind_transfer_hands_the_caller_to_another_agent() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let cy = hub.sign_in("cy@alpha.test").await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let mut ben_events = hub.events(&ben, hub.bootstrap(&ben).await.event_seq).await;
+    let mut cy_events = hub.events(&cy, hub.bootstrap(&cy).await.event_seq).await;
+    let (call, _legs, [ana_hears, _]) = connected_call(&hub, &ana, &ben).await;
+    let transfer = format!("/calls/{}/transfer", call.id);
+
+    // Not to a party of the call, not across accounts.
+    assert_eq!(
+        error_of(
+            hub.post(&ben, &transfer, json!({ "to_agent": ana.id() }))
+                .await
+        )
+        .await,
+        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+    );
+    assert_eq!(
+        error_of(
+            hub.post(&ben, &transfer, json!({ "to_agent": zoe.id() }))
+                .await
+        )
+        .await,
+        (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+    );
+
+    let handed: Call = hub
+        .post(&ben, &transfer, json!({ "to_agent": cy.id() }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(handed.state, CallState::Ringing);
+    assert_eq!(
+        (handed.from.name.as_str(), handed.to.name.as_str()),
+        ("Ana", "Cy")
+    );
+    assert_eq!(
+        handed.transferred_by.as_ref().map(|p| p.agent_id),
+        Some(ben.id())
+    );
+
+    // Ben is out of the call (told so) and in after-call work; Cy's phone rings with Ana.
+    loop {
+        let told = next_call(&mut ben_events).await;
+        if !told.involves(ben.id()) {
+            break;
+        }
+    }
+    assert_eq!(
+        status_of(&hub, &ana, "Ben").await,
+        StatusKey::after_call_work()
+    );
+    let ringing = loop {
+        let call = next_call(&mut cy_events).await;
+        if call.state == CallState::Ringing {
+            break call;
+        }
+    };
+    assert_eq!(ringing.from.name, "Ana");
+    // Ana waits with music, still on a call.
+    next_envelope(&ana_hears, 25);
+    assert!(sounds_like_music(&next_envelope(&ana_hears, 150)));
+    assert_eq!(status_of(&hub, &cy, "Ana").await, StatusKey::on_call());
+    // Ben can no longer act on it.
+    assert_eq!(
+        error_of(
+            hub.post(&ben, &format!("/calls/{}/hangup", call.id), json!({}))
+                .await
+        )
+        .await,
+        (StatusCode::NOT_FOUND, ErrorCode::NotFound)
+    );
+
+    let (mut cy_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            &cy,
+            &format!("/calls/{}/accept", call.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    cy_media.accept_answer(&accepted.answer).unwrap();
+    let (_cy_leg, _) = cy_media
+        .start(
+            Box::new(Sine::new(900.0, 6000)),
+            Box::new(Recording::default()),
+        )
+        .unwrap();
+    assert_eq!(accepted.call.state, CallState::Live);
+    next_envelope(&ana_hears, 50);
+    assert!(steady_tone(&next_envelope(&ana_hears, 40)), "Ana hears Cy");
+    assert_eq!(status_of(&hub, &ana, "Cy").await, StatusKey::on_call());
+
+    let transfers: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT from_agent, to_agent FROM call_transfers WHERE call_id = ?")
+            .bind(call.id)
+            .fetch_all(hub.state.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(transfers, [(ben.id(), cy.id())]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hub_that_stopped_mid_call_leaves_nobody_on_a_call() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let (call, legs, _) = connected_call(&hub, &ana, &ben).await;
+    assert_eq!(status_of(&hub, &ana, "Ben").await, StatusKey::on_call());
+    drop(legs);
+
+    // A new hub process on the same database: the call in the old one's memory is gone.
+    let restarted = switchboard_hub::AppState::new(
+        hub.state.config.clone(),
+        hub.state.store.clone(),
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .unwrap();
+    switchboard_hub::calls::recover(&restarted).await.unwrap();
+    let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM calls WHERE id = ?")
+        .bind(call.id)
+        .fetch_one(hub.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(outcome.as_deref(), Some("failed"));
+    // The account runs after-call work, so that is where both are now.
+    for (viewer, name) in [(&ben, "Ana"), (&ana, "Ben")] {
+        assert_eq!(
+            status_of(&hub, viewer, name).await,
+            StatusKey::after_call_work(),
+            "{name}"
+        );
+    }
+}

@@ -22,6 +22,14 @@ pub struct AcceptCall {
     pub offer: String,
 }
 
+/// Body of `POST /api/v1/calls/{id}/transfer`: hand the other party to another agent
+/// (blind transfer: the call rings there while the other party hears hold music).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TransferCall {
+    pub to_agent: Id,
+}
+
 /// The hub's SDP answer to an agent's offer, with the call it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -36,6 +44,8 @@ pub struct MediaAnswer {
 pub enum CallState {
     Ringing,
     Live,
+    /// One party put the other on hold: the held party hears music.
+    Held,
     Ended,
 }
 
@@ -63,8 +73,33 @@ pub struct Party {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Call {
     pub id: Id,
+    /// The caller; after a transfer, the party who was handed on.
     pub from: Party,
+    /// The called agent; after a transfer, the agent it was handed to.
     pub to: Party,
     pub state: CallState,
     pub outcome: Option<CallOutcome>,
+    /// Who put the call on hold (only they can resume it).
+    #[serde(default)]
+    pub held_by: Option<Id>,
+    /// The agent who last transferred the call. An agent who gets a call in which they are
+    /// no longer a party has handed it on.
+    #[serde(default)]
+    pub transferred_by: Option<Party>,
+}
+
+impl Call {
+    /// Whether `agent` is one of the call's two parties now.
+    pub fn involves(&self, agent: Id) -> bool {
+        self.from.agent_id == agent || self.to.agent_id == agent
+    }
+
+    /// The party that is not `agent`.
+    pub fn other_party(&self, agent: Id) -> &Party {
+        if self.from.agent_id == agent {
+            &self.to
+        } else {
+            &self.from
+        }
+    }
 }

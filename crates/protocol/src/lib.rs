@@ -9,7 +9,9 @@ pub mod event;
 pub mod presence;
 pub mod session;
 
-pub use call::{AcceptCall, Call, CallOutcome, CallState, MediaAnswer, Party, StartCall};
+pub use call::{
+    AcceptCall, Call, CallOutcome, CallState, MediaAnswer, Party, StartCall, TransferCall,
+};
 pub use contact::{Badge, Contact, ContactPhone};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
