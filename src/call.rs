@@ -4,27 +4,93 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
 
 use switchboard_client::Hub;
 use switchboard_protocol::{Call, Id};
 use switchboard_voice::device::{Microphone, Speaker};
-use switchboard_voice::peer::{Capture, Handle, Playback, Setup};
+use switchboard_voice::peer::{Capture, Event, Handle, Playback, Setup};
 use switchboard_voice::wav;
 
 /// A running call's media; dropping the last clone hangs the engine up.
 #[derive(Clone)]
-pub struct Engine(Arc<Handle>);
+pub struct Engine {
+    handle: Arc<Handle>,
+    events: Reports,
+}
 
 impl Engine {
+    /// Wraps a started leg and its reports.
+    pub fn new(handle: Handle, events: mpsc::Receiver<Event>) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self {
+            handle: Arc::new(handle),
+            events: Reports {
+                engine: NEXT.fetch_add(1, Ordering::Relaxed),
+                receiver: Arc::new(Mutex::new(Some(events))),
+            },
+        }
+    }
+
+    pub fn id(&self) -> u64 {
+        self.events.engine
+    }
+
     pub fn set_muted(&self, muted: bool) {
-        self.0.set_muted(muted);
+        self.handle.set_muted(muted);
+    }
+
+    /// Sends a dial-pad key to the far end (RFC 4733).
+    pub fn send_dtmf(&self, key: char) -> Result<(), String> {
+        self.handle.send_dtmf(key).map_err(|e| e.to_string())
+    }
+
+    /// The engine's reports, without keeping the engine alive.
+    pub fn reports(&self) -> Reports {
+        self.events.clone()
     }
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Engine")
+        write!(f, "Engine({})", self.id())
+    }
+}
+
+/// What an engine reports (connected, loss, keys heard, ended), for one follower; it
+/// identifies the engine for a subscription.
+#[derive(Clone)]
+pub struct Reports {
+    engine: u64,
+    receiver: Arc<Mutex<Option<mpsc::Receiver<Event>>>>,
+}
+
+impl Reports {
+    pub fn engine(&self) -> u64 {
+        self.engine
+    }
+
+    /// The channel, the first time only.
+    pub fn take(&self) -> Option<mpsc::Receiver<Event>> {
+        self.receiver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+impl PartialEq for Reports {
+    fn eq(&self, other: &Self) -> bool {
+        self.engine == other.engine
+    }
+}
+
+impl Eq for Reports {}
+
+impl std::hash::Hash for Reports {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.engine.hash(state);
     }
 }
 
@@ -134,10 +200,10 @@ async fn join(
     setup
         .accept_answer(&answer.answer)
         .map_err(|e| Failure::Media(e.to_string()))?;
-    let (handle, _events) = setup
+    let (handle, events) = setup
         .start(capture, playback)
         .map_err(|e| Failure::Media(e.to_string()))?;
-    Ok((answer.call, Engine(Arc::new(handle))))
+    Ok((answer.call, Engine::new(handle, events)))
 }
 
 /// Calls another agent of the account.

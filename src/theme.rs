@@ -244,4 +244,10 @@ pub mod text {
             color: Some(theme.extended_palette().success.base.color),
         }
     }
+
+    pub fn warning(theme: &Theme) -> Style {
+        Style {
+            color: Some(theme.extended_palette().warning.base.color),
+        }
+    }
 }

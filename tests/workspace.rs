@@ -7,7 +7,7 @@ mod common;
 
 use common::{click, noon, shows, simulator, workspace};
 use iced_test::selector;
-use switchboard::screen::workspace::{Action, Connection, Message, directory};
+use switchboard::screen::workspace::{Action, Connection, Message, call, directory};
 use switchboard_client::Config;
 use switchboard_client::events::Update;
 use switchboard_protocol::{Event, EventEnvelope, Presence, StatusKey};
@@ -224,6 +224,8 @@ fn call_event(
                 },
                 state,
                 outcome,
+                held_by: None,
+                transferred_by: None,
             },
         },
     }))
@@ -286,8 +288,8 @@ fn calling_a_callable_agent_from_the_directory() {
     );
 
     // The microphone could not be opened: the agent reads why; nothing rang.
-    ws.update(Message::Dialed(Err(switchboard::call::Failure::Audio(
-        "no microphone is available".into(),
+    ws.update(Message::Call(call::Message::Dialed(Err(
+        switchboard::call::Failure::Audio("no microphone is available".into()),
     ))));
     assert!(ws.call().is_none());
     assert!(shows(
@@ -308,4 +310,169 @@ fn agents_who_cannot_take_calls_cannot_be_called() {
         "the button is disabled for On a call"
     );
     assert!(ws.call().is_none());
+}
+
+/// A call event about call 7 between Alex (1) and Lucía (2), who called.
+fn lucia_call(
+    state: switchboard_protocol::CallState,
+    held_by: Option<i64>,
+    to: (i64, &str),
+) -> switchboard_protocol::Call {
+    use switchboard_protocol::{Call, Party};
+    Call {
+        id: 7,
+        from: Party {
+            agent_id: 2,
+            name: "Lucía Fernández".into(),
+        },
+        to: Party {
+            agent_id: to.0,
+            name: to.1.into(),
+        },
+        state,
+        outcome: None,
+        held_by,
+        transferred_by: None,
+    }
+}
+
+fn event(call: switchboard_protocol::Call) -> Message {
+    Message::Stream(Update::Event(EventEnvelope {
+        seq: 30,
+        at: noon(),
+        event: Event::CallUpdated { call },
+    }))
+}
+
+/// Alex on a live call with Lucía, with a real (unconnected) engine.
+fn on_a_call() -> switchboard::screen::workspace::Workspace {
+    use switchboard_protocol::CallState;
+    use switchboard_voice::peer::Setup;
+    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (handle, reports) = setup
+        .start(
+            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
+            Box::new(switchboard_voice::recording::Recording::default()),
+        )
+        .unwrap();
+    let engine = switchboard::call::Engine::new(handle, reports);
+    let mut ws = workspace("available");
+    ws.update(event(lucia_call(
+        CallState::Ringing,
+        None,
+        (1, "Alex Rivera"),
+    )));
+    ws.update(Message::Call(call::Message::Answered(Ok((
+        lucia_call(CallState::Live, None, (1, "Alex Rivera")),
+        engine,
+    )))));
+    assert!(shows(&ws, "On a call with Lucía Fernández"));
+    ws
+}
+
+#[test]
+fn hold_and_resume_follow_the_hub() {
+    use switchboard_protocol::CallState;
+    let mut ws = on_a_call();
+    let actions = click(&mut ws, "Hold");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    ws.update(event(lucia_call(
+        CallState::Held,
+        Some(1),
+        (1, "Alex Rivera"),
+    )));
+    assert!(shows(&ws, "On hold"));
+    let actions = click(&mut ws, "Resume");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+    ws.update(event(lucia_call(CallState::Live, None, (1, "Alex Rivera"))));
+    assert!(!shows(&ws, "On hold"));
+
+    // Held by Lucía: Alex is told, and cannot resume or transfer.
+    ws.update(event(lucia_call(
+        CallState::Held,
+        Some(2),
+        (1, "Alex Rivera"),
+    )));
+    assert!(shows(&ws, "Lucía Fernández put you on hold"));
+    assert!(click(&mut ws, "Hold").is_empty(), "disabled");
+    assert!(click(&mut ws, "Transfer").is_empty(), "disabled");
+}
+
+#[test]
+fn the_keypad_sends_keys_and_shows_them() {
+    let mut ws = on_a_call();
+    click(&mut ws, "Keypad");
+    assert!(shows(
+        &ws,
+        "Keys are sent to the other party as you press them."
+    ));
+    for key in ["4", "2", "#"] {
+        click(&mut ws, key);
+    }
+    assert!(shows(&ws, "Sent: 42#"));
+    click(&mut ws, "Keypad");
+    assert!(!shows(&ws, "Sent: 42#"), "the keypad closes");
+}
+
+#[test]
+fn a_blind_transfer_lists_who_can_take_the_call() {
+    use switchboard_protocol::CallState;
+    let mut ws = on_a_call();
+    click(&mut ws, "Transfer");
+    assert!(shows(&ws, "Transfer to"));
+    // Priya (Away) can take calls; Marcus (On a call), Luke (Offline), Tomás (Lunch) cannot,
+    // and Lucía is on this call.
+    assert!(shows(&ws, "Priya Natarajan"));
+    for name in ["Marcus Chen", "Luke Brown", "Tomás Silva"] {
+        assert!(!shows(&ws, name), "{name} is not offered");
+    }
+    let actions = click(&mut ws, "Priya Natarajan");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    // The hub hands the call on: Alex is out of it.
+    let mut handed = lucia_call(CallState::Ringing, None, (5, "Priya Natarajan"));
+    handed.transferred_by = Some(switchboard_protocol::Party {
+        agent_id: 1,
+        name: "Alex Rivera".into(),
+    });
+    ws.update(event(handed));
+    assert!(ws.call().is_none());
+    assert!(shows(&ws, "You transferred the call to Priya Natarajan."));
+}
+
+#[test]
+fn media_that_dies_ends_the_call_with_a_reason() {
+    use switchboard_client::Error;
+    let mut ws = on_a_call();
+    let Some(call::Call::Live(live)) = ws.call() else {
+        panic!("on a call");
+    };
+    let engine_id = live.engine_id();
+    // The engine gave up on the hub: the call ends here at once, and the hub is told.
+    let actions = ws.update(Message::Call(call::Message::Engine(
+        engine_id,
+        switchboard_voice::peer::Event::Ended {
+            reason: "the far end stopped answering".into(),
+        },
+    )));
+    assert!(matches!(actions, Action::Run(_)));
+    assert!(ws.call().is_none(), "nobody is left in a dead call");
+    // The hub could not be reached either: the agent reads why.
+    ws.update(Message::Call(call::Message::LostReported {
+        name: "Lucía Fernández".into(),
+        reason: "the far end stopped answering".into(),
+        result: Err(Error::Unreachable {
+            url: "http://127.0.0.1:9".into(),
+            reason: "connection refused".into(),
+        }),
+    }));
+    assert!(shows(
+        &ws,
+        "The call with Lucía Fernández was cut off: the far end stopped answering"
+    ));
 }

@@ -16,12 +16,11 @@ use switchboard_client::config::{self, Language};
 use switchboard_client::events::{self, Backoff, Update};
 use switchboard_client::{Config, Error, Hub};
 use switchboard_protocol::{
-    Account, AgentSummary, Bootstrap, CallOutcome, CallState, Event, Id, Me, Presence, StatusDef,
-    StatusKey,
+    Account, AgentSummary, Bootstrap, Event, Id, Me, Presence, StatusDef, StatusKey,
 };
 use time::OffsetDateTime;
 
-use crate::call::{Audio, Engine, Failure};
+use crate::call::Audio;
 use crate::session::Session;
 use crate::widget::Element;
 use crate::{fl, font, theme};
@@ -83,7 +82,7 @@ pub struct Workspace {
     connection: Connection,
     now: OffsetDateTime,
     notice: Option<String>,
-    call: Option<call::Call>,
+    phone: call::Phone,
     audio: Audio,
 }
 
@@ -104,17 +103,12 @@ pub enum Message {
     LanguagePicked(Language),
     ThemePicked(config::Theme),
     SignOut,
+    /// Signing out waited for the call to be hung up.
+    SignOutReady,
     NoticeDismissed,
     /// Call this agent (from Call an Agent).
     CallAgent(Id),
-    Dialed(Result<(switchboard_protocol::Call, Engine), Failure>),
-    AcceptCall,
-    Answered(Result<(switchboard_protocol::Call, Engine), Failure>),
-    DeclineCall,
-    HangUp,
-    MuteToggled,
-    /// The hub's answer to a hang-up or decline (the call event says the rest).
-    CallClosed(Result<switchboard_protocol::Call, Error>),
+    Call(call::Message),
 }
 
 pub enum Action {
@@ -142,7 +136,7 @@ impl Workspace {
             connection: Connection::Connecting,
             now,
             notice: None,
-            call: None,
+            phone: call::Phone::default(),
             audio: Audio::default(),
         }
     }
@@ -154,7 +148,7 @@ impl Workspace {
     }
 
     pub fn call(&self) -> Option<&call::Call> {
-        self.call.as_ref()
+        self.phone.call()
     }
 
     pub fn session(&self) -> &Session {
@@ -226,90 +220,15 @@ impl Workspace {
                 }
             }
             Message::CallAgent(agent) => {
-                if self.call.is_some() {
-                    return Action::None;
-                }
                 let name = self
                     .agents
                     .iter()
                     .find(|a| a.id == agent)
                     .map(|a| a.name.clone())
                     .unwrap_or_default();
-                self.call = Some(call::Call::Dialing { to: name });
-                let (hub, token, audio) = self.call_context();
-                return Action::Run(Task::perform(
-                    crate::call::dial(hub, token, agent, audio),
-                    Message::Dialed,
-                ));
+                return self.phone_update(call::Message::Dial { agent, name });
             }
-            Message::Dialed(Ok((info, engine))) => {
-                if matches!(self.call, Some(call::Call::Dialing { .. })) {
-                    self.call = Some(call::Call::Ringing { call: info, engine });
-                }
-                // Hung up while dialing: dropping the engine ends its media, and the hub is told.
-                else {
-                    let (hub, token, _) = self.call_context();
-                    return Action::Run(Task::perform(
-                        async move { hub.hang_up(&token, info.id).await },
-                        Message::CallClosed,
-                    ));
-                }
-            }
-            Message::Dialed(Err(failure)) | Message::Answered(Err(failure)) => {
-                self.call = None;
-                return self.call_failed(&failure);
-            }
-            Message::AcceptCall => {
-                if let Some(call::Call::Incoming { call, answering }) = &mut self.call {
-                    *answering = true;
-                    let id = call.id;
-                    let (hub, token, audio) = self.call_context();
-                    return Action::Run(Task::perform(
-                        crate::call::answer(hub, token, id, audio),
-                        Message::Answered,
-                    ));
-                }
-            }
-            Message::Answered(Ok((info, engine))) => {
-                self.call = Some(call::Call::Live {
-                    call: info,
-                    engine,
-                    since: self.now,
-                    muted: false,
-                });
-            }
-            Message::DeclineCall => {
-                if let Some(call::Call::Incoming { call, .. }) = self.call.take() {
-                    let (hub, token, _) = self.call_context();
-                    return Action::Run(Task::perform(
-                        async move { hub.decline_call(&token, call.id).await },
-                        Message::CallClosed,
-                    ));
-                }
-            }
-            Message::HangUp => {
-                // Dropping the call drops its engine: media stops at once.
-                if let Some(id) = self.call.take().and_then(|call| call.id()) {
-                    let (hub, token, _) = self.call_context();
-                    return Action::Run(Task::perform(
-                        async move { hub.hang_up(&token, id).await },
-                        Message::CallClosed,
-                    ));
-                }
-            }
-            Message::MuteToggled => {
-                if let Some(call::Call::Live { engine, muted, .. }) = &mut self.call {
-                    *muted = !*muted;
-                    engine.set_muted(*muted);
-                }
-            }
-            Message::CallClosed(Ok(_)) => {}
-            Message::CallClosed(Err(error)) => {
-                // The call may already be over at the hub (the other side hung up first).
-                if error.code() != Some(switchboard_protocol::ErrorCode::NotFound) {
-                    return self.failed(&error);
-                }
-            }
+            Message::Call(message) => return self.phone_update(message),
             Message::Stream(update) => return self.stream(update),
             Message::Reloaded(Ok(boot)) => {
                 let boot = *boot;
@@ -324,76 +243,33 @@ impl Workspace {
             Message::ThemePicked(theme) => return Action::ThemePicked(theme),
             Message::SignOut => {
                 self.status_menu = false;
+                // Hang up first, so the other party is not left talking to nobody.
+                let cx = context(&self.session, &self.audio, &self.me, self.now);
+                if let Some(hang_up) = self.phone.end(&cx) {
+                    return Action::Run(hang_up.map(|_| Message::SignOutReady));
+                }
                 return Action::SignOut;
             }
+            Message::SignOutReady => return Action::SignOut,
             Message::NoticeDismissed => self.notice = None,
         }
         Action::None
     }
 
-    fn call_context(&self) -> (Hub, String, Audio) {
-        (
-            self.session.hub.clone(),
-            self.session.token.clone(),
-            self.audio.clone(),
-        )
+    fn phone_update(&mut self, message: call::Message) -> Action {
+        let cx = context(&self.session, &self.audio, &self.me, self.now);
+        let action = self.phone.update(message, &cx);
+        self.phone_action(action)
     }
 
-    fn call_failed(&mut self, failure: &Failure) -> Action {
-        match failure {
-            Failure::Hub(error) => return self.failed(error),
-            Failure::Audio(reason) => {
-                self.notice = Some(fl!("call-no-audio", reason = reason.clone()));
-            }
-            Failure::Media(reason) => {
-                self.notice = Some(fl!("call-failed", reason = reason.clone()));
-            }
-        }
-        Action::None
-    }
-
-    /// A call event from the hub: someone rings us, our call was answered, or a call ended.
-    fn call_updated(&mut self, info: switchboard_protocol::Call) {
-        let current = self.call.as_ref().and_then(call::Call::id);
-        match info.state {
-            CallState::Ringing => {
-                if info.to.agent_id == self.me.id && self.call.is_none() {
-                    self.call = Some(call::Call::Incoming {
-                        call: info,
-                        answering: false,
-                    });
-                }
-            }
-            CallState::Live => {
-                if current == Some(info.id)
-                    && let Some(call::Call::Ringing { engine, .. }) = self.call.take()
-                {
-                    self.call = Some(call::Call::Live {
-                        call: info,
-                        engine,
-                        since: self.now,
-                        muted: false,
-                    });
-                }
-            }
-            CallState::Ended => {
-                if current == Some(info.id) {
-                    self.call = None;
-                    let other = if info.from.agent_id == self.me.id {
-                        info.to.name.clone()
-                    } else {
-                        info.from.name.clone()
-                    };
-                    match info.outcome {
-                        Some(CallOutcome::Declined) if info.from.agent_id == self.me.id => {
-                            self.notice = Some(fl!("call-declined", name = other));
-                        }
-                        Some(CallOutcome::Failed) => {
-                            self.notice = Some(fl!("call-ended-failed", name = other));
-                        }
-                        _ => {}
-                    }
-                }
+    fn phone_action(&mut self, action: call::Action) -> Action {
+        match action {
+            call::Action::None => Action::None,
+            call::Action::Run(task) => Action::Run(task.map(Message::Call)),
+            call::Action::Failed(error) => self.failed(&error),
+            call::Action::Notice(notice) => {
+                self.notice = Some(notice);
+                Action::None
             }
         }
     }
@@ -444,7 +320,11 @@ impl Workspace {
                         Message::Reloaded,
                     ));
                 }
-                Event::CallUpdated { call } => self.call_updated(call),
+                Event::CallUpdated { call } => {
+                    let cx = context(&self.session, &self.audio, &self.me, self.now);
+                    let action = self.phone.updated(call, &cx);
+                    return self.phone_action(action);
+                }
                 Event::Unknown => {}
             },
         }
@@ -460,6 +340,7 @@ impl Workspace {
         Subscription::batch([
             Subscription::run_with(key, connect).map(Message::Stream),
             iced::time::every(Duration::from_secs(1)).map(tick),
+            self.phone.subscription().map(Message::Call),
         ])
     }
 
@@ -501,8 +382,11 @@ impl Workspace {
         };
 
         let mut page = column![top_bar];
-        if let Some(call) = &self.call {
-            page = page.push(call.view(self.me.id, self.now));
+        if let Some(call) = self
+            .phone
+            .view(self.me.id, self.now, &self.agents, &self.statuses)
+        {
+            page = page.push(call.map(Message::Call));
         }
         if let Connection::Lost { reason } = &self.connection {
             page = page.push(
@@ -623,6 +507,23 @@ impl Workspace {
         ]
         .spacing(18)
         .into()
+    }
+}
+
+/// What the phone needs from the workspace (free-standing so the phone can be borrowed
+/// mutably beside it).
+fn context<'a>(
+    session: &'a Session,
+    audio: &'a Audio,
+    me: &Me,
+    now: OffsetDateTime,
+) -> call::Context<'a> {
+    call::Context {
+        hub: &session.hub,
+        token: &session.token,
+        audio,
+        me: me.id,
+        now,
     }
 }
 

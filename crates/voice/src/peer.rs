@@ -297,9 +297,12 @@ impl Leg {
             } else {
                 timeout
             };
-            let wait = wake
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1));
+            // Commands (hang up, mute, keys) are looked at every frame even while nothing
+            // arrives and str0m has nothing due.
+            let wait = wake.saturating_duration_since(Instant::now()).clamp(
+                Duration::from_millis(1),
+                Duration::from_millis(u64::from(FRAME_MS)),
+            );
             self.socket
                 .set_read_timeout(Some(wait))
                 .map_err(|e| Error::Invalid(format!("socket: {e}")))?;

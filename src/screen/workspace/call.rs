@@ -1,106 +1,678 @@
-//! The call bar: a call being placed, ringing in, or live — with its controls.
+//! The phone line: at most one call — being placed, ringing in, live or held — with its
+//! controls (mute, hold, keypad, blind transfer, hang up). It follows the hub's call events
+//! and the engine's own reports (a leg that dies ends the call here too, with a reason).
 
-use iced::widget::{button, container, row, space, text};
-use iced::{Alignment, Length};
-use switchboard_protocol::Call as CallInfo;
+use iced::widget::{button, column, container, row, space, text};
+use iced::{Alignment, Length, Subscription, Task};
+use switchboard_client::{Error, Hub};
+use switchboard_protocol::{AgentSummary, Call as CallInfo, CallOutcome, CallState, Id, StatusDef};
+use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
 
-use super::Message;
-use crate::call::Engine;
+use crate::call::{Audio, Engine, Failure, Reports};
 use crate::widget::{self, Element};
 use crate::{fl, font, theme};
 
+/// Loss (percent, over a second) from which the bar warns of a poor connection.
+const POOR_LOSS: u8 = 10;
+
+#[derive(Debug, Clone, Default)]
+pub struct Phone {
+    call: Option<Call>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Call {
-    /// Devices opening and the hub being asked; nothing rings yet.
-    Dialing { to: String },
-    /// Our call rings at the other agent.
-    Ringing { call: CallInfo, engine: Engine },
-    /// Someone calls us.
-    Incoming { call: CallInfo, answering: bool },
-    Live {
+    /// Devices opening and the hub being asked; nothing rings yet. Call events for our new
+    /// call may overtake the hub's answer: the latest is kept until the answer comes.
+    Dialing {
+        to: String,
+        early: Option<CallInfo>,
+    },
+    /// Our call rings at the other agent (or, handed on by a transfer, at a new one).
+    Ringing {
         call: CallInfo,
         engine: Engine,
-        since: OffsetDateTime,
-        muted: bool,
+    },
+    /// Someone calls us.
+    Incoming {
+        call: CallInfo,
+        answering: bool,
+    },
+    Live(Box<Live>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub call: CallInfo,
+    engine: Engine,
+    since: OffsetDateTime,
+    pub muted: bool,
+    pub panel: Panel,
+    /// Keys sent from the keypad during this call.
+    pub keys: String,
+    pub poor_connection: bool,
+}
+
+/// What opens under the call bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    #[default]
+    None,
+    Keypad,
+    Transfer,
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    Dial {
+        agent: Id,
+        name: String,
+    },
+    Dialed(Result<(CallInfo, Engine), Failure>),
+    Accept,
+    Answered(Result<(CallInfo, Engine), Failure>),
+    Decline,
+    HangUp,
+    MuteToggled,
+    HoldToggled,
+    KeypadToggled,
+    Key(char),
+    TransferToggled,
+    TransferTo(Id),
+    /// The hub's answer to a hang-up, decline, hold, resume or transfer.
+    Done(Result<CallInfo, Error>),
+    /// The engine of a call reported something.
+    Engine(u64, EngineEvent),
+    /// The hub's answer when told about media that died on our side.
+    LostReported {
+        name: String,
+        reason: String,
+        result: Result<CallInfo, Error>,
     },
 }
 
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    /// A hub request failed (the workspace decides: notice, or back to sign-in).
+    Failed(Error),
+    Notice(String),
+}
+
+/// What a call needs from the workspace.
+pub struct Context<'a> {
+    pub hub: &'a Hub,
+    pub token: &'a str,
+    pub audio: &'a Audio,
+    pub me: Id,
+    pub now: OffsetDateTime,
+}
+
 impl Call {
-    pub fn id(&self) -> Option<i64> {
+    pub fn id(&self) -> Option<Id> {
         match self {
             Call::Dialing { .. } => None,
-            Call::Ringing { call, .. } | Call::Incoming { call, .. } | Call::Live { call, .. } => {
-                Some(call.id)
-            }
+            Call::Ringing { call, .. } | Call::Incoming { call, .. } => Some(call.id),
+            Call::Live(live) => Some(live.call.id),
         }
     }
 
-    pub fn view(&self, me: i64, now: OffsetDateTime) -> Element<'_, Message> {
-        let other = |call: &CallInfo| {
-            if call.from.agent_id == me {
-                call.to.name.clone()
-            } else {
-                call.from.name.clone()
+    fn engine(&self) -> Option<&Engine> {
+        match self {
+            Call::Ringing { engine, .. } => Some(engine),
+            Call::Live(live) => Some(&live.engine),
+            Call::Dialing { .. } | Call::Incoming { .. } => None,
+        }
+    }
+}
+
+impl Live {
+    pub fn engine_id(&self) -> u64 {
+        self.engine.id()
+    }
+}
+
+impl Phone {
+    pub fn call(&self) -> Option<&Call> {
+        self.call.as_ref()
+    }
+
+    pub fn is_idle(&self) -> bool {
+        self.call.is_none()
+    }
+
+    pub fn update(&mut self, message: Message, cx: &Context<'_>) -> Action {
+        match message {
+            Message::Dial { agent, name } => {
+                if self.call.is_some() {
+                    return Action::None;
+                }
+                self.call = Some(Call::Dialing {
+                    to: name,
+                    early: None,
+                });
+                return Action::Run(Task::perform(
+                    crate::call::dial(cx.hub.clone(), cx.token.to_owned(), agent, cx.audio.clone()),
+                    Message::Dialed,
+                ));
             }
+            Message::Dialed(Ok((info, engine))) => {
+                let Some(Call::Dialing { early, .. }) = self.call.take() else {
+                    // Hung up while dialing: dropping the engine ends its media; tell the hub.
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.hang_up(&token, info.id).await
+                    });
+                };
+                self.call = Some(Call::Ringing {
+                    call: info.clone(),
+                    engine,
+                });
+                let latest = early.filter(|e| e.id == info.id).unwrap_or(info);
+                return self.updated(latest, cx);
+            }
+            Message::Dialed(Err(failure)) | Message::Answered(Err(failure)) => {
+                self.call = None;
+                return failed(failure);
+            }
+            Message::Accept => {
+                if let Some(Call::Incoming { call, answering }) = &mut self.call {
+                    *answering = true;
+                    return Action::Run(Task::perform(
+                        crate::call::answer(
+                            cx.hub.clone(),
+                            cx.token.to_owned(),
+                            call.id,
+                            cx.audio.clone(),
+                        ),
+                        Message::Answered,
+                    ));
+                }
+            }
+            Message::Answered(Ok((info, engine))) => {
+                self.call = Some(Call::Live(Box::new(Live {
+                    call: info,
+                    engine,
+                    since: cx.now,
+                    muted: false,
+                    panel: Panel::None,
+                    keys: String::new(),
+                    poor_connection: false,
+                })));
+            }
+            Message::Decline => {
+                if let Some(Call::Incoming { call, .. }) = self.call.take() {
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.decline_call(&token, call.id).await
+                    });
+                }
+            }
+            Message::HangUp => {
+                // Dropping the call drops its engine: media stops at once.
+                if let Some(id) = self.call.take().and_then(|call| call.id()) {
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.hang_up(&token, id).await
+                    });
+                }
+            }
+            Message::MuteToggled => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    live.muted = !live.muted;
+                    live.engine.set_muted(live.muted);
+                }
+            }
+            Message::HoldToggled => {
+                if let Some(Call::Live(live)) = &self.call {
+                    let id = live.call.id;
+                    let on = match live.call.held_by {
+                        None => true,
+                        Some(holder) if holder == cx.me => false,
+                        // Held by the other party: only they can resume.
+                        Some(_) => return Action::None,
+                    };
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.hold(&token, id, on).await
+                    });
+                }
+            }
+            Message::KeypadToggled => self.toggle(Panel::Keypad),
+            Message::TransferToggled => self.toggle(Panel::Transfer),
+            Message::Key(key) => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    match live.engine.send_dtmf(key) {
+                        Ok(()) => live.keys.push(key),
+                        Err(reason) => return Action::Notice(reason),
+                    }
+                }
+            }
+            Message::TransferTo(agent) => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    live.panel = Panel::None;
+                    let id = live.call.id;
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.transfer(&token, id, agent).await
+                    });
+                }
+            }
+            Message::Done(Ok(info)) => return self.updated(info, cx),
+            Message::Done(Err(error)) => {
+                // The call may already be over at the hub (the other side hung up first).
+                if error.code() != Some(switchboard_protocol::ErrorCode::NotFound) {
+                    return Action::Failed(error);
+                }
+            }
+            Message::Engine(engine, event) => return self.engine_event(engine, event, cx),
+            Message::LostReported {
+                name,
+                reason,
+                result,
+            } => {
+                let over_already = matches!(
+                    &result,
+                    Err(error) if error.code() == Some(switchboard_protocol::ErrorCode::NotFound)
+                );
+                // Ended normally at the hub (its event says how); else the media died here.
+                if !over_already {
+                    return Action::Notice(fl!("call-lost", name = name, reason = reason));
+                }
+            }
+        }
+        Action::None
+    }
+
+    fn toggle(&mut self, panel: Panel) {
+        if let Some(Call::Live(live)) = &mut self.call {
+            live.panel = if live.panel == panel {
+                Panel::None
+            } else {
+                panel
+            };
+        }
+    }
+
+    fn engine_event(&mut self, engine: u64, event: EngineEvent, cx: &Context<'_>) -> Action {
+        let current = self.call.as_ref().and_then(Call::engine).map(Engine::id);
+        if current != Some(engine) {
+            return Action::None;
+        }
+        match event {
+            EngineEvent::Ended { reason } => {
+                let Some(call) = self.call.take() else {
+                    return Action::None;
+                };
+                let (id, name) = match &call {
+                    Call::Ringing { call, .. } => (call.id, other_party(call, cx.me)),
+                    Call::Live(live) => (live.call.id, other_party(&live.call, cx.me)),
+                    Call::Dialing { .. } | Call::Incoming { .. } => return Action::None,
+                };
+                // Tell the hub, which may not know yet; its answer says whether the call
+                // had already ended normally.
+                let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+                return Action::Run(Task::perform(
+                    async move { hub.hang_up(&token, id).await },
+                    move |result| Message::LostReported {
+                        name: name.clone(),
+                        reason: reason.clone(),
+                        result,
+                    },
+                ));
+            }
+            EngineEvent::Loss(percent) => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    live.poor_connection = percent >= POOR_LOSS;
+                }
+            }
+            EngineEvent::Connected | EngineEvent::Dtmf(_) => {}
+        }
+        Action::None
+    }
+
+    /// A call event from the hub: someone rings us, our call was answered, held, handed on
+    /// or ended.
+    pub fn updated(&mut self, info: CallInfo, cx: &Context<'_>) -> Action {
+        if let Some(Call::Dialing { early, .. }) = &mut self.call {
+            if info.from.agent_id == cx.me {
+                *early = Some(info);
+            }
+            return Action::None;
+        }
+        let current = self.call.as_ref().and_then(Call::id);
+        if current != Some(info.id) {
+            if info.state == CallState::Ringing && info.to.agent_id == cx.me && self.call.is_none()
+            {
+                self.call = Some(Call::Incoming {
+                    call: info,
+                    answering: false,
+                });
+            }
+            return Action::None;
+        }
+        if !info.involves(cx.me) {
+            // We handed the call on.
+            self.call = None;
+            return Action::Notice(fl!("call-transferred", name = info.to.name.clone()));
+        }
+        let Some(call) = self.call.take() else {
+            return Action::None;
         };
-        let action = |label: String, message: Message, primary: bool| {
-            button(text(label).size(14))
-                .padding([6, 14])
-                .style(if primary {
-                    theme::button::primary
-                } else {
-                    theme::button::item
-                })
-                .on_press(message)
+        let (next, notice) = match (call, info.state) {
+            (_, CallState::Ended) => {
+                let other = other_party(&info, cx.me);
+                let notice = match info.outcome {
+                    Some(CallOutcome::Declined) if info.from.agent_id == cx.me => {
+                        Some(fl!("call-declined", name = other))
+                    }
+                    Some(CallOutcome::Failed) => Some(fl!("call-ended-failed", name = other)),
+                    _ => None,
+                };
+                (None, notice)
+            }
+            (Call::Ringing { engine, .. }, CallState::Live | CallState::Held) => (
+                Some(Call::Live(Box::new(Live {
+                    call: info,
+                    engine,
+                    since: cx.now,
+                    muted: false,
+                    panel: Panel::None,
+                    keys: String::new(),
+                    poor_connection: false,
+                }))),
+                None,
+            ),
+            (Call::Live(mut live), CallState::Live | CallState::Held) => {
+                live.call = info;
+                (Some(Call::Live(live)), None)
+            }
+            // Handed on by the other agent: we wait, with music, while it rings elsewhere.
+            (Call::Live(live), CallState::Ringing) => {
+                if live.muted {
+                    live.engine.set_muted(false);
+                }
+                (
+                    Some(Call::Ringing {
+                        call: info,
+                        engine: live.engine,
+                    }),
+                    None,
+                )
+            }
+            (Call::Ringing { engine, .. }, CallState::Ringing) => {
+                (Some(Call::Ringing { call: info, engine }), None)
+            }
+            (Call::Incoming { answering, .. }, CallState::Ringing) => (
+                Some(Call::Incoming {
+                    call: info,
+                    answering,
+                }),
+                None,
+            ),
+            (call, _) => (Some(call), None),
         };
-        let content = match self {
-            Call::Dialing { to } => row![
+        self.call = next;
+        notice.map_or(Action::None, Action::Notice)
+    }
+
+    /// Ends the call at once (signing out): media drops now, the hub is told.
+    pub fn end(&mut self, cx: &Context<'_>) -> Option<Task<Message>> {
+        let id = self.call.take()?.id()?;
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        Some(Task::perform(
+            async move { hub.hang_up(&token, id).await },
+            Message::Done,
+        ))
+    }
+
+    /// Follows the engine of the call, if it has one.
+    pub fn subscription(&self) -> Subscription<Message> {
+        match self.call.as_ref().and_then(Call::engine) {
+            Some(engine) => Subscription::run_with(engine.reports(), follow),
+            None => Subscription::none(),
+        }
+    }
+
+    pub fn view<'a>(
+        &'a self,
+        me: Id,
+        now: OffsetDateTime,
+        agents: &'a [AgentSummary],
+        statuses: &'a [StatusDef],
+    ) -> Option<Element<'a, Message>> {
+        let call = self.call.as_ref()?;
+        let content = match call {
+            Call::Dialing { to, .. } => row![
                 text(fl!("call-calling", name = to.clone())).font(font::BOLD),
                 space().width(Length::Fill),
-                action(fl!("call-hang-up"), Message::HangUp, true),
+                action(fl!("call-hang-up"), Some(Message::HangUp), true),
             ],
-            Call::Ringing { call, .. } => row![
-                text(fl!("call-calling", name = other(call))).font(font::BOLD),
-                space().width(Length::Fill),
-                action(fl!("call-hang-up"), Message::HangUp, true),
-            ],
-            Call::Incoming { call, answering } => {
-                let mut accept = button(text(fl!("call-accept")).size(14))
-                    .padding([6, 14])
-                    .style(theme::button::primary);
-                if !answering {
-                    accept = accept.on_press(Message::AcceptCall);
+            Call::Ringing { call, .. } => {
+                let mut bar = row![];
+                if let Some(by) = &call.transferred_by {
+                    bar = bar.push(
+                        text(fl!(
+                            "call-transferred-by",
+                            by = by.name.clone(),
+                            name = call.to.name.clone()
+                        ))
+                        .font(font::BOLD),
+                    );
+                } else {
+                    bar = bar.push(
+                        text(fl!("call-calling", name = other_party(call, me))).font(font::BOLD),
+                    );
                 }
-                row![
-                    text(fl!("call-incoming", name = other(call))).font(font::BOLD),
-                    space().width(Length::Fill),
-                    accept,
-                    action(fl!("call-decline"), Message::DeclineCall, false),
-                ]
+                bar.push(space().width(Length::Fill)).push(action(
+                    fl!("call-hang-up"),
+                    Some(Message::HangUp),
+                    true,
+                ))
             }
-            Call::Live {
-                call, since, muted, ..
-            } => row![
-                text(fl!("call-live", name = other(call))).font(font::BOLD),
-                text(widget::duration((now - *since).whole_seconds())),
+            Call::Incoming { call, answering } => row![
+                text(fl!("call-incoming", name = other_party(call, me))).font(font::BOLD),
                 space().width(Length::Fill),
                 action(
-                    if *muted {
-                        fl!("call-unmute")
-                    } else {
-                        fl!("call-mute")
-                    },
-                    Message::MuteToggled,
-                    false
+                    fl!("call-accept"),
+                    (!answering).then_some(Message::Accept),
+                    true
                 ),
-                action(fl!("call-hang-up"), Message::HangUp, true),
+                action(fl!("call-decline"), Some(Message::Decline), false),
             ],
+            Call::Live(live) => live_bar(live, me, now),
         };
-        container(content.spacing(12).align_y(Alignment::Center))
+        let bar = container(content.spacing(12).align_y(Alignment::Center))
             .padding([8, 16])
             .width(Length::Fill)
-            .style(theme::container::call_bar)
-            .into()
+            .style(theme::container::call_bar);
+        let panel = match call {
+            Call::Live(live) => match live.panel {
+                Panel::None => None,
+                Panel::Keypad => Some(keypad(&live.keys)),
+                Panel::Transfer => Some(transfer_list(&live.call, agents, statuses)),
+            },
+            _ => None,
+        };
+        Some(match panel {
+            Some(panel) => column![bar, panel].into(),
+            None => bar.into(),
+        })
     }
+}
+
+fn live_bar(live: &Live, me: Id, now: OffsetDateTime) -> iced::widget::Row<'_, Message> {
+    let call = &live.call;
+    let held_by_other = call.held_by.is_some_and(|holder| holder != me);
+    let mut bar = row![
+        text(fl!("call-live", name = other_party(call, me))).font(font::BOLD),
+        text(widget::duration((now - live.since).whole_seconds())),
+    ];
+    if call.held_by == Some(me) {
+        bar = bar.push(text(fl!("call-on-hold")).style(theme::text::warning));
+    } else if held_by_other {
+        bar = bar.push(
+            text(fl!("call-held-by-other", name = other_party(call, me)))
+                .style(theme::text::warning),
+        );
+    }
+    if live.poor_connection {
+        bar = bar.push(text(fl!("call-poor-connection")).style(theme::text::warning));
+    }
+    let hold_label = if call.held_by == Some(me) {
+        fl!("call-resume")
+    } else {
+        fl!("call-hold")
+    };
+    let mute_label = if live.muted {
+        fl!("call-unmute")
+    } else {
+        fl!("call-mute")
+    };
+    bar.push(space().width(Length::Fill))
+        .push(action(mute_label, Some(Message::MuteToggled), false))
+        .push(action(
+            hold_label,
+            (!held_by_other).then_some(Message::HoldToggled),
+            false,
+        ))
+        .push(action(
+            fl!("call-keypad"),
+            Some(Message::KeypadToggled),
+            false,
+        ))
+        .push(action(
+            fl!("call-transfer"),
+            (!held_by_other).then_some(Message::TransferToggled),
+            false,
+        ))
+        .push(action(fl!("call-hang-up"), Some(Message::HangUp), true))
+}
+
+/// The twelve keys, sending DTMF as they are pressed.
+fn keypad(sent: &str) -> Element<'_, Message> {
+    let mut grid = column![].spacing(6);
+    for keys in ["123", "456", "789", "*0#"] {
+        let mut line = row![].spacing(6);
+        for key in keys.chars() {
+            line = line.push(
+                button(text(key.to_string()).size(18).center())
+                    .width(56)
+                    .padding([8, 0])
+                    .style(theme::button::item)
+                    .on_press(Message::Key(key)),
+            );
+        }
+        grid = grid.push(line);
+    }
+    let sent = if sent.is_empty() {
+        text(fl!("call-keypad-hint")).style(theme::text::muted)
+    } else {
+        text(fl!("call-keys-sent", keys = sent.to_owned()))
+    };
+    container(row![grid, sent].spacing(20).align_y(Alignment::Center))
+        .padding([10, 16])
+        .width(Length::Fill)
+        .style(theme::container::panel)
+        .into()
+}
+
+/// Agents who can take the call now (callable status, not a party of it).
+fn transfer_list<'a>(
+    call: &CallInfo,
+    agents: &'a [AgentSummary],
+    statuses: &'a [StatusDef],
+) -> Element<'a, Message> {
+    let callable = |agent: &AgentSummary| {
+        statuses
+            .iter()
+            .find(|def| def.key == agent.presence.status)
+            .is_some_and(|def| def.callable)
+    };
+    let mut list = row![text(fl!("call-transfer-to")).font(font::BOLD)]
+        .spacing(8)
+        .align_y(Alignment::Center);
+    let mut any = false;
+    for agent in agents
+        .iter()
+        .filter(|agent| !call.involves(agent.id) && callable(agent))
+    {
+        any = true;
+        list = list.push(action(
+            agent.name.clone(),
+            Some(Message::TransferTo(agent.id)),
+            false,
+        ));
+    }
+    if !any {
+        list = list.push(text(fl!("call-transfer-nobody")).style(theme::text::muted));
+    }
+    container(list.wrap())
+        .padding([10, 16])
+        .width(Length::Fill)
+        .style(theme::container::panel)
+        .into()
+}
+
+fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element<'a, Message> {
+    button(text(label).size(14))
+        .padding([6, 14])
+        .style(if primary {
+            theme::button::primary
+        } else {
+            theme::button::item
+        })
+        .on_press_maybe(message)
+        .into()
+}
+
+fn other_party(call: &CallInfo, me: Id) -> String {
+    call.other_party(me).name.clone()
+}
+
+fn failed(failure: Failure) -> Action {
+    match failure {
+        Failure::Hub(error) => Action::Failed(error),
+        Failure::Audio(reason) => Action::Notice(fl!("call-no-audio", reason = reason)),
+        Failure::Media(reason) => Action::Notice(fl!("call-failed", reason = reason)),
+    }
+}
+
+/// Runs a hub request about the call; its answer comes back as [`Message::Done`].
+fn hub_call<F>(cx: &Context<'_>, request: impl FnOnce(Hub, String) -> F) -> Action
+where
+    F: Future<Output = Result<CallInfo, Error>> + Send + 'static,
+{
+    let future = request(cx.hub.clone(), cx.token.to_owned());
+    Action::Run(Task::perform(future, Message::Done))
+}
+
+/// The engine's reports, from its channel (read on a thread of its own) into messages.
+fn follow(reports: &Reports) -> impl futures::Stream<Item = Message> + use<> {
+    let reports = reports.clone();
+    iced::stream::channel(16, async move |mut sender| {
+        use futures::{SinkExt, StreamExt};
+        let Some(events) = reports.take() else {
+            return;
+        };
+        let (tx, mut rx) = futures::channel::mpsc::unbounded();
+        // Ends when the engine stops (its channel closes) or nobody listens any more.
+        let reader = std::thread::Builder::new()
+            .name("engine-events".into())
+            .spawn(move || {
+                for event in events {
+                    if tx.unbounded_send(event).is_err() {
+                        break;
+                    }
+                }
+            });
+        if reader.is_err() {
+            return;
+        }
+        while let Some(event) = rx.next().await {
+            if sender
+                .send(Message::Engine(reports.engine(), event))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    })
 }
