@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
     AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, Id, MediaAnswer, Presence,
-    SetStatus, SignIn, SignedIn, StartCall, StatusKey, TransferCall,
+    SetStatus, SignIn, SignedIn, StartCall, StatusKey, Target, TransferCall,
 };
 use url::Url;
 
@@ -156,10 +156,23 @@ impl Hub {
     pub async fn start_call(
         &self,
         token: &str,
-        to_agent: Id,
+        target: &Target,
         offer: String,
     ) -> Result<MediaAnswer> {
-        let body = StartCall { to_agent, offer };
+        let body = match target {
+            Target::Agent(agent) => StartCall {
+                to_agent: Some(*agent),
+                to_number: None,
+                caller_id: None,
+                offer,
+            },
+            Target::Number { e164, caller_id } => StartCall {
+                to_agent: None,
+                to_number: Some(e164.clone()),
+                caller_id: *caller_id,
+                offer,
+            },
+        };
         self.send(self.request(Method::POST, "calls", Some(token)).json(&body))
             .await
     }

@@ -94,14 +94,23 @@ pub async fn start(
     caller: Caller,
     Json(body): Json<StartCall>,
 ) -> Result<(StatusCode, Json<MediaAnswer>)> {
-    if body.to_agent == caller.agent_id {
+    let to_agent = match (body.to_agent, body.to_number.as_deref()) {
+        (Some(agent), None) => agent,
+        (None, Some(number)) => return external(&state, &caller, number, body.caller_id).await,
+        _ => {
+            return Err(Error::BadRequest(
+                "give either to_agent or to_number".into(),
+            ));
+        }
+    };
+    if to_agent == caller.agent_id {
         return Err(Error::BadRequest("an agent cannot call themselves".into()));
     }
     let from = state
         .store
         .agent(caller.account_id, caller.agent_id)
         .await?;
-    let to = callable_agent(&state, caller.account_id, body.to_agent).await?;
+    let to = callable_agent(&state, caller.account_id, to_agent).await?;
     let (leg, answer) = state.media.add_leg(body.offer).await?;
     let recorded: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_agent, to_agent, started_at)
@@ -153,6 +162,37 @@ pub async fn start(
         "call ringing"
     );
     Ok((StatusCode::CREATED, Json(MediaAnswer { call, answer })))
+}
+
+/// An external number: checked (number, caller ID) so the agent learns what is wrong with
+/// it, then refused while the account has no phone line — the SIP trunk comes next.
+async fn external(
+    state: &AppState,
+    caller: &Caller,
+    number: &str,
+    caller_id: Option<Id>,
+) -> Result<(StatusCode, Json<MediaAnswer>)> {
+    let account = state.store.account(caller.account_id).await?;
+    crate::phone::to_e164(number, &account.settings.default_country)?;
+    if let Some(caller_id) = caller_id {
+        let agent = state
+            .store
+            .agent(caller.account_id, caller.agent_id)
+            .await?;
+        if !agent.can_choose_caller_id {
+            return Err(Error::Forbidden);
+        }
+        let known = state
+            .store
+            .caller_ids(caller.account_id)
+            .await?
+            .iter()
+            .any(|c| c.id == caller_id);
+        if !known {
+            return Err(Error::NotFound("caller ID"));
+        }
+    }
+    Err(Error::NoTrunk)
 }
 
 /// The callee answers (F-23): their engine's offer joins the call's media.

@@ -31,6 +31,8 @@ pub enum Error {
     StatusLocked,
     #[error("the request body is larger than the hub accepts")]
     PayloadTooLarge,
+    #[error("no phone line (SIP trunk) is configured for calls to outside numbers")]
+    NoTrunk,
     #[error("database: {0}")]
     Database(Arc<sqlx::Error>),
     #[error("{0}")]
@@ -62,6 +64,7 @@ impl Error {
             Error::Conflict(_) => ErrorCode::Conflict,
             Error::StatusLocked => ErrorCode::StatusLocked,
             Error::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Error::NoTrunk => ErrorCode::NoTrunk,
             Error::Database(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -75,7 +78,7 @@ impl Error {
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) | Error::StatusLocked => StatusCode::CONFLICT,
+            Error::Conflict(_) | Error::StatusLocked | Error::NoTrunk => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

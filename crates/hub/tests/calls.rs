@@ -568,3 +568,44 @@ async fn a_hub_that_stopped_mid_call_leaves_nobody_on_a_call() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_outside_number_is_checked_then_refused_without_a_phone_line() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let (_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let call = |body: serde_json::Value| {
+        let mut body = body;
+        body["offer"] = json!(offer);
+        hub.post(&ana, "/calls", body)
+    };
+    // A malformed number is a bad request, in words.
+    let response = call(json!({ "to_number": "12" })).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+    );
+    // Ana may not pick a caller ID.
+    let response = call(json!({ "to_number": "(415) 555-0132", "caller_id": 1 })).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+    );
+    // A good number: no trunk is configured, and the hub says exactly that.
+    let response = call(json!({ "to_number": "(415) 555-0132" })).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let body: switchboard_protocol::ErrorBody = response.json().await.unwrap();
+    assert_eq!(body.code, ErrorCode::NoTrunk);
+    assert!(body.message.contains("SIP trunk"), "{}", body.message);
+    // Neither or both targets.
+    let response = call(json!({})).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+    );
+    assert_eq!(
+        hub.bootstrap(&ana).await.me.presence.status,
+        StatusKey::available(),
+        "no call happened"
+    );
+}

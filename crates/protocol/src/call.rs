@@ -5,13 +5,32 @@ use serde::{Deserialize, Serialize};
 
 use crate::Id;
 
-/// Body of `POST /api/v1/calls`: call another agent of the account.
+/// Body of `POST /api/v1/calls`: call another agent of the account (`to_agent`) or an
+/// external number (`to_number`, any form the account's country reads; exactly one of them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StartCall {
-    pub to_agent: Id,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_agent: Option<Id>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
+    /// The outbound caller ID for an external call; only agents allowed to choose may set
+    /// it (F-11), others call out with the account's first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_id: Option<Id>,
     /// The caller's SDP offer.
     pub offer: String,
+}
+
+/// Whom a call goes to, as the dialer has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Agent(Id),
+    /// E.164, with the caller ID picked (if the agent may pick).
+    Number {
+        e164: String,
+        caller_id: Option<Id>,
+    },
 }
 
 /// Body of `POST /api/v1/calls/{id}/accept`.

@@ -27,6 +27,8 @@ pub enum ErrorCode {
     StatusLocked,
     /// The request body is larger than the hub accepts.
     PayloadTooLarge,
+    /// An external number was dialed but the account has no phone line (SIP trunk).
+    NoTrunk,
     /// Something failed inside the hub.
     Internal,
     /// A code this client does not know yet (a newer hub).
