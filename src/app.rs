@@ -176,6 +176,10 @@ impl App {
                         self.config.theme = theme;
                         self.save_config()
                     }
+                    workspace::Action::DialCountryPicked(country, then) => {
+                        self.config.dial_country = Some(country);
+                        Task::batch([self.save_config(), then.map(Message::Workspace)])
+                    }
                 }
             }
             Message::ConfigSaved(result) => {
@@ -202,7 +206,8 @@ impl App {
         self.config.remember = session.remembered;
         self.config.hub_url = (!session.builtin).then(|| session.hub.address().to_owned());
         let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc())
-            .with_audio(self.flags.audio.clone());
+            .with_audio(self.flags.audio.clone())
+            .with_dial_country(self.config.dial_country.as_deref());
         self.screen = Screen::Workspace(Box::new(workspace));
         self.save_config()
     }

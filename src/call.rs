@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use switchboard_client::Hub;
-use switchboard_protocol::{Call, Id};
+use switchboard_protocol::{Call, Id, Target};
 use switchboard_voice::device::{Microphone, Speaker};
 use switchboard_voice::peer::{Capture, Event, Handle, Playback, Setup};
 use switchboard_voice::wav;
@@ -174,7 +174,7 @@ async fn blocking<T: Send + 'static>(
 
 /// Which side of the call this engine joins.
 enum Join {
-    Dial(Id),
+    Dial(Target),
     Answer(Id),
 }
 
@@ -193,7 +193,7 @@ async fn join(
     let (mut setup, offer) =
         Setup::offer(SocketAddr::new(ip, 0)).map_err(|e| Failure::Media(e.to_string()))?;
     let answer = match join {
-        Join::Dial(to_agent) => hub.start_call(&token, to_agent, offer).await,
+        Join::Dial(target) => hub.start_call(&token, &target, offer).await,
         Join::Answer(call) => hub.accept_call(&token, call, offer).await,
     }
     .map_err(Failure::Hub)?;
@@ -206,14 +206,14 @@ async fn join(
     Ok((answer.call, Engine::new(handle, events)))
 }
 
-/// Calls another agent of the account.
+/// Calls another agent of the account, or a number.
 pub async fn dial(
     hub: Hub,
     token: String,
-    to_agent: Id,
+    target: Target,
     audio: Audio,
 ) -> Result<(Call, Engine), Failure> {
-    join(hub, token, audio, Join::Dial(to_agent)).await
+    join(hub, token, audio, Join::Dial(target)).await
 }
 
 /// Answers a ringing call.

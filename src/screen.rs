@@ -18,6 +18,7 @@ pub fn describe(error: &Error) -> String {
             ErrorCode::RateLimited => fl!("error-rate-limited"),
             ErrorCode::Unauthorized | ErrorCode::SessionExpired => fl!("error-session-expired"),
             ErrorCode::StatusLocked => fl!("error-status-locked"),
+            ErrorCode::NoTrunk => fl!("error-no-trunk"),
             _ => fl!("error-hub", message = message.clone()),
         },
         Error::Keychain(_) => fl!("error-keychain"),

@@ -13,7 +13,7 @@ use switchboard::session::{self, Outcome, Session, Started};
 use switchboard_client::environment::Environment;
 use switchboard_client::{Config, Hub};
 use switchboard_hub::demo::DEMO_PASSWORD;
-use switchboard_protocol::{CallState, Id};
+use switchboard_protocol::{CallState, Id, Target};
 use switchboard_voice::FRAME_SAMPLES;
 use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::wav::Source;
@@ -72,10 +72,14 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
         input_file: Some(speech.clone()),
         output_file: Some(home.path().join("alex-heard.wav")),
     };
-    let (ringing, alex_engine) =
-        call::dial(alex.hub.clone(), alex.token.clone(), lucia_id, alex_audio)
-            .await
-            .unwrap();
+    let (ringing, alex_engine) = call::dial(
+        alex.hub.clone(),
+        alex.token.clone(),
+        Target::Agent(lucia_id),
+        alex_audio,
+    )
+    .await
+    .unwrap();
     assert_eq!(ringing.state, CallState::Ringing);
     let lucia_audio = Audio {
         input_file: Some(speech.clone()),
@@ -113,9 +117,14 @@ async fn a_missing_microphone_stops_the_call_before_anything_rings() {
         input_file: Some(home.path().join("no-such-microphone.wav")),
         output_file: Some(home.path().join("out.wav")),
     };
-    let failure = call::dial(alex.hub.clone(), alex.token.clone(), lucia_id, audio)
-        .await
-        .unwrap_err();
+    let failure = call::dial(
+        alex.hub.clone(),
+        alex.token.clone(),
+        Target::Agent(lucia_id),
+        audio,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(failure, Failure::Audio(_)), "{failure:?}");
     let boot = alex.hub.bootstrap(&alex.token).await.unwrap();
     assert_eq!(

@@ -2,6 +2,7 @@
 //! directory, and the connection to the hub's event stream.
 
 pub mod call;
+pub mod dialpad;
 pub mod directory;
 pub mod status;
 
@@ -16,7 +17,7 @@ use switchboard_client::config::{self, Language};
 use switchboard_client::events::{self, Backoff, Update};
 use switchboard_client::{Config, Error, Hub};
 use switchboard_protocol::{
-    Account, AgentSummary, Bootstrap, Event, Id, Me, Presence, StatusDef, StatusKey,
+    Account, AgentSummary, Bootstrap, CallerId, Event, Id, Me, Presence, StatusDef, StatusKey,
 };
 use time::OffsetDateTime;
 
@@ -73,6 +74,7 @@ pub struct Workspace {
     account: Account,
     statuses: Vec<StatusDef>,
     agents: Vec<AgentSummary>,
+    caller_ids: Vec<CallerId>,
     /// Where the event stream started; fixed for the subscription's lifetime (the stream
     /// itself tracks where it is).
     stream_from: u64,
@@ -83,6 +85,7 @@ pub struct Workspace {
     now: OffsetDateTime,
     notice: Option<String>,
     phone: call::Phone,
+    dialpad: dialpad::DialPad,
     audio: Audio,
 }
 
@@ -109,6 +112,7 @@ pub enum Message {
     /// Call this agent (from Call an Agent).
     CallAgent(Id),
     Call(call::Message),
+    DialPad(dialpad::Message),
 }
 
 pub enum Action {
@@ -119,10 +123,15 @@ pub enum Action {
     SessionLost,
     LanguagePicked(Language),
     ThemePicked(config::Theme),
+    /// The agent picked a dial-pad country: remember it, and run the task (the number's
+    /// lookup in that country).
+    DialCountryPicked(String, Task<Message>),
 }
 
 impl Workspace {
     pub fn new(session: Session, boot: Bootstrap, now: OffsetDateTime) -> Self {
+        let dialpad =
+            dialpad::DialPad::new(&boot.account.settings.default_country, &boot.caller_ids);
         Self {
             session,
             me: boot.me,
@@ -137,8 +146,22 @@ impl Workspace {
             now,
             notice: None,
             phone: call::Phone::default(),
+            dialpad,
+            caller_ids: boot.caller_ids,
             audio: Audio::default(),
         }
+    }
+
+    /// The dial pad starts at the country the agent picked last, if any.
+    pub fn with_dial_country(mut self, country: Option<&str>) -> Self {
+        if let Some(country) = country {
+            self.dialpad = dialpad::DialPad::new(country, &self.caller_ids);
+        }
+        self
+    }
+
+    pub fn dialpad(&self) -> &dialpad::DialPad {
+        &self.dialpad
     }
 
     /// Where call audio comes from and goes (devices, or WAV files).
@@ -226,9 +249,27 @@ impl Workspace {
                     .find(|a| a.id == agent)
                     .map(|a| a.name.clone())
                     .unwrap_or_default();
-                return self.phone_update(call::Message::Dial { agent, name });
+                return self.phone_update(call::Message::Dial {
+                    target: switchboard_protocol::Target::Agent(agent),
+                    name,
+                });
             }
             Message::Call(message) => return self.phone_update(message),
+            Message::DialPad(message) => {
+                match self
+                    .dialpad
+                    .update(message, &self.session.hub, &self.session.token)
+                {
+                    dialpad::Action::None => {}
+                    dialpad::Action::Run(task) => return Action::Run(task.map(Message::DialPad)),
+                    dialpad::Action::CountryPicked(country, lookup) => {
+                        return Action::DialCountryPicked(country, lookup.map(Message::DialPad));
+                    }
+                    dialpad::Action::Call { target, name } => {
+                        return self.phone_update(call::Message::Dial { target, name });
+                    }
+                }
+            }
             Message::Stream(update) => return self.stream(update),
             Message::Reloaded(Ok(boot)) => {
                 let boot = *boot;
@@ -236,6 +277,7 @@ impl Workspace {
                 self.account = boot.account;
                 self.statuses = boot.statuses;
                 self.agents = boot.agents;
+                self.caller_ids = boot.caller_ids;
             }
             Message::Reloaded(Err(error)) => return self.failed(&error),
             Message::Tick(now) => self.now = now,
@@ -443,10 +485,12 @@ impl Workspace {
     fn dialer(&self) -> Element<'_, Message> {
         let main = column![
             text(fl!("nav-dialer")).size(22).font(font::BOLD),
-            text(fl!("placeholder-dialer")).style(theme::text::muted),
+            self.dialpad
+                .view(&self.caller_ids, self.me.can_choose_caller_id)
+                .map(Message::DialPad),
             button(text(fl!("directory-open")))
                 .padding([10, 16])
-                .style(theme::button::primary)
+                .style(theme::button::item)
                 .on_press(Message::DirectoryOpened),
         ]
         .spacing(16)

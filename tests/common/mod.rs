@@ -13,8 +13,8 @@ use switchboard::session::Session;
 use switchboard::widget::Element;
 use switchboard_client::Hub;
 use switchboard_protocol::{
-    Account, AccountSettings, AgentSummary, Bootstrap, Me, Presence, Role, StatusDef, StatusKey,
-    StatusKind,
+    Account, AccountSettings, AgentSummary, Bootstrap, CallerId, Me, Presence, Role, StatusDef,
+    StatusKey, StatusKind,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -129,7 +129,18 @@ pub fn bootstrap(my_status: &str) -> Bootstrap {
             agent(5, "Priya Natarajan", "away", 12),
             agent(6, "Tomás Silva", "custom-lunch", 25),
         ],
-        caller_ids: vec![],
+        caller_ids: vec![
+            CallerId {
+                id: 1,
+                number: "+14155550100".into(),
+                label: "Main line".into(),
+            },
+            CallerId {
+                id: 2,
+                number: "+34910000000".into(),
+                label: "Madrid office".into(),
+            },
+        ],
         dispositions: vec![],
         event_seq: 10,
     }

@@ -23,6 +23,13 @@ pub struct Config {
     pub language: Language,
     #[serde(deserialize_with = "or_default")]
     pub theme: Theme,
+    /// The country the dial pad reads national numbers in, once the agent picked one
+    /// (ISO code); until then, the account's default.
+    #[serde(
+        deserialize_with = "or_default",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dial_country: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -117,6 +124,7 @@ mod tests {
             remember: true,
             language: Language::English,
             theme: Theme::Dark,
+            dial_country: Some("ES".into()),
         };
         config.save(&path).unwrap();
         assert_eq!(Config::load(&path), config);

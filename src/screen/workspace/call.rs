@@ -5,7 +5,9 @@
 use iced::widget::{button, column, container, row, space, text};
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
-use switchboard_protocol::{AgentSummary, Call as CallInfo, CallOutcome, CallState, Id, StatusDef};
+use switchboard_protocol::{
+    AgentSummary, Call as CallInfo, CallOutcome, CallState, Id, StatusDef, Target,
+};
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
 
@@ -65,8 +67,9 @@ pub enum Panel {
 
 #[derive(Debug, Clone)]
 pub enum Message {
+    /// Call an agent or a number; `name` is what the bar shows while it connects.
     Dial {
-        agent: Id,
+        target: Target,
         name: String,
     },
     Dialed(Result<(CallInfo, Engine), Failure>),
@@ -144,7 +147,7 @@ impl Phone {
 
     pub fn update(&mut self, message: Message, cx: &Context<'_>) -> Action {
         match message {
-            Message::Dial { agent, name } => {
+            Message::Dial { target, name } => {
                 if self.call.is_some() {
                     return Action::None;
                 }
@@ -153,7 +156,12 @@ impl Phone {
                     early: None,
                 });
                 return Action::Run(Task::perform(
-                    crate::call::dial(cx.hub.clone(), cx.token.to_owned(), agent, cx.audio.clone()),
+                    crate::call::dial(
+                        cx.hub.clone(),
+                        cx.token.to_owned(),
+                        target,
+                        cx.audio.clone(),
+                    ),
                     Message::Dialed,
                 ));
             }
