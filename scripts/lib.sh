@@ -44,3 +44,10 @@ WINDOW_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon
 KEYCHAIN_PACKAGES=(dbus dbus-x11 gnome-keyring keyutils)
 # Real audio devices for the tests: a PulseAudio daemon with null sinks, and speech to play.
 AUDIO_TEST_PACKAGES=(pulseaudio pulseaudio-utils espeak-ng)
+# A WebRTC stack we did not write, for the interop tests: Debian's Chromium, driven from Node.
+BROWSER_TEST_PACKAGES=(chromium nodejs)
+
+# Node's package manager: Debian's `npm`, unless the Node.js installed brings its own.
+need_npm() {
+    command -v npm >/dev/null 2>&1 || need_packages npm
+}
