@@ -3,7 +3,7 @@
 //! takes a lock, and never allocates.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use cpal::{BufferSize, SampleFormat, StreamConfig};
@@ -86,6 +86,35 @@ fn config(device: &cpal::Device, input: bool) -> Result<(StreamConfig, SampleFor
     ))
 }
 
+/// Set by a stream's error callback when the device is gone (unplugged, its server
+/// restarted): the media thread then reopens the system default in its place.
+#[derive(Debug, Clone, Default)]
+struct Lost(Arc<AtomicBool>);
+
+impl Lost {
+    fn callback(&self, what: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
+        let lost = self.0.clone();
+        move |error: cpal::Error| {
+            use cpal::ErrorKind::*;
+            let fatal = matches!(
+                error.kind(),
+                DeviceNotAvailable | HostUnavailable | StreamInvalidated | BackendError | Other
+            );
+            tracing::warn!(%error, fatal, "{what} stream error");
+            if fatal {
+                lost.store(true, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn get(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Frames between two attempts to reopen a lost device (1 s).
+const REOPEN_EVERY: u32 = 50;
+
 /// The input level as the last callback saw it (peak, 0.0–1.0).
 #[derive(Debug, Clone, Default)]
 pub struct Level(Arc<AtomicU32>);
@@ -100,22 +129,31 @@ impl Level {
     }
 }
 
+/// A microphone. When it disappears mid-call the default one takes over (the call's mute
+/// lives in the engine, so it is kept); the system default itself is followed by cpal on the
+/// backends that can.
 pub struct Microphone {
     _stream: cpal::Stream,
     samples: HeapCons<i16>,
     level: Level,
+    lost: Lost,
+    retry_in: u32,
 }
 
 impl Microphone {
     /// Opens the named microphone (or the default one) at 48 kHz, mixed down to mono.
     pub fn open(name: Option<&str>) -> Result<Self, Error> {
+        Self::open_with(name, Level::default())
+    }
+
+    fn open_with(name: Option<&str>, level: Level) -> Result<Self, Error> {
         let device = find(true, name)?;
         let (config, format) = config(&device, true)?;
         let channels = usize::from(config.channels.max(1));
         let (mut producer, samples) = HeapRb::<i16>::new(RING).split();
-        let level = Level::default();
         let meter = level.clone();
-        let failed = |error: cpal::Error| tracing::warn!(%error, "microphone stream error");
+        let lost = Lost::default();
+        let failed = lost.callback("microphone");
         let stream = match format {
             SampleFormat::F32 => device.build_input_stream(
                 config,
@@ -155,6 +193,8 @@ impl Microphone {
             _stream: stream,
             samples,
             level,
+            lost,
+            retry_in: 0,
         })
     }
 
@@ -165,14 +205,31 @@ impl Microphone {
 
 impl Capture for Microphone {
     fn read(&mut self, frame: &mut Frame) {
+        if self.lost.get() {
+            frame.fill(0);
+            self.retry_in = self.retry_in.saturating_sub(1);
+            if self.retry_in == 0 {
+                match Microphone::open_with(None, self.level.clone()) {
+                    Ok(default) => {
+                        tracing::info!("microphone lost; the default microphone took over");
+                        *self = default;
+                    }
+                    Err(_) => self.retry_in = REOPEN_EVERY,
+                }
+            }
+            return;
+        }
         let got = self.samples.pop_slice(frame);
         frame[got..].fill(0);
     }
 }
 
+/// A speaker; like the microphone, the default takes over when it disappears.
 pub struct Speaker {
     _stream: cpal::Stream,
     samples: HeapProd<i16>,
+    lost: Lost,
+    retry_in: u32,
 }
 
 impl Speaker {
@@ -182,7 +239,8 @@ impl Speaker {
         let (config, format) = config(&device, false)?;
         let channels = usize::from(config.channels.max(1));
         let (samples, mut consumer) = HeapRb::<i16>::new(RING).split();
-        let failed = |error: cpal::Error| tracing::warn!(%error, "speaker stream error");
+        let lost = Lost::default();
+        let failed = lost.callback("speaker");
         let stream = match format {
             SampleFormat::F32 => device.build_output_stream(
                 config,
@@ -213,17 +271,89 @@ impl Speaker {
         Ok(Self {
             _stream: stream,
             samples,
+            lost,
+            retry_in: 0,
         })
     }
 }
 
 impl Playback for Speaker {
     fn write(&mut self, frame: &Frame) {
+        if self.lost.get() {
+            self.retry_in = self.retry_in.saturating_sub(1);
+            if self.retry_in == 0 {
+                match Speaker::open(None) {
+                    Ok(default) => {
+                        tracing::info!("speaker lost; the default speaker took over");
+                        *self = default;
+                    }
+                    Err(_) => self.retry_in = REOPEN_EVERY,
+                }
+            }
+            return;
+        }
         // A speaker that falls behind loses the oldest audio rather than adding delay.
         if self.samples.vacant_len() < frame.len() {
             tracing::debug!("speaker behind; dropping a frame");
             return;
         }
         self.samples.push_slice(frame);
+    }
+}
+
+/// A sound generated on an output device by the device's own callback: the ringtone on the
+/// ringer device, the test tone in settings. It stops when dropped.
+pub struct Tone {
+    _stream: cpal::Stream,
+}
+
+impl Tone {
+    /// Plays `source` (mono, 48 kHz) on the named output device or the default one.
+    /// `source` runs in the device callback: it must neither block nor allocate.
+    pub fn play(
+        name: Option<&str>,
+        mut source: impl FnMut(&mut [i16]) + Send + 'static,
+    ) -> Result<Self, Error> {
+        let device = find(false, name)?;
+        let (config, format) = config(&device, false)?;
+        let channels = usize::from(config.channels.max(1));
+        // Allocated here, once; the callback only reuses it.
+        let mut mono = vec![0i16; 4 * FRAME_SAMPLES];
+        let failed = |error: cpal::Error| tracing::warn!(%error, "tone stream error");
+        let stream = match format {
+            SampleFormat::F32 => device.build_output_stream(
+                config,
+                move |data: &mut [f32], _: &_| {
+                    for chunk in data.chunks_mut(mono.len() * channels) {
+                        let mono = &mut mono[..chunk.len() / channels];
+                        source(mono);
+                        for (out, &sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
+                            out.fill(f32::from(sample) / 32768.0);
+                        }
+                    }
+                },
+                failed,
+                None,
+            ),
+            _ => device.build_output_stream(
+                config,
+                move |data: &mut [i16], _: &_| {
+                    for chunk in data.chunks_mut(mono.len() * channels) {
+                        let mono = &mut mono[..chunk.len() / channels];
+                        source(mono);
+                        for (out, &sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
+                            out.fill(sample);
+                        }
+                    }
+                },
+                failed,
+                None,
+            ),
+        }
+        .map_err(|e| Error::Invalid(format!("cannot open the speaker: {e}")))?;
+        stream
+            .play()
+            .map_err(|e| Error::Invalid(format!("cannot start the speaker: {e}")))?;
+        Ok(Self { _stream: stream })
     }
 }

@@ -62,6 +62,11 @@ impl Cadence {
         Self::new(440.0, 480.0, 2000, 4000, 6000)
     }
 
+    /// The desktop's ringtone for an incoming call: a fifth (440 + 660 Hz), 1.2 s on, 1.8 s off.
+    pub fn ringtone() -> Self {
+        Self::new(440.0, 660.0, 1200, 1800, 9000)
+    }
+
     pub fn fill(&mut self, out: &mut [i16]) {
         let mut a = [0i16; 1];
         let mut b = [0i16; 1];

@@ -10,11 +10,21 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use switchboard_voice::analysis::{envelope, envelope_match};
-use switchboard_voice::device::{Microphone, Speaker};
+use switchboard_voice::device::{self, Microphone, Speaker, Tone};
 use switchboard_voice::peer::{Capture, Playback};
-use switchboard_voice::tone::Sine;
+use switchboard_voice::tone::{Cadence, Sine};
 use switchboard_voice::wav::Source;
 use switchboard_voice::{FRAME_SAMPLES, Frame};
+
+/// The tests share the daemon's default devices: one at a time, so one test's sound is not
+/// taken for another's.
+static DEVICES: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exclusive() -> std::sync::MutexGuard<'static, ()> {
+    DEVICES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// Calls `step` every 20 ms of real time, `frames` times.
 fn paced(frames: usize, mut step: impl FnMut()) {
@@ -28,6 +38,7 @@ fn paced(frames: usize, mut step: impl FnMut()) {
 
 #[test]
 fn speech_played_into_the_microphone_is_captured() {
+    let _devices = exclusive();
     let dir = std::env::temp_dir().join(format!("sb-devices-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let wav = dir.join("speech.wav");
@@ -65,33 +76,38 @@ fn speech_played_into_the_microphone_is_captured() {
     assert!(best > 0.9, "correlation {best:.3}");
 }
 
-#[test]
-fn a_tone_written_to_the_speaker_comes_out() {
-    let mut recorder = Command::new("parec")
-        .args([
-            "--device=speaker.monitor",
-            "--format=s16le",
-            "--rate=48000",
-            "--channels=1",
-            "--raw",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
-    let mut stdout = recorder.stdout.take().unwrap();
-    let sink = recorded.clone();
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n) = stdout.read(&mut chunk) {
-            if n == 0 {
-                break;
+/// What comes out of a PulseAudio sink, recorded from its monitor by `parec`.
+struct Monitor {
+    recorder: std::process::Child,
+    recorded: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl Monitor {
+    fn start(sink: &str) -> Self {
+        let mut recorder = Command::new("parec")
+            .arg(format!("--device={sink}.monitor"))
+            .args(["--format=s16le", "--rate=48000", "--channels=1", "--raw"])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let recorded = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+        let mut stdout = recorder.stdout.take().unwrap();
+        let sink = recorded.clone();
+        std::thread::spawn(move || {
+            let mut chunk = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut chunk) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().extend_from_slice(&chunk[..n]);
             }
-            sink.lock().unwrap().extend_from_slice(&chunk[..n]);
-        }
-    });
-    let loud_frames = || {
-        let bytes = recorded.lock().unwrap();
+        });
+        Self { recorder, recorded }
+    }
+
+    /// 20 ms frames louder than a quiet voice, so far.
+    fn loud_frames(&self) -> usize {
+        let bytes = self.recorded.lock().unwrap();
         let samples: Vec<i16> = bytes
             .chunks_exact(2)
             .map(|b| i16::from_le_bytes([b[0], b[1]]))
@@ -100,7 +116,131 @@ fn a_tone_written_to_the_speaker_comes_out() {
             .iter()
             .filter(|&&rms| rms > 3000.0)
             .count()
-    };
+    }
+
+    /// Polls until `frames` loud frames came out, or `wait` passed.
+    fn wait_for_loud(&self, frames: usize, wait: Duration) -> bool {
+        let deadline = Instant::now() + wait;
+        while Instant::now() < deadline {
+            if self.loud_frames() >= frames {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.recorder.kill();
+        let _ = self.recorder.wait();
+    }
+}
+
+/// A second null sink standing for a USB headset; unloaded when dropped (unplugged).
+struct Headset {
+    module: String,
+    name: String,
+}
+
+impl Headset {
+    fn plug(sink: &str) -> Self {
+        let out = Command::new("pactl")
+            .args(["load-module", "module-null-sink"])
+            .arg(format!("sink_name={sink}"))
+            .args(["rate=48000", "channels=1"])
+            .arg(format!("sink_properties=device.description={sink}"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pactl load-module");
+        let module = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        let (_, outputs) = device::list();
+        let name = outputs
+            .into_iter()
+            .find(|name| name.contains(sink))
+            .unwrap_or_else(|| panic!("{sink} is listed among the outputs"));
+        Self { module, name }
+    }
+
+    fn unplug(&self) {
+        let status = Command::new("pactl")
+            .args(["unload-module", &self.module])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+}
+
+impl Drop for Headset {
+    fn drop(&mut self) {
+        let _ = Command::new("pactl")
+            .args(["unload-module", &self.module])
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[test]
+fn the_ringtone_rings_on_the_chosen_device_until_dropped() {
+    let _devices = exclusive();
+    let ringer = Headset::plug("ringer");
+    let monitor = Monitor::start("ringer");
+    let speaker = Monitor::start("speaker");
+    let ringing = Tone::play(Some(&ringer.name), {
+        let mut ringtone = Cadence::ringtone();
+        move |out| ringtone.fill(out)
+    })
+    .unwrap();
+    assert!(
+        monitor.wait_for_loud(25, Duration::from_secs(10)),
+        "the ringtone came out of the ringer device"
+    );
+    drop(ringing);
+    let rung = monitor.loud_frames();
+    assert_eq!(speaker.loud_frames(), 0, "nothing rang on the speaker");
+    // Stopped: no new ringing in the next 3 s (the cadence would have rung again by then).
+    assert!(!monitor.wait_for_loud(rung + 10, Duration::from_secs(3)));
+}
+
+#[test]
+fn an_unplugged_speaker_gives_way_to_the_default() {
+    let _devices = exclusive();
+    let headset = Headset::plug("headset");
+    let on_headset = Monitor::start("headset");
+    let on_default = Monitor::start("speaker");
+    let mut speaker = Speaker::open(Some(&headset.name)).unwrap();
+    let mut sine = Sine::new(700.0, 8000);
+    let mut frame: Frame = [0; FRAME_SAMPLES];
+    let mut unplugged = false;
+    let start = Instant::now();
+    let mut written = 0u64;
+    // Play in real time; once the headset has played 1 s, unplug it; the tone must carry on
+    // from the default speaker (up to 15 s).
+    while on_default.loud_frames() < 50 && written < 750 {
+        if !unplugged && on_headset.loud_frames() >= 50 {
+            headset.unplug();
+            unplugged = true;
+        }
+        sine.fill(&mut frame);
+        speaker.write(&frame);
+        written += 1;
+        let next = start + Duration::from_millis(20 * written);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    assert!(unplugged, "the headset played first");
+    let loud = on_default.loud_frames();
+    assert!(
+        loud >= 50,
+        "the default speaker took over ({loud} loud frames)"
+    );
+}
+
+#[test]
+fn a_tone_written_to_the_speaker_comes_out() {
+    let _devices = exclusive();
+    let monitor = Monitor::start("speaker");
+    let loud_frames = || monitor.loud_frames();
 
     let mut speaker = Speaker::open(None).expect("the PulseAudio test daemon runs");
     let mut sine = Sine::new(1000.0, 8000);
@@ -117,8 +257,6 @@ fn a_tone_written_to_the_speaker_comes_out() {
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
     }
     drop(speaker);
-    recorder.kill().unwrap();
-    recorder.wait().unwrap();
     let loud = loud_frames();
     eprintln!("speaker: {loud} loud frames came out after {written} written");
     assert!(
