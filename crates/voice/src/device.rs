@@ -16,14 +16,34 @@ use crate::{Error, FRAME_SAMPLES, Frame, SAMPLE_RATE};
 /// Audio buffered between a device and the media thread: 200 ms.
 const RING: usize = FRAME_SAMPLES * 10;
 
-/// The names of the input and output devices, for the settings screen.
-pub fn list() -> (Vec<String>, Vec<String>) {
+/// An audio device as settings lists it: a stable id (what is remembered) and a label for
+/// people (its description; with the id added where two devices share one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceInfo {
+    pub id: String,
+    pub label: String,
+}
+
+/// The input and output devices, for the settings screen.
+pub fn list() -> (Vec<DeviceInfo>, Vec<DeviceInfo>) {
     let host = cpal::default_host();
-    let names = |devices: Vec<cpal::Device>| -> Vec<String> {
-        devices
+    let infos = |devices: Vec<cpal::Device>| -> Vec<DeviceInfo> {
+        let mut infos: Vec<DeviceInfo> = devices
             .iter()
-            .filter_map(|d| d.description().ok().map(|d| d.name().to_owned()))
-            .collect()
+            .filter_map(|d| {
+                Some(DeviceInfo {
+                    id: d.id().ok()?.id().to_owned(),
+                    label: d.description().ok()?.name().to_owned(),
+                })
+            })
+            .collect();
+        let labels: Vec<String> = infos.iter().map(|i| i.label.clone()).collect();
+        for info in &mut infos {
+            if labels.iter().filter(|l| **l == info.label).count() > 1 {
+                info.label = format!("{} ({})", info.label, info.id);
+            }
+        }
+        infos
     };
     let inputs = host
         .input_devices()
@@ -33,30 +53,40 @@ pub fn list() -> (Vec<String>, Vec<String>) {
         .output_devices()
         .map(Iterator::collect)
         .unwrap_or_default();
-    (names(inputs), names(outputs))
+    (infos(inputs), infos(outputs))
 }
 
-fn find(input: bool, name: Option<&str>) -> Result<cpal::Device, Error> {
+/// The device with this id (or, as remembered by older settings, this description); the
+/// default when it is gone or none was picked.
+fn find(input: bool, id: Option<&str>) -> Result<cpal::Device, Error> {
     let host = cpal::default_host();
     let default = if input {
         host.default_input_device()
     } else {
         host.default_output_device()
     };
-    let wanted = match name {
+    let wanted = match id {
         None => default,
-        Some(name) => {
+        Some(id) => {
             let devices = if input {
                 host.input_devices().map(|d| d.collect::<Vec<_>>())
             } else {
                 host.output_devices().map(|d| d.collect::<Vec<_>>())
             };
-            devices
-                .unwrap_or_default()
-                .into_iter()
-                .find(|d| d.description().is_ok_and(|desc| desc.name() == name))
+            let devices = devices.unwrap_or_default();
+            let by_id = devices
+                .iter()
+                .position(|d| d.id().is_ok_and(|d| d.id() == id));
+            let by_name = || {
+                devices
+                    .iter()
+                    .position(|d| d.description().is_ok_and(|desc| desc.name() == id))
+            };
+            match by_id.or_else(by_name) {
+                Some(at) => devices.into_iter().nth(at),
                 // A remembered device that is gone: fall back to the default.
-                .or(default)
+                None => default,
+            }
         }
     };
     wanted.ok_or_else(|| {
@@ -158,12 +188,17 @@ impl Microphone {
             SampleFormat::F32 => device.build_input_stream(
                 config,
                 move |data: &[f32], _: &_| {
-                    let mut peak = 0.0f32;
-                    producer.push_iter(data.chunks(channels).map(|frame| {
-                        let mono = frame.iter().sum::<f32>() / channels as f32;
-                        peak = peak.max(mono.abs());
-                        (mono.clamp(-1.0, 1.0) * 32767.0) as i16
-                    }));
+                    let mono = |frame: &[f32]| frame.iter().sum::<f32>() / channels as f32;
+                    // The level counts every sample, also those a full buffer has no room for
+                    // (nobody reads while only the meter listens).
+                    let peak = data
+                        .chunks(channels)
+                        .map(|frame| mono(frame).abs())
+                        .fold(0.0f32, f32::max);
+                    producer.push_iter(
+                        data.chunks(channels)
+                            .map(|frame| (mono(frame).clamp(-1.0, 1.0) * 32767.0) as i16),
+                    );
                     meter.set(peak);
                 },
                 failed,
@@ -172,13 +207,15 @@ impl Microphone {
             _ => device.build_input_stream(
                 config,
                 move |data: &[i16], _: &_| {
-                    let mut peak = 0i32;
-                    producer.push_iter(data.chunks(channels).map(|frame| {
-                        let mono =
-                            frame.iter().map(|&s| i32::from(s)).sum::<i32>() / channels as i32;
-                        peak = peak.max(mono.abs());
-                        mono as i16
-                    }));
+                    let mono = |frame: &[i16]| {
+                        frame.iter().map(|&s| i32::from(s)).sum::<i32>() / channels as i32
+                    };
+                    let peak = data
+                        .chunks(channels)
+                        .map(|frame| mono(frame).abs())
+                        .max()
+                        .unwrap_or(0);
+                    producer.push_iter(data.chunks(channels).map(|frame| mono(frame) as i16));
                     meter.set(peak as f32 / 32768.0);
                 },
                 failed,

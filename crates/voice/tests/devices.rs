@@ -158,8 +158,9 @@ impl Headset {
         let (_, outputs) = device::list();
         let name = outputs
             .into_iter()
-            .find(|name| name.contains(sink))
-            .unwrap_or_else(|| panic!("{sink} is listed among the outputs"));
+            .find(|device| device.label.contains(sink))
+            .unwrap_or_else(|| panic!("{sink} is listed among the outputs"))
+            .id;
         Self { module, name }
     }
 
@@ -263,4 +264,45 @@ fn a_tone_written_to_the_speaker_comes_out() {
         loud >= 100,
         "the tone came out (got {loud} loud frames of {written} written)"
     );
+}
+
+#[test]
+fn the_level_meter_follows_the_voice_even_when_nobody_reads_the_microphone() {
+    let _devices = exclusive();
+    let dir = tempfile_dir("meter");
+    let wav = dir.join("speech.wav");
+    let spoke = Command::new("espeak-ng")
+        .arg("-w")
+        .arg(&wav)
+        .arg("Testing the level meter in settings, one two three four five six.")
+        .status()
+        .expect("espeak-ng is installed by the test command");
+    assert!(spoke.success());
+    let microphone = Microphone::open(None).expect("the PulseAudio test daemon runs");
+    let level = microphone.level();
+    // Settings only shows the level: nobody drains the buffer, which fills in 200 ms.
+    let mut player = Command::new("paplay")
+        .args(["--device=micfeed"])
+        .arg(&wav)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut loudest = 0.0f32;
+    while Instant::now() < deadline && loudest < 0.05 {
+        loudest = loudest.max(level.get());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(player.wait().unwrap().success());
+    drop(microphone);
+    std::fs::remove_dir_all(dir).unwrap();
+    assert!(
+        loudest >= 0.05,
+        "the meter moved with the voice (peak {loudest})"
+    );
+}
+
+fn tempfile_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sb-devices-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
