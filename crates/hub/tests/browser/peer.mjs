@@ -48,6 +48,8 @@ try {
             "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
             `--use-file-for-fake-audio-capture=${config.microphoneWav}`,
             "--autoplay-policy=no-user-gesture-required",
+            // Play to a fake, timer-clocked output whatever sound server the machine has.
+            "--disable-audio-output",
         ],
     });
     const page = await browser.newPage();
@@ -63,23 +65,36 @@ try {
         window.pc = pc;
         for (const track of microphone.getTracks()) pc.addTrack(track, microphone);
 
-        // What arrives is played (Chromium pulls remote audio only for a sink) and recorded.
-        window.heard = [];
-        pc.ontrack = ({ streams: [stream] }) => {
+        // What arrives is played (Chromium pulls remote audio only for a sink) and recorded
+        // by an AudioWorklet: on the audio thread, so a busy page drops nothing.
+        window.chunks = [];
+        window.afterFirst = 0; // samples since the first sound
+        const tap = `registerProcessor("tap", class extends AudioWorkletProcessor {
+            process([input]) {
+                if (input[0]) this.port.postMessage(input[0].slice());
+                return true;
+            }
+        });`;
+        pc.ontrack = async ({ streams: [stream] }) => {
             const audio = new Audio();
             audio.srcObject = stream;
             audio.muted = true;
             audio.play();
             const context = new AudioContext({ sampleRate: 48000 });
-            const source = context.createMediaStreamSource(stream);
-            const tap = context.createScriptProcessor(2048, 1, 1);
-            tap.onaudioprocess = ({ inputBuffer }) => {
-                for (const x of inputBuffer.getChannelData(0)) {
-                    window.heard.push(Math.max(-32768, Math.min(32767, Math.round(x * 32767))));
+            await context.audioWorklet.addModule(
+                URL.createObjectURL(new Blob([tap], { type: "text/javascript" })),
+            );
+            const node = new AudioWorkletNode(context, "tap");
+            node.port.onmessage = ({ data }) => {
+                const chunk = Int16Array.from(data, (x) =>
+                    Math.max(-32768, Math.min(32767, Math.round(x * 32767))));
+                if (window.afterFirst > 0 || chunk.some((s) => Math.abs(s) > 300)) {
+                    window.afterFirst += chunk.length;
                 }
+                window.chunks.push(chunk);
             };
-            source.connect(tap);
-            tap.connect(context.destination);
+            context.createMediaStreamSource(stream).connect(node);
+            node.connect(context.destination);
             context.resume();
         };
 
@@ -105,10 +120,7 @@ try {
     // Record until enough audio has arrived after the first sound: polled, no fixed wait.
     const wanted = Math.round(config.seconds * 48000);
     await page.waitForFunction(
-        (wanted) => {
-            const first = window.heard.findIndex((s) => Math.abs(s) > 300);
-            return first >= 0 && window.heard.length - first >= wanted;
-        },
+        (wanted) => window.afterFirst >= wanted,
         wanted,
         { timeout: 60_000, polling: 200 },
     );
@@ -116,11 +128,20 @@ try {
         const report = await window.pc.getStats();
         const inbound = [...report.values()].find((s) => s.type === "inbound-rtp");
         const outbound = [...report.values()].find((s) => s.type === "outbound-rtp");
+        // From the first sound on (what came before is the call being set up).
+        const heard = [];
+        for (const chunk of window.chunks) {
+            for (const s of chunk) {
+                if (heard.length > 0 || Math.abs(s) > 300) heard.push(s);
+            }
+        }
         return {
-            heard: window.heard,
+            heard,
             stats: {
                 packetsReceived: inbound?.packetsReceived,
                 packetsLost: inbound?.packetsLost,
+                concealedSamples: inbound?.concealedSamples,
+                totalSamplesReceived: inbound?.totalSamplesReceived,
                 packetsSent: outbound?.packetsSent,
             },
         };
