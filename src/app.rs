@@ -176,6 +176,10 @@ impl App {
                         self.config.theme = theme;
                         self.save_config()
                     }
+                    workspace::Action::DevicesPicked(devices) => {
+                        self.config.devices = devices;
+                        self.save_config()
+                    }
                     workspace::Action::DialCountryPicked(country, then) => {
                         self.config.dial_country = Some(country);
                         Task::batch([self.save_config(), then.map(Message::Workspace)])
@@ -207,6 +211,7 @@ impl App {
         self.config.hub_url = (!session.builtin).then(|| session.hub.address().to_owned());
         let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc())
             .with_audio(self.flags.audio.clone())
+            .with_devices(self.config.devices.clone())
             .with_dial_country(self.config.dial_country.as_deref());
         self.screen = Screen::Workspace(Box::new(workspace));
         self.save_config()

@@ -8,9 +8,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 
 use switchboard_client::Hub;
+use switchboard_client::config::Devices;
 use switchboard_protocol::{Call, Id, Target};
-use switchboard_voice::device::{Microphone, Speaker};
+use switchboard_voice::device::{Microphone, Speaker, Tone};
 use switchboard_voice::peer::{Capture, Event, Handle, Playback, Setup};
+use switchboard_voice::tone::{Cadence, Sine};
 use switchboard_voice::wav;
 
 /// A running call's media; dropping the last clone hangs the engine up.
@@ -104,14 +106,15 @@ pub enum Failure {
 }
 
 /// An opened capture and playback pair.
-type Devices = (Box<dyn Capture>, Box<dyn Playback>);
+type Opened = (Box<dyn Capture>, Box<dyn Playback>);
 
-/// Where audio comes from and goes: the OS devices, or WAV files (`SWITCHBOARD_AUDIO_IN`,
-/// `SWITCHBOARD_AUDIO_OUT`) for tests and headless use.
+/// Where audio comes from and goes: the OS devices the agent picked, or WAV files
+/// (`SWITCHBOARD_AUDIO_IN`, `SWITCHBOARD_AUDIO_OUT`) for tests and headless use.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Audio {
     pub input_file: Option<PathBuf>,
     pub output_file: Option<PathBuf>,
+    pub devices: Devices,
 }
 
 impl Audio {
@@ -124,21 +127,33 @@ impl Audio {
         Self {
             input_file: path("SWITCHBOARD_AUDIO_IN"),
             output_file: path("SWITCHBOARD_AUDIO_OUT"),
+            devices: Devices::default(),
         }
     }
 
-    fn open(&self) -> Result<Devices, Failure> {
+    /// Whether calls use WAV files instead of devices (then nothing rings on a device).
+    pub fn headless(&self) -> bool {
+        self.input_file.is_some() || self.output_file.is_some()
+    }
+
+    fn open(&self) -> Result<Opened, Failure> {
         let capture: Box<dyn Capture> = match &self.input_file {
             Some(path) => {
                 Box::new(wav::Source::open(path, false).map_err(|e| Failure::Audio(e.to_string()))?)
             }
-            None => Box::new(Microphone::open(None).map_err(|e| Failure::Audio(e.to_string()))?),
+            None => Box::new(
+                Microphone::open(self.devices.microphone.as_deref())
+                    .map_err(|e| Failure::Audio(e.to_string()))?,
+            ),
         };
         let playback: Box<dyn Playback> = match &self.output_file {
             Some(path) => {
                 Box::new(wav::Sink::create(path).map_err(|e| Failure::Audio(e.to_string()))?)
             }
-            None => Box::new(Speaker::open(None).map_err(|e| Failure::Audio(e.to_string()))?),
+            None => Box::new(
+                Speaker::open(self.devices.speaker.as_deref())
+                    .map_err(|e| Failure::Audio(e.to_string()))?,
+            ),
         };
         Ok((capture, playback))
     }
@@ -224,4 +239,52 @@ pub async fn answer(
     audio: Audio,
 ) -> Result<(Call, Engine), Failure> {
     join(hub, token, audio, Join::Answer(call)).await
+}
+
+/// Rings on the `ringer` device (or the default output) for as long as the returned future
+/// is kept: the incoming call's subscription holds it, and dropping it stops the ringing.
+pub async fn ring(ringer: Option<String>) {
+    let opened = tokio::task::spawn_blocking(move || {
+        let mut ringtone = Cadence::ringtone();
+        Tone::play(ringer.as_deref(), move |out| ringtone.fill(out))
+    })
+    .await;
+    match opened {
+        Ok(Ok(_ringing)) => std::future::pending::<()>().await,
+        Ok(Err(error)) => tracing::warn!(%error, "the ringtone cannot play"),
+        Err(error) => tracing::warn!(%error, "the ringtone cannot play"),
+    }
+}
+
+/// Plays a one-second 440 Hz tone on `device` (settings' test button).
+pub async fn test_tone(device: Option<String>) -> Result<(), String> {
+    tokio::task::spawn_blocking(move || {
+        let mut sine = Sine::new(440.0, 8000);
+        let _tone =
+            Tone::play(device.as_deref(), move |out| sine.fill(out)).map_err(|e| e.to_string())?;
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        Ok(())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// Shows a desktop notification (an incoming call while the window is in the background).
+/// A desktop without a notification service only logs it.
+pub async fn notify(summary: String, body: String) {
+    let shown = tokio::task::spawn_blocking(move || {
+        notify_rust::Notification::new()
+            .appname("Switchboard")
+            .summary(&summary)
+            .body(&body)
+            .icon("call-start")
+            .show()
+            .map(|_| ())
+    })
+    .await;
+    match shown {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::info!(%error, "no desktop notification"),
+        Err(error) => tracing::info!(%error, "no desktop notification"),
+    }
 }

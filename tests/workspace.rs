@@ -476,3 +476,114 @@ fn media_that_dies_ends_the_call_with_a_reason() {
         "The call with Lucía Fernández was cut off: the far end stopped answering"
     ));
 }
+
+#[test]
+fn audio_devices_are_picked_in_settings_and_remembered() {
+    use switchboard::screen::workspace::devices::{self, Choice};
+    use switchboard_voice::device::DeviceInfo;
+    let mut ws = workspace("available");
+    let actions = click(&mut ws, "Settings");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the audio server for its devices"
+    );
+    let device = |id: &str, label: &str| DeviceInfo {
+        id: id.into(),
+        label: label.into(),
+    };
+    ws.update(Message::Devices(devices::Message::Listed {
+        inputs: vec![device("usb-headset.mono", "USB headset")],
+        outputs: vec![
+            device("usb-headset.stereo", "USB headset"),
+            device("builtin.analog-stereo", "Built-in speakers"),
+        ],
+    }));
+    assert!(shows(&ws, "Audio devices"));
+    assert_eq!(
+        ws.audio().devices,
+        Default::default(),
+        "nothing picked yet: system defaults"
+    );
+
+    let picked = ws.update(Message::Devices(devices::Message::RingerPicked(
+        Choice::from(device("builtin.analog-stereo", "Built-in speakers")),
+    )));
+    let Action::DevicesPicked(picked) = picked else {
+        panic!("a pick is remembered");
+    };
+    assert_eq!(picked.ringer.as_deref(), Some("builtin.analog-stereo"));
+    assert_eq!(picked.microphone, None, "the rest stays as it was");
+    assert_eq!(ws.audio().devices, picked, "the next call uses it");
+
+    // The level meter could not open the microphone: said in words.
+    ws.update(Message::Devices(devices::Message::Level(Err(
+        "no microphone is available".into(),
+    ))));
+    assert!(shows(
+        &ws,
+        "The microphone cannot be opened: no microphone is available"
+    ));
+
+    // The test tone plays once at a time.
+    let actions = click(&mut ws, "Play test tone");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+    assert!(shows(&ws, "Playing…"));
+    ws.update(Message::Devices(devices::Message::Tested(Err(
+        "no speaker is available".into(),
+    ))));
+    assert!(shows(
+        &ws,
+        "The test tone could not play: no speaker is available"
+    ));
+}
+
+#[test]
+fn with_auto_answer_a_call_is_answered_at_once() {
+    use switchboard_protocol::CallState;
+    let mut ws = workspace("available");
+    click(&mut ws, "Settings");
+    let actions = click(&mut ws, "Answer incoming calls automatically");
+    assert!(
+        matches!(actions.as_slice(), [Action::DevicesPicked(p)] if p.auto_answer),
+        "remembered"
+    );
+    let action = ws.update(call_event(CallState::Ringing, None));
+    assert!(
+        matches!(action, Action::Run(_)),
+        "answers through the engine"
+    );
+    assert!(
+        matches!(
+            ws.call(),
+            Some(call::Call::Incoming {
+                answering: true,
+                ..
+            })
+        ),
+        "answering"
+    );
+}
+
+#[test]
+fn a_call_ringing_in_notifies_only_when_the_window_is_in_the_background() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = workspace("available");
+    assert!(
+        matches!(
+            ws.update(call_event(CallState::Ringing, None)),
+            Action::None
+        ),
+        "in front: the call bar (and the ringtone) suffice"
+    );
+    ws.update(call_event(CallState::Ended, Some(CallOutcome::Cancelled)));
+
+    ws.update(Message::Focused(false));
+    assert!(
+        matches!(
+            ws.update(call_event(CallState::Ringing, None)),
+            Action::Run(_)
+        ),
+        "in the background: a desktop notification too"
+    );
+    assert!(shows(&ws, "Incoming call from Lucía Fernández"));
+}

@@ -2,6 +2,7 @@
 //! directory, and the connection to the hub's event stream.
 
 pub mod call;
+pub mod devices;
 pub mod dialpad;
 pub mod directory;
 pub mod status;
@@ -10,7 +11,8 @@ use std::hash::Hash;
 use std::time::Duration;
 
 use iced::widget::{
-    button, center, column, container, mouse_area, opaque, pick_list, row, space, stack, text,
+    button, center, column, container, mouse_area, opaque, pick_list, row, scrollable, space,
+    stack, text,
 };
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::config::{self, Language};
@@ -87,6 +89,9 @@ pub struct Workspace {
     phone: call::Phone,
     dialpad: dialpad::DialPad,
     audio: Audio,
+    devices: devices::Devices,
+    /// Whether the window has the keyboard focus (else an incoming call also notifies).
+    focused: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +118,9 @@ pub enum Message {
     CallAgent(Id),
     Call(call::Message),
     DialPad(dialpad::Message),
+    Devices(devices::Message),
+    /// The window gained or lost the focus.
+    Focused(bool),
 }
 
 pub enum Action {
@@ -126,6 +134,8 @@ pub enum Action {
     /// The agent picked a dial-pad country: remember it, and run the task (the number's
     /// lookup in that country).
     DialCountryPicked(String, Task<Message>),
+    /// The agent changed the audio devices or auto-answer: remember them.
+    DevicesPicked(config::Devices),
 }
 
 impl Workspace {
@@ -149,6 +159,8 @@ impl Workspace {
             dialpad,
             caller_ids: boot.caller_ids,
             audio: Audio::default(),
+            devices: devices::Devices::default(),
+            focused: true,
         }
     }
 
@@ -212,6 +224,9 @@ impl Workspace {
             Message::Navigate(view) => {
                 self.view = view;
                 self.status_menu = false;
+                if view == View::Settings && !self.audio.headless() {
+                    return Action::Run(devices::list().map(Message::Devices));
+                }
             }
             Message::StatusMenuToggled => self.status_menu = !self.status_menu,
             Message::StatusPicked(status) => {
@@ -286,7 +301,7 @@ impl Workspace {
             Message::SignOut => {
                 self.status_menu = false;
                 // Hang up first, so the other party is not left talking to nobody.
-                let cx = context(&self.session, &self.audio, &self.me, self.now);
+                let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
                 if let Some(hang_up) = self.phone.end(&cx) {
                     return Action::Run(hang_up.map(|_| Message::SignOutReady));
                 }
@@ -294,12 +309,31 @@ impl Workspace {
             }
             Message::SignOutReady => return Action::SignOut,
             Message::NoticeDismissed => self.notice = None,
+            Message::Devices(message) => match self.devices.update(message, &self.audio.devices) {
+                devices::Action::None => {}
+                devices::Action::Run(task) => return Action::Run(task.map(Message::Devices)),
+                devices::Action::Picked(picked) => {
+                    self.audio.devices = picked.clone();
+                    return Action::DevicesPicked(picked);
+                }
+            },
+            Message::Focused(focused) => self.focused = focused,
         }
         Action::None
     }
 
+    /// The devices the agent picked (and auto-answer), as remembered in the settings.
+    pub fn with_devices(mut self, picked: config::Devices) -> Self {
+        self.audio.devices = picked;
+        self
+    }
+
+    pub fn audio(&self) -> &Audio {
+        &self.audio
+    }
+
     fn phone_update(&mut self, message: call::Message) -> Action {
-        let cx = context(&self.session, &self.audio, &self.me, self.now);
+        let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
         let action = self.phone.update(message, &cx);
         self.phone_action(action)
     }
@@ -363,7 +397,7 @@ impl Workspace {
                     ));
                 }
                 Event::CallUpdated { call } => {
-                    let cx = context(&self.session, &self.audio, &self.me, self.now);
+                    let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
                     let action = self.phone.updated(call, &cx);
                     return self.phone_action(action);
                 }
@@ -379,11 +413,16 @@ impl Workspace {
             token: self.session.token.clone(),
             after: self.stream_from,
         };
-        Subscription::batch([
+        let mut subscriptions = vec![
             Subscription::run_with(key, connect).map(Message::Stream),
             iced::time::every(Duration::from_secs(1)).map(tick),
-            self.phone.subscription().map(Message::Call),
-        ])
+            self.phone.subscription(&self.audio).map(Message::Call),
+            iced::event::listen_with(focus),
+        ];
+        if self.view == View::Settings {
+            subscriptions.push(self.devices.subscription(&self.audio).map(Message::Devices));
+        }
+        Subscription::batch(subscriptions)
     }
 
     pub fn view<'a>(&'a self, config: &'a Config) -> Element<'a, Message> {
@@ -520,7 +559,7 @@ impl Workspace {
         } else {
             self.session.hub.address().to_owned()
         };
-        column![
+        let page = column![
             text(fl!("settings-title")).size(22).font(font::BOLD),
             text(fl!(
                 "settings-signed-in-as",
@@ -544,13 +583,14 @@ impl Workspace {
                 .width(240),
             ]
             .align_y(Alignment::Center),
+            self.devices.view(&self.audio).map(Message::Devices),
             button(text(fl!("sign-out")))
                 .padding([10, 16])
                 .style(theme::button::primary)
                 .on_press(Message::SignOut),
         ]
-        .spacing(18)
-        .into()
+        .spacing(18);
+        scrollable(page).into()
     }
 }
 
@@ -561,6 +601,7 @@ fn context<'a>(
     audio: &'a Audio,
     me: &Me,
     now: OffsetDateTime,
+    focused: bool,
 ) -> call::Context<'a> {
     call::Context {
         hub: &session.hub,
@@ -568,6 +609,7 @@ fn context<'a>(
         audio,
         me: me.id,
         now,
+        focused,
     }
 }
 
@@ -580,6 +622,14 @@ fn placeholder<'a>(sentence: String) -> Element<'a, Message> {
             .align_x(Alignment::Center),
     )
     .into()
+}
+
+fn focus(event: iced::Event, _: iced::event::Status, _: iced::window::Id) -> Option<Message> {
+    match event {
+        iced::Event::Window(iced::window::Event::Focused) => Some(Message::Focused(true)),
+        iced::Event::Window(iced::window::Event::Unfocused) => Some(Message::Focused(false)),
+        _ => None,
+    }
 }
 
 fn tick(_: std::time::Instant) -> Message {

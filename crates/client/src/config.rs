@@ -30,6 +30,24 @@ pub struct Config {
         skip_serializing_if = "Option::is_none"
     )]
     pub dial_country: Option<String>,
+    #[serde(deserialize_with = "or_default")]
+    pub devices: Devices,
+}
+
+/// The audio devices the agent picked, by name; `None` follows the system default (and a
+/// remembered device that is gone falls back to it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default)]
+pub struct Devices {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub microphone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    /// Where incoming calls ring (a loudspeaker while the headset is on the desk).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ringer: Option<String>,
+    /// Answer incoming calls at once, without Accept (agents on a headset).
+    pub auto_answer: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -125,6 +143,12 @@ mod tests {
             language: Language::English,
             theme: Theme::Dark,
             dial_country: Some("ES".into()),
+            devices: Devices {
+                microphone: Some("USB headset".into()),
+                speaker: None,
+                ringer: Some("Built-in speakers".into()),
+                auto_answer: true,
+            },
         };
         config.save(&path).unwrap();
         assert_eq!(Config::load(&path), config);

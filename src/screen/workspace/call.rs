@@ -15,6 +15,20 @@ use crate::call::{Audio, Engine, Failure, Reports};
 use crate::widget::{self, Element};
 use crate::{fl, font, theme};
 
+/// Identifies the ringing of one incoming call on one device.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Ring {
+    call: Id,
+    ringer: Option<String>,
+}
+
+/// Rings until the subscription ends (the call is answered, declined or gone), which drops
+/// the ringtone's stream.
+fn ring(key: &Ring) -> impl futures::Stream<Item = Message> + use<> {
+    let ringer = key.ringer.clone();
+    iced::stream::channel(1, async move |_| crate::call::ring(ringer).await)
+}
+
 /// Loss (percent, over a second) from which the bar warns of a poor connection.
 const POOR_LOSS: u8 = 10;
 
@@ -110,6 +124,8 @@ pub struct Context<'a> {
     pub audio: &'a Audio,
     pub me: Id,
     pub now: OffsetDateTime,
+    /// Whether the window has the focus (else a call ringing in also notifies).
+    pub focused: bool,
 }
 
 impl Call {
@@ -348,10 +364,7 @@ impl Phone {
         if current != Some(info.id) {
             if info.state == CallState::Ringing && info.to.agent_id == cx.me && self.call.is_none()
             {
-                self.call = Some(Call::Incoming {
-                    call: info,
-                    answering: false,
-                });
+                return self.ringing_in(info, cx);
             }
             return Action::None;
         }
@@ -420,6 +433,37 @@ impl Phone {
         notice.map_or(Action::None, Action::Notice)
     }
 
+    /// A call rings in: it rings on the ringer device (see `subscription`), a notification
+    /// tells an agent whose window is in the background, and with auto-answer it is
+    /// answered at once.
+    fn ringing_in(&mut self, info: CallInfo, cx: &Context<'_>) -> Action {
+        let name = info.from.name.clone();
+        self.call = Some(Call::Incoming {
+            call: info,
+            answering: false,
+        });
+        let mut tasks = Vec::new();
+        if !cx.focused {
+            tasks.push(
+                Task::future(crate::call::notify(
+                    fl!("notify-incoming"),
+                    fl!("notify-incoming-body", name = name),
+                ))
+                .discard(),
+            );
+        }
+        if cx.audio.devices.auto_answer
+            && let Action::Run(answer) = self.update(Message::Accept, cx)
+        {
+            tasks.push(answer);
+        }
+        if tasks.is_empty() {
+            Action::None
+        } else {
+            Action::Run(Task::batch(tasks))
+        }
+    }
+
     /// Ends the call at once (signing out): media drops now, the hub is told.
     pub fn end(&mut self, cx: &Context<'_>) -> Option<Task<Message>> {
         let id = self.call.take()?.id()?;
@@ -430,11 +474,23 @@ impl Phone {
         ))
     }
 
-    /// Follows the engine of the call, if it has one.
-    pub fn subscription(&self) -> Subscription<Message> {
-        match self.call.as_ref().and_then(Call::engine) {
-            Some(engine) => Subscription::run_with(engine.reports(), follow),
-            None => Subscription::none(),
+    /// Follows the engine of the call, if it has one; rings while a call rings in.
+    pub fn subscription(&self, audio: &Audio) -> Subscription<Message> {
+        match &self.call {
+            Some(Call::Incoming {
+                call,
+                answering: false,
+            }) if !audio.headless() => Subscription::run_with(
+                Ring {
+                    call: call.id,
+                    ringer: audio.devices.ringer.clone(),
+                },
+                ring,
+            ),
+            call => match call.as_ref().and_then(Call::engine) {
+                Some(engine) => Subscription::run_with(engine.reports(), follow),
+                None => Subscription::none(),
+            },
         }
     }
 
