@@ -142,6 +142,42 @@ impl Lost {
     }
 }
 
+/// For a device opened as "the system default": a watcher marks it lost when the system
+/// default changes, so the media thread reopens the new one. The watcher ends with the
+/// device (it holds only a weak reference to the flag).
+fn follow_default(input: bool, device: &cpal::Device, lost: &Lost) {
+    let Ok(opened) = device.id().map(|id| id.id().to_owned()) else {
+        return;
+    };
+    let flag = Arc::downgrade(&lost.0);
+    let watcher = std::thread::Builder::new()
+        .name("default-device".into())
+        .spawn(move || {
+            let host = cpal::default_host();
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                let Some(flag) = flag.upgrade() else { return };
+                if flag.load(Ordering::Relaxed) {
+                    return;
+                }
+                let default = if input {
+                    host.default_input_device()
+                } else {
+                    host.default_output_device()
+                };
+                let now = default.and_then(|d| d.id().ok().map(|id| id.id().to_owned()));
+                if now.is_some_and(|now| now != opened) {
+                    tracing::info!(input, "the system default device changed; following it");
+                    flag.store(true, Ordering::Relaxed);
+                    return;
+                }
+            }
+        });
+    if let Err(error) = watcher {
+        tracing::warn!(%error, "not following the system default device");
+    }
+}
+
 /// Frames between two attempts to reopen a lost device (1 s).
 const REOPEN_EVERY: u32 = 50;
 
@@ -160,8 +196,8 @@ impl Level {
 }
 
 /// A microphone. When it disappears mid-call the default one takes over (the call's mute
-/// lives in the engine, so it is kept); the system default itself is followed by cpal on the
-/// backends that can.
+/// lives in the engine, so it is kept); one opened as the system default follows the
+/// default when it changes.
 pub struct Microphone {
     _stream: cpal::Stream,
     samples: HeapCons<i16>,
@@ -183,6 +219,9 @@ impl Microphone {
         let (mut producer, samples) = HeapRb::<i16>::new(RING).split();
         let meter = level.clone();
         let lost = Lost::default();
+        if name.is_none() {
+            follow_default(true, &device, &lost);
+        }
         let failed = lost.callback("microphone");
         let stream = match format {
             SampleFormat::F32 => device.build_input_stream(
@@ -248,7 +287,7 @@ impl Capture for Microphone {
             if self.retry_in == 0 {
                 match Microphone::open_with(None, self.level.clone()) {
                     Ok(default) => {
-                        tracing::info!("microphone lost; the default microphone took over");
+                        tracing::info!("the default microphone took over");
                         *self = default;
                     }
                     Err(_) => self.retry_in = REOPEN_EVERY,
@@ -277,6 +316,9 @@ impl Speaker {
         let channels = usize::from(config.channels.max(1));
         let (samples, mut consumer) = HeapRb::<i16>::new(RING).split();
         let lost = Lost::default();
+        if name.is_none() {
+            follow_default(false, &device, &lost);
+        }
         let failed = lost.callback("speaker");
         let stream = match format {
             SampleFormat::F32 => device.build_output_stream(
@@ -321,7 +363,7 @@ impl Playback for Speaker {
             if self.retry_in == 0 {
                 match Speaker::open(None) {
                     Ok(default) => {
-                        tracing::info!("speaker lost; the default speaker took over");
+                        tracing::info!("the default speaker took over");
                         *self = default;
                     }
                     Err(_) => self.retry_in = REOPEN_EVERY,

@@ -237,6 +237,53 @@ fn an_unplugged_speaker_gives_way_to_the_default() {
     );
 }
 
+/// Puts the default sink back however the test ends.
+struct DefaultSink(&'static str);
+
+impl Drop for DefaultSink {
+    fn drop(&mut self) {
+        let _ = Command::new("pactl")
+            .args(["set-default-sink", self.0])
+            .status();
+    }
+}
+
+#[test]
+fn the_speaker_follows_the_system_default_when_it_changes() {
+    let _devices = exclusive();
+    let headset = Headset::plug("newdefault");
+    let _restore = DefaultSink("speaker");
+    let on_old = Monitor::start("speaker");
+    let on_new = Monitor::start("newdefault");
+    let mut speaker = Speaker::open(None).unwrap();
+    let mut sine = Sine::new(600.0, 8000);
+    let mut frame: Frame = [0; FRAME_SAMPLES];
+    let mut switched = false;
+    let start = Instant::now();
+    let mut written = 0u64;
+    // Play in real time; once the default has played 1 s, make the new sink the default;
+    // the tone must move there (up to 15 s).
+    while on_new.loud_frames() < 50 && written < 750 {
+        if !switched && on_old.loud_frames() >= 50 {
+            let status = Command::new("pactl")
+                .args(["set-default-sink", "newdefault"])
+                .status()
+                .unwrap();
+            assert!(status.success());
+            switched = true;
+        }
+        sine.fill(&mut frame);
+        speaker.write(&frame);
+        written += 1;
+        let next = start + Duration::from_millis(20 * written);
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+    drop(headset);
+    assert!(switched, "the old default played first");
+    let loud = on_new.loud_frames();
+    assert!(loud >= 50, "the new default took over ({loud} loud frames)");
+}
+
 #[test]
 fn a_tone_written_to_the_speaker_comes_out() {
     let _devices = exclusive();
