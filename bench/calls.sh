@@ -15,13 +15,7 @@ need_rust
 cargo build --release --quiet --workspace --bins --example keychain_save --example callbench
 CALLS=${CALLS:-10}
 
-scratch=$(mktemp -d)
-mkdir -m 700 "$scratch/runtime"
-export XDG_RUNTIME_DIR="$scratch/runtime" XDG_DATA_HOME="$scratch/xdg"
-export ICED_BACKEND=tiny-skia RUST_LOG=error
-display=:$((90 + RANDOM % 9))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
+bench_setup
 port=$((20000 + RANDOM % 20000))
 hub_url="http://127.0.0.1:$port"
 target/release/switchboard-hub serve --data "$scratch/hub" --listen "127.0.0.1:$port" --demo \
@@ -33,7 +27,6 @@ cleanup() {
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-export DISPLAY=$display
 for _ in $(seq 100); do curl -sf "$hub_url/api/v1/health" >/dev/null && break; sleep 0.1; done
 
 # CPU time of a process so far, in clock ticks (user + system).

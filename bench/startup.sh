@@ -12,21 +12,13 @@ need_packages "${BUILD_PACKAGES[@]}" "${WINDOW_PACKAGES[@]}" "${KEYCHAIN_PACKAGE
 need_rust
 cargo build --release --quiet --workspace --bins --example keychain_save
 
-scratch=$(mktemp -d)
-mkdir -m 700 "$scratch/runtime"
-export XDG_RUNTIME_DIR="$scratch/runtime" XDG_DATA_HOME="$scratch/xdg"
-export ICED_BACKEND=tiny-skia RUST_LOG=error
-display=:$((90 + RANDOM % 9))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-xvfb=$!
+bench_setup
 hub_pid=
 cleanup() {
     kill "$xvfb" ${hub_pid:+"$hub_pid"} 2>/dev/null || true
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-export DISPLAY=$display
-for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
 
 now_ms() { date +%s%3N; }
 

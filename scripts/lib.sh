@@ -51,3 +51,17 @@ BROWSER_TEST_PACKAGES=(chromium nodejs)
 need_npm() {
     command -v npm >/dev/null 2>&1 || need_packages npm
 }
+
+# For the benchmarks: a scratch folder with private runtime and data folders, and a virtual
+# display for the app (tiny-skia). Sets `scratch`, `xvfb` (its pid) and DISPLAY.
+bench_setup() {
+    scratch=$(mktemp -d)
+    mkdir -m 700 "$scratch/runtime"
+    export XDG_RUNTIME_DIR="$scratch/runtime" XDG_DATA_HOME="$scratch/xdg"
+    export ICED_BACKEND=tiny-skia RUST_LOG=error
+    local display=:$((90 + RANDOM % 9))
+    Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+    xvfb=$!
+    export DISPLAY=$display
+    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X${display#:}" ] && break; sleep 0.1; done
+}

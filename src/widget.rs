@@ -1,6 +1,6 @@
 //! Small stateless pieces shared by the screens.
 
-use iced::widget::{container, text};
+use iced::widget::{button, column, container, row, text};
 use iced::{Color, Length, alignment};
 use switchboard_protocol::{StatusDef, StatusKey, StatusKind};
 
@@ -15,6 +15,31 @@ pub fn dot<'a, Message: 'a>(color: Color, size: f32) -> Element<'a, Message> {
         .height(size)
         .style(theme::container::dot(color))
         .into()
+}
+
+/// The twelve phone keys, 0–9 * #, in three columns; `key_width` and `text_size` set how
+/// big (the dial pad's keys are larger than the in-call keypad's).
+pub fn keypad<'a, Message: Clone + 'a>(
+    key_width: f32,
+    text_size: f32,
+    on_key: impl Fn(char) -> Message,
+) -> Element<'a, Message> {
+    let spacing = key_width / 9.0;
+    let mut grid = column![].spacing(spacing);
+    for keys in ["123", "456", "789", "*0#"] {
+        let mut line = row![].spacing(spacing);
+        for key in keys.chars() {
+            line = line.push(
+                button(text(key.to_string()).size(text_size).center())
+                    .width(key_width)
+                    .padding([text_size / 2.2, 0.0])
+                    .style(theme::button::item)
+                    .on_press(on_key(key)),
+            );
+        }
+        grid = grid.push(line);
+    }
+    grid.into()
 }
 
 /// The round avatar with the agent's initials, ringed in their status colour.

@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use switchboard::call::{self, Audio, Failure};
@@ -48,12 +47,9 @@ async fn demo(home: &Path) -> (Started, Session, Id) {
     (started, alex, lucia)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
-    let home = tempfile::tempdir().unwrap();
-    let (started, alex, lucia_id) = demo(home.path()).await;
-    let hub = Hub::new(&started.builtin.as_ref().unwrap().url()).unwrap();
-    let (lucia, _) = session::sign_in(
+/// Lucía signs in to the same hub (her own session, beside Alex's).
+async fn lucia_signs_in(hub: &Hub) -> (Session, switchboard_protocol::Bootstrap) {
+    session::sign_in(
         hub.clone(),
         "lucia@acme.example",
         DEMO_PASSWORD,
@@ -62,16 +58,25 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
         None,
     )
     .await
-    .unwrap();
+    .unwrap()
+}
+
+fn speak(text: &str, path: &Path) {
+    switchboard_voice::wav::speak(text, path).expect("espeak-ng is installed by the test command");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
+    let home = tempfile::tempdir().unwrap();
+    let (started, alex, lucia_id) = demo(home.path()).await;
+    let hub = Hub::new(&started.builtin.as_ref().unwrap().url()).unwrap();
+    let (lucia, _) = lucia_signs_in(&hub).await;
 
     let speech = home.path().join("alex.wav");
-    let spoke = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&speech)
-        .arg("Hi Lucia, I have a customer asking about a refund.")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(spoke.success());
+    speak(
+        "Hi Lucia, I have a customer asking about a refund.",
+        &speech,
+    );
     let heard = home.path().join("lucia-heard.wav");
 
     let alex_audio = Audio {
@@ -212,24 +217,12 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
         unreachable!("demo() checked it");
     };
     let hub = Hub::new(&started.builtin.as_ref().unwrap().url()).unwrap();
-    let (lucia, lucia_boot) = session::sign_in(
-        hub.clone(),
-        "lucia@acme.example",
-        DEMO_PASSWORD,
-        false,
-        true,
-        None,
-    )
-    .await
-    .unwrap();
+    let (lucia, lucia_boot) = lucia_signs_in(&hub).await;
     let speech = home.path().join("speech.wav");
-    let spoke = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&speech)
-        .arg("Lucia, a quick question about the Northwind account.")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(spoke.success());
+    speak(
+        "Lucia, a quick question about the Northwind account.",
+        &speech,
+    );
     let audio = |heard: &str| Audio {
         input_file: Some(speech.clone()),
         output_file: Some(home.path().join(heard)),

@@ -532,8 +532,9 @@ impl Workspace {
                 .style(theme::button::item)
                 .on_press(Message::DirectoryOpened),
         ]
-        .spacing(16)
-        .width(Length::Fill);
+        .spacing(16);
+        // The call bar's panels can leave the dial pad little room: it scrolls.
+        let main = scrollable(main).width(Length::Fill);
         match &self.directory {
             Some(directory) => row![
                 main,

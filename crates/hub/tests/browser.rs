@@ -20,26 +20,12 @@ use switchboard_voice::recording::Recording;
 use switchboard_voice::wav::{self, Source};
 use switchboard_voice::{FRAME_SAMPLES, SAMPLE_RATE};
 
-/// Speech from espeak-ng, as a 48 kHz WAV (what Chromium's fake microphone reads).
+/// Speech from espeak-ng, as a 48 kHz WAV `NAME.wav` (what Chromium's fake microphone reads).
 fn speech(dir: &Path, name: &str, text: &str) -> Vec<i16> {
-    let raw = dir.join(format!("{name}-raw.wav"));
-    let status = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&raw)
-        .arg(text)
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(status.success());
-    let samples = Source::open(&raw, false).unwrap().samples().to_vec();
-    let mut sink = wav::Sink::create(&dir.join(format!("{name}.wav"))).unwrap();
-    let mut frame = [0i16; FRAME_SAMPLES];
-    for chunk in samples.chunks(FRAME_SAMPLES) {
-        frame.fill(0);
-        frame[..chunk.len()].copy_from_slice(chunk);
-        sink.write(&frame).unwrap();
-    }
-    sink.finish().unwrap();
-    samples
+    wav::speak(text, &dir.join(format!("{name}.wav")))
+        .expect("espeak-ng is installed by the test command")
+        .samples()
+        .to_vec()
 }
 
 fn browser_dir() -> PathBuf {

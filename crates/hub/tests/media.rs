@@ -4,7 +4,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
 use std::time::Duration;
 
 use switchboard_hub::media::{MediaBridge, MediaEvent};
@@ -13,7 +12,7 @@ use switchboard_voice::analysis::{envelope, envelope_match};
 use switchboard_voice::peer::{Event, Setup};
 use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
-use switchboard_voice::wav::Source;
+use switchboard_voice::wav::{self, Source};
 
 fn connected(events: &std::sync::mpsc::Receiver<Event>) {
     match events.recv_timeout(Duration::from_secs(10)) {
@@ -42,15 +41,11 @@ async fn two_agents_hear_each_other_through_the_hub() {
 
     let dir = std::env::temp_dir().join(format!("sb-bridge-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let wav = dir.join("speech.wav");
-    let status = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&wav)
-        .arg("Lucia, can you take the caller on line two? It is about an invoice.")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(status.success());
-    let source = Source::open(&wav, false).unwrap();
+    let source = wav::speak(
+        "Lucia, can you take the caller on line two? It is about an invoice.",
+        &dir.join("speech.wav"),
+    )
+    .expect("espeak-ng is installed by the test command");
     let spoken: Vec<i16> = source.samples().to_vec();
 
     let heard_by_lucia = Recording::default();

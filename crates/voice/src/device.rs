@@ -118,12 +118,16 @@ fn config(device: &cpal::Device, input: bool) -> Result<(StreamConfig, SampleFor
 
 /// Set by a stream's error callback when the device is gone (unplugged, its server
 /// restarted): the media thread then reopens the system default in its place.
-#[derive(Debug, Clone, Default)]
-struct Lost(Arc<AtomicBool>);
+#[derive(Debug, Default)]
+struct Lost {
+    flag: Arc<AtomicBool>,
+    /// Frames until the next attempt to reopen.
+    retry_in: u32,
+}
 
 impl Lost {
     fn callback(&self, what: &'static str) -> impl FnMut(cpal::Error) + Send + 'static {
-        let lost = self.0.clone();
+        let lost = self.flag.clone();
         move |error: cpal::Error| {
             use cpal::ErrorKind::*;
             let fatal = matches!(
@@ -138,7 +142,25 @@ impl Lost {
     }
 
     fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.flag.load(Ordering::Relaxed)
+    }
+
+    /// Called every frame while lost: tries `open` (the default device) every second.
+    fn retry<T>(&mut self, what: &str, open: impl FnOnce() -> Result<T, Error>) -> Option<T> {
+        self.retry_in = self.retry_in.saturating_sub(1);
+        if self.retry_in > 0 {
+            return None;
+        }
+        match open() {
+            Ok(device) => {
+                tracing::info!("the default {what} took over");
+                Some(device)
+            }
+            Err(_) => {
+                self.retry_in = REOPEN_EVERY;
+                None
+            }
+        }
     }
 }
 
@@ -149,7 +171,7 @@ fn follow_default(input: bool, device: &cpal::Device, lost: &Lost) {
     let Ok(opened) = device.id().map(|id| id.id().to_owned()) else {
         return;
     };
-    let flag = Arc::downgrade(&lost.0);
+    let flag = Arc::downgrade(&lost.flag);
     let watcher = std::thread::Builder::new()
         .name("default-device".into())
         .spawn(move || {
@@ -203,7 +225,6 @@ pub struct Microphone {
     samples: HeapCons<i16>,
     level: Level,
     lost: Lost,
-    retry_in: u32,
 }
 
 impl Microphone {
@@ -270,7 +291,6 @@ impl Microphone {
             samples,
             level,
             lost,
-            retry_in: 0,
         })
     }
 
@@ -283,15 +303,12 @@ impl Capture for Microphone {
     fn read(&mut self, frame: &mut Frame) {
         if self.lost.get() {
             frame.fill(0);
-            self.retry_in = self.retry_in.saturating_sub(1);
-            if self.retry_in == 0 {
-                match Microphone::open_with(None, self.level.clone()) {
-                    Ok(default) => {
-                        tracing::info!("the default microphone took over");
-                        *self = default;
-                    }
-                    Err(_) => self.retry_in = REOPEN_EVERY,
-                }
+            let level = self.level.clone();
+            if let Some(default) = self
+                .lost
+                .retry("microphone", || Microphone::open_with(None, level))
+            {
+                *self = default;
             }
             return;
         }
@@ -305,53 +322,20 @@ pub struct Speaker {
     _stream: cpal::Stream,
     samples: HeapProd<i16>,
     lost: Lost,
-    retry_in: u32,
 }
 
 impl Speaker {
     /// Opens the named speaker (or the default one) at 48 kHz; mono is copied to every channel.
     pub fn open(name: Option<&str>) -> Result<Self, Error> {
-        let device = find(false, name)?;
-        let (config, format) = config(&device, false)?;
-        let channels = usize::from(config.channels.max(1));
         let (samples, mut consumer) = HeapRb::<i16>::new(RING).split();
-        let lost = Lost::default();
-        if name.is_none() {
-            follow_default(false, &device, &lost);
-        }
-        let failed = lost.callback("speaker");
-        let stream = match format {
-            SampleFormat::F32 => device.build_output_stream(
-                config,
-                move |data: &mut [f32], _: &_| {
-                    for frame in data.chunks_mut(channels) {
-                        let sample = consumer.try_pop().map_or(0.0, |s| f32::from(s) / 32768.0);
-                        frame.fill(sample);
-                    }
-                },
-                failed,
-                None,
-            ),
-            _ => device.build_output_stream(
-                config,
-                move |data: &mut [i16], _: &_| {
-                    for frame in data.chunks_mut(channels) {
-                        frame.fill(consumer.try_pop().unwrap_or(0));
-                    }
-                },
-                failed,
-                None,
-            ),
-        }
-        .map_err(|e| Error::Invalid(format!("cannot open the speaker: {e}")))?;
-        stream
-            .play()
-            .map_err(|e| Error::Invalid(format!("cannot start the speaker: {e}")))?;
+        let (stream, lost) = output(name, "speaker", move |mono| {
+            let got = consumer.pop_slice(mono);
+            mono[got..].fill(0);
+        })?;
         Ok(Self {
             _stream: stream,
             samples,
             lost,
-            retry_in: 0,
         })
     }
 }
@@ -359,15 +343,8 @@ impl Speaker {
 impl Playback for Speaker {
     fn write(&mut self, frame: &Frame) {
         if self.lost.get() {
-            self.retry_in = self.retry_in.saturating_sub(1);
-            if self.retry_in == 0 {
-                match Speaker::open(None) {
-                    Ok(default) => {
-                        tracing::info!("the default speaker took over");
-                        *self = default;
-                    }
-                    Err(_) => self.retry_in = REOPEN_EVERY,
-                }
+            if let Some(default) = self.lost.retry("speaker", || Speaker::open(None)) {
+                *self = default;
             }
             return;
         }
@@ -391,48 +368,64 @@ impl Tone {
     /// `source` runs in the device callback: it must neither block nor allocate.
     pub fn play(
         name: Option<&str>,
-        mut source: impl FnMut(&mut [i16]) + Send + 'static,
+        source: impl FnMut(&mut [i16]) + Send + 'static,
     ) -> Result<Self, Error> {
-        let device = find(false, name)?;
-        let (config, format) = config(&device, false)?;
-        let channels = usize::from(config.channels.max(1));
-        // Allocated here, once; the callback only reuses it.
-        let mut mono = vec![0i16; 4 * FRAME_SAMPLES];
-        let failed = |error: cpal::Error| tracing::warn!(%error, "tone stream error");
-        let stream = match format {
-            SampleFormat::F32 => device.build_output_stream(
-                config,
-                move |data: &mut [f32], _: &_| {
-                    for chunk in data.chunks_mut(mono.len() * channels) {
-                        let mono = &mut mono[..chunk.len() / channels];
-                        source(mono);
-                        for (out, &sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
-                            out.fill(f32::from(sample) / 32768.0);
-                        }
-                    }
-                },
-                failed,
-                None,
-            ),
-            _ => device.build_output_stream(
-                config,
-                move |data: &mut [i16], _: &_| {
-                    for chunk in data.chunks_mut(mono.len() * channels) {
-                        let mono = &mut mono[..chunk.len() / channels];
-                        source(mono);
-                        for (out, &sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
-                            out.fill(sample);
-                        }
-                    }
-                },
-                failed,
-                None,
-            ),
-        }
-        .map_err(|e| Error::Invalid(format!("cannot open the speaker: {e}")))?;
-        stream
-            .play()
-            .map_err(|e| Error::Invalid(format!("cannot start the speaker: {e}")))?;
+        let (stream, _) = output(name, "speaker", source)?;
         Ok(Self { _stream: stream })
     }
+}
+
+/// Opens an output device (the named one, or the default — then following it) at 48 kHz and
+/// plays what `fill` writes, mono, copied to every channel. `fill` runs in the device
+/// callback; the stream reports a lost device through the returned flag.
+fn output(
+    name: Option<&str>,
+    what: &'static str,
+    mut fill: impl FnMut(&mut [i16]) + Send + 'static,
+) -> Result<(cpal::Stream, Lost), Error> {
+    let device = find(false, name)?;
+    let (config, format) = config(&device, false)?;
+    let channels = usize::from(config.channels.max(1));
+    let lost = Lost::default();
+    if name.is_none() {
+        follow_default(false, &device, &lost);
+    }
+    let failed = lost.callback(what);
+    // Allocated here, once; the callback only reuses it.
+    let mut mono = vec![0i16; 4 * FRAME_SAMPLES];
+    let stream = match format {
+        SampleFormat::F32 => device.build_output_stream(
+            config,
+            move |data: &mut [f32], _: &_| {
+                for chunk in data.chunks_mut(mono.len() * channels) {
+                    let mono = &mut mono[..chunk.len() / channels];
+                    fill(mono);
+                    for (out, &sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
+                        out.fill(f32::from(sample) / 32768.0);
+                    }
+                }
+            },
+            failed,
+            None,
+        ),
+        _ => device.build_output_stream(
+            config,
+            move |data: &mut [i16], _: &_| {
+                for chunk in data.chunks_mut(mono.len() * channels) {
+                    let mono = &mut mono[..chunk.len() / channels];
+                    fill(mono);
+                    for (out, &sample) in chunk.chunks_mut(channels).zip(mono.iter()) {
+                        out.fill(sample);
+                    }
+                }
+            },
+            failed,
+            None,
+        ),
+    }
+    .map_err(|e| Error::Invalid(format!("cannot open the {what}: {e}")))?;
+    stream
+        .play()
+        .map_err(|e| Error::Invalid(format!("cannot start the {what}: {e}")))?;
+    Ok((stream, lost))
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::{FRAME_SAMPLES, Frame, Result, SAMPLE_RATE};
+use crate::{Error, FRAME_SAMPLES, Frame, Result, SAMPLE_RATE};
 
 /// A microphone reading a WAV file, frame by frame; after the end it gives silence.
 #[derive(Debug, Clone)]
@@ -146,6 +146,32 @@ pub fn resample(input: &[i16], from: u32, to: u32) -> Vec<i16> {
             (a + (b - a) * fraction) as i16
         })
         .collect()
+}
+
+/// Speech for tests and benchmarks: espeak-ng says `text` into a 48 kHz mono WAV at `path`
+/// (a file a fake microphone, `paplay` or the desktop's WAV device can read), returned as
+/// a source that plays it once.
+pub fn speak(text: &str, path: &Path) -> Result<Source> {
+    let spoke = std::process::Command::new("espeak-ng")
+        .arg("-w")
+        .arg(path)
+        .arg(text)
+        .status()
+        .map_err(|e| Error::Invalid(format!("cannot run espeak-ng: {e}")))?;
+    if !spoke.success() {
+        return Err(Error::Invalid(format!("espeak-ng failed: {spoke}")));
+    }
+    // espeak-ng writes 22.05 kHz; the file is rewritten at the pipeline's rate.
+    let source = Source::open(path, false)?;
+    let mut sink = Sink::create(path)?;
+    let mut frame = [0i16; FRAME_SAMPLES];
+    for chunk in source.samples().chunks(FRAME_SAMPLES) {
+        frame.fill(0);
+        frame[..chunk.len()].copy_from_slice(chunk);
+        sink.write(&frame)?;
+    }
+    sink.finish()?;
+    Ok(source)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use switchboard_voice::analysis::{envelope, envelope_match};
 use switchboard_voice::device::{self, Microphone, Speaker, Tone};
 use switchboard_voice::peer::{Capture, Playback};
 use switchboard_voice::tone::{Cadence, Sine};
-use switchboard_voice::wav::Source;
+use switchboard_voice::wav;
 use switchboard_voice::{FRAME_SAMPLES, Frame};
 
 /// The tests share the daemon's default devices: one at a time, so one test's sound is not
@@ -26,30 +26,45 @@ fn exclusive() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// Calls `step` every 20 ms of real time, `frames` times.
-fn paced(frames: usize, mut step: impl FnMut()) {
+/// Calls `step` every 20 ms of real time, at most `frames` times, until it returns false;
+/// returns how many times it went on.
+fn paced(frames: u64, mut step: impl FnMut() -> bool) -> u64 {
     let start = Instant::now();
     for i in 0..frames {
-        step();
-        let next = start + Duration::from_millis(20 * (i as u64 + 1));
+        if !step() {
+            return i;
+        }
+        let next = start + Duration::from_millis(20 * (i + 1));
         std::thread::sleep(next.saturating_duration_since(Instant::now()));
     }
+    frames
+}
+
+/// Writes a `hz` tone to the speaker in real time while `go_on` says so (checked before
+/// each frame), at most `frames` frames; returns how many were written.
+fn play_tone(speaker: &mut Speaker, hz: f64, frames: u64, mut go_on: impl FnMut() -> bool) -> u64 {
+    let mut sine = Sine::new(hz, 8000);
+    let mut frame: Frame = [0; FRAME_SAMPLES];
+    paced(frames, || {
+        if !go_on() {
+            return false;
+        }
+        sine.fill(&mut frame);
+        speaker.write(&frame);
+        true
+    })
 }
 
 #[test]
 fn speech_played_into_the_microphone_is_captured() {
     let _devices = exclusive();
-    let dir = std::env::temp_dir().join(format!("sb-devices-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let wav = dir.join("speech.wav");
-    let spoke = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&wav)
-        .arg("Your call is important to us. Please stay on the line.")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(spoke.success());
-    let mut source = Source::open(&wav, false).unwrap();
+    let dir = tempfile_dir("speech");
+    let speech = dir.join("speech.wav");
+    let mut source = wav::speak(
+        "Your call is important to us. Please stay on the line.",
+        &speech,
+    )
+    .expect("espeak-ng is installed by the test command");
     let mut spoken = Vec::new();
     let mut frame: Frame = [0; FRAME_SAMPLES];
     while !source.is_done() {
@@ -60,13 +75,14 @@ fn speech_played_into_the_microphone_is_captured() {
     let mut microphone = Microphone::open(None).expect("the PulseAudio test daemon runs");
     let mut player = Command::new("paplay")
         .args(["--device=micfeed"])
-        .arg(&wav)
+        .arg(&speech)
         .spawn()
         .unwrap();
     let mut captured = Vec::new();
-    paced(spoken.len() / FRAME_SAMPLES + 60, || {
+    paced((spoken.len() / FRAME_SAMPLES + 60) as u64, || {
         microphone.read(&mut frame);
         captured.extend_from_slice(&frame);
+        true
     });
     assert!(player.wait().unwrap().success());
     std::fs::remove_dir_all(dir).unwrap();
@@ -211,24 +227,16 @@ fn an_unplugged_speaker_gives_way_to_the_default() {
     let on_headset = Monitor::start("headset");
     let on_default = Monitor::start("speaker");
     let mut speaker = Speaker::open(Some(&headset.name)).unwrap();
-    let mut sine = Sine::new(700.0, 8000);
-    let mut frame: Frame = [0; FRAME_SAMPLES];
     let mut unplugged = false;
-    let start = Instant::now();
-    let mut written = 0u64;
-    // Play in real time; once the headset has played 1 s, unplug it; the tone must carry on
-    // from the default speaker (up to 15 s).
-    while on_default.loud_frames() < 50 && written < 750 {
+    // Once the headset has played 1 s, unplug it; the tone must carry on from the default
+    // speaker (up to 15 s).
+    play_tone(&mut speaker, 700.0, 750, || {
         if !unplugged && on_headset.loud_frames() >= 50 {
             headset.unplug();
             unplugged = true;
         }
-        sine.fill(&mut frame);
-        speaker.write(&frame);
-        written += 1;
-        let next = start + Duration::from_millis(20 * written);
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
+        on_default.loud_frames() < 50
+    });
     assert!(unplugged, "the headset played first");
     let loud = on_default.loud_frames();
     assert!(
@@ -256,14 +264,10 @@ fn the_speaker_follows_the_system_default_when_it_changes() {
     let on_old = Monitor::start("speaker");
     let on_new = Monitor::start("newdefault");
     let mut speaker = Speaker::open(None).unwrap();
-    let mut sine = Sine::new(600.0, 8000);
-    let mut frame: Frame = [0; FRAME_SAMPLES];
     let mut switched = false;
-    let start = Instant::now();
-    let mut written = 0u64;
-    // Play in real time; once the default has played 1 s, make the new sink the default;
-    // the tone must move there (up to 15 s).
-    while on_new.loud_frames() < 50 && written < 750 {
+    // Once the default has played 1 s, make the new sink the default; the tone must move
+    // there (up to 15 s).
+    play_tone(&mut speaker, 600.0, 750, || {
         if !switched && on_old.loud_frames() >= 50 {
             let status = Command::new("pactl")
                 .args(["set-default-sink", "newdefault"])
@@ -272,12 +276,8 @@ fn the_speaker_follows_the_system_default_when_it_changes() {
             assert!(status.success());
             switched = true;
         }
-        sine.fill(&mut frame);
-        speaker.write(&frame);
-        written += 1;
-        let next = start + Duration::from_millis(20 * written);
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
+        on_new.loud_frames() < 50
+    });
     drop(headset);
     assert!(switched, "the old default played first");
     let loud = on_new.loud_frames();
@@ -291,19 +291,9 @@ fn a_tone_written_to_the_speaker_comes_out() {
     let loud_frames = || monitor.loud_frames();
 
     let mut speaker = Speaker::open(None).expect("the PulseAudio test daemon runs");
-    let mut sine = Sine::new(1000.0, 8000);
-    let mut frame: Frame = [0; FRAME_SAMPLES];
-    // Keep playing (paced in real time) until 2 s of tone came out of the speaker; the
-    // recorder may take a moment to start on a loaded machine, so allow up to 10 s.
-    let start = Instant::now();
-    let mut written = 0u64;
-    while loud_frames() < 100 && written < 500 {
-        sine.fill(&mut frame);
-        speaker.write(&frame);
-        written += 1;
-        let next = start + Duration::from_millis(20 * written);
-        std::thread::sleep(next.saturating_duration_since(Instant::now()));
-    }
+    // Keep playing until 2 s of tone came out of the speaker; the recorder may take a
+    // moment to start on a loaded machine, so allow up to 10 s.
+    let written = play_tone(&mut speaker, 1000.0, 500, || loud_frames() < 100);
     drop(speaker);
     let loud = loud_frames();
     eprintln!("speaker: {loud} loud frames came out after {written} written");
@@ -317,20 +307,18 @@ fn a_tone_written_to_the_speaker_comes_out() {
 fn the_level_meter_follows_the_voice_even_when_nobody_reads_the_microphone() {
     let _devices = exclusive();
     let dir = tempfile_dir("meter");
-    let wav = dir.join("speech.wav");
-    let spoke = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&wav)
-        .arg("Testing the level meter in settings, one two three four five six.")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(spoke.success());
+    let speech = dir.join("speech.wav");
+    wav::speak(
+        "Testing the level meter in settings, one two three four five six.",
+        &speech,
+    )
+    .expect("espeak-ng is installed by the test command");
     let microphone = Microphone::open(None).expect("the PulseAudio test daemon runs");
     let level = microphone.level();
     // Settings only shows the level: nobody drains the buffer, which fills in 200 ms.
     let mut player = Command::new("paplay")
         .args(["--device=micfeed"])
-        .arg(&wav)
+        .arg(&speech)
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);

@@ -4,26 +4,20 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
-
 use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::codec::{Decoder, Encoder};
 use switchboard_voice::jitter::{JitterBuffer, Playout};
-use switchboard_voice::wav::Source;
+use switchboard_voice::wav::{self, Source};
 use switchboard_voice::{FRAME_SAMPLES, Frame};
 
 fn speech(name: &str) -> Source {
     let dir = std::env::temp_dir().join(format!("sb-speech-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("speech.wav");
-    let status = Command::new("espeak-ng")
-        .args(["-w"])
-        .arg(&path)
-        .arg("Thank you for calling Acme support. Your account number is four five seven two.")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(status.success());
-    let source = Source::open(&path, false).unwrap();
+    let source = wav::speak(
+        "Thank you for calling Acme support. Your account number is four five seven two.",
+        &dir.join("speech.wav"),
+    )
+    .expect("espeak-ng is installed by the test command");
     std::fs::remove_dir_all(dir).unwrap();
     source
 }

@@ -3,7 +3,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use switchboard_voice::FRAME_SAMPLES;
@@ -11,19 +10,15 @@ use switchboard_voice::analysis::{envelope, envelope_match};
 use switchboard_voice::peer::{Event, Setup};
 use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
-use switchboard_voice::wav::Source;
+use switchboard_voice::wav::{self, Source};
 
 fn speech() -> Source {
     let dir = tempfile_dir("speech");
-    let path = dir.join("speech.wav");
-    let status = Command::new("espeak-ng")
-        .arg("-w")
-        .arg(&path)
-        .arg("Hello, this is Alex from Acme support. How can I help you today?")
-        .status()
-        .expect("espeak-ng is installed by the test command");
-    assert!(status.success());
-    Source::open(&path, false).unwrap()
+    wav::speak(
+        "Hello, this is Alex from Acme support. How can I help you today?",
+        &dir.join("speech.wav"),
+    )
+    .expect("espeak-ng is installed by the test command")
 }
 
 fn tempfile_dir(name: &str) -> std::path::PathBuf {

@@ -611,20 +611,7 @@ fn live_bar(live: &Live, me: Id, now: OffsetDateTime) -> iced::widget::Row<'_, M
 
 /// The twelve keys, sending DTMF as they are pressed.
 fn keypad(sent: &str) -> Element<'_, Message> {
-    let mut grid = column![].spacing(6);
-    for keys in ["123", "456", "789", "*0#"] {
-        let mut line = row![].spacing(6);
-        for key in keys.chars() {
-            line = line.push(
-                button(text(key.to_string()).size(18).center())
-                    .width(56)
-                    .padding([8, 0])
-                    .style(theme::button::item)
-                    .on_press(Message::Key(key)),
-            );
-        }
-        grid = grid.push(line);
-    }
+    let grid = widget::keypad(56.0, 18.0, Message::Key);
     let sent = if sent.is_empty() {
         text(fl!("call-keypad-hint")).style(theme::text::muted)
     } else {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use futures::SinkExt;
-use iced::widget::{button, checkbox, column, pick_list, progress_bar, row, text};
+use iced::widget::{Row, button, checkbox, column, pick_list, progress_bar, row, text};
 use iced::{Alignment, Subscription, Task};
 use switchboard_client::config::Devices as Picked;
 use switchboard_voice::device::{self, DeviceInfo, Microphone};
@@ -194,12 +194,6 @@ impl Devices {
             .into();
         }
         let picked = &audio.devices;
-        let choices = |devices: &[DeviceInfo]| -> Vec<Choice> {
-            std::iter::once(Choice::default_device())
-                .chain(devices.iter().cloned().map(Choice::from))
-                .collect()
-        };
-        let label = |key: String| text(key).width(150);
         let test = |output: Output| {
             let label = if self.testing == Some(output) {
                 fl!("devices-testing")
@@ -222,44 +216,29 @@ impl Devices {
         };
         let mut section = column![
             title,
-            row![
-                label(fl!("devices-microphone")),
-                pick_list(
-                    choices(&self.inputs),
-                    Some(Choice::picked(picked.microphone.as_ref(), &self.inputs)),
+            line(
+                fl!("devices-microphone"),
+                picker(
+                    &self.inputs,
+                    picked.microphone.as_ref(),
                     Message::MicrophonePicked
                 )
-                .width(320),
-            ]
-            .spacing(10)
-            .align_y(Alignment::Center),
-            row![label(fl!("devices-level")), meter]
-                .spacing(10)
-                .align_y(Alignment::Center),
-            row![
-                label(fl!("devices-speaker")),
-                pick_list(
-                    choices(&self.outputs),
-                    Some(Choice::picked(picked.speaker.as_ref(), &self.outputs)),
+            ),
+            line(fl!("devices-level"), meter),
+            line(
+                fl!("devices-speaker"),
+                picker(
+                    &self.outputs,
+                    picked.speaker.as_ref(),
                     Message::SpeakerPicked
                 )
-                .width(320),
-                test(Output::Speaker),
-            ]
-            .spacing(10)
-            .align_y(Alignment::Center),
-            row![
-                label(fl!("devices-ringer")),
-                pick_list(
-                    choices(&self.outputs),
-                    Some(Choice::picked(picked.ringer.as_ref(), &self.outputs)),
-                    Message::RingerPicked
-                )
-                .width(320),
-                test(Output::Ringer),
-            ]
-            .spacing(10)
-            .align_y(Alignment::Center),
+            )
+            .push(test(Output::Speaker)),
+            line(
+                fl!("devices-ringer"),
+                picker(&self.outputs, picked.ringer.as_ref(), Message::RingerPicked)
+            )
+            .push(test(Output::Ringer)),
             checkbox(picked.auto_answer)
                 .label(fl!("devices-auto-answer"))
                 .on_toggle(Message::AutoAnswerToggled),
@@ -273,6 +252,27 @@ impl Devices {
         }
         section.into()
     }
+}
+
+/// A settings line: what it is, then its control.
+fn line<'a>(name: String, control: impl Into<Element<'a, Message>>) -> Row<'a, Message> {
+    row![text(name).width(150), control.into()]
+        .spacing(10)
+        .align_y(Alignment::Center)
+}
+
+/// A device picker: the system default, then the devices listed.
+fn picker<'a>(
+    devices: &[DeviceInfo],
+    picked: Option<&String>,
+    on_pick: fn(Choice) -> Message,
+) -> Element<'a, Message> {
+    let choices: Vec<Choice> = std::iter::once(Choice::default_device())
+        .chain(devices.iter().cloned().map(Choice::from))
+        .collect();
+    pick_list(choices, Some(Choice::picked(picked, devices)), on_pick)
+        .width(320)
+        .into()
 }
 
 /// Identifies the meter: picking another microphone restarts it on that one.

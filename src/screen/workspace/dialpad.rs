@@ -13,7 +13,7 @@ use phonenumber::Mode;
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{CallerId, Contact, Id, Target};
 
-use crate::widget::Element;
+use crate::widget::{self, Element};
 use crate::{fl, font, theme};
 
 /// How long typing must pause before the number is looked up.
@@ -285,20 +285,7 @@ impl DialPad {
             }
         };
 
-        let mut keys = column![].spacing(8);
-        for line in ["123", "456", "789", "*0#"] {
-            let mut keys_row = row![].spacing(8);
-            for key in line.chars() {
-                keys_row = keys_row.push(
-                    button(text(key.to_string()).size(22).center())
-                        .width(72)
-                        .padding([10, 0])
-                        .style(theme::button::item)
-                        .on_press(Message::Key(key)),
-                );
-            }
-            keys = keys.push(keys_row);
-        }
+        let keys = widget::keypad(72.0, 22.0, Message::Key);
 
         let selected = caller_ids
             .iter()
@@ -311,16 +298,17 @@ impl DialPad {
             Some(current) if can_choose_caller_id => {
                 let choices: Vec<CallerIdChoice> =
                     caller_ids.iter().cloned().map(CallerIdChoice).collect();
-                row![
-                    text(fl!("dialpad-caller-id")),
+                // Label above the picker: in some languages both do not fit on one line of
+                // the dial pad's width.
+                column![
+                    text(fl!("dialpad-caller-id")).size(13),
                     pick_list(
                         choices,
                         Some(CallerIdChoice(current.clone())),
                         Message::CallerIdPicked
                     ),
                 ]
-                .spacing(8)
-                .align_y(Alignment::Center)
+                .spacing(4)
                 .into()
             }
             Some(current) => text(fl!(
