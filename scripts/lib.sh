@@ -47,6 +47,17 @@ AUDIO_TEST_PACKAGES=(pulseaudio pulseaudio-utils espeak-ng)
 # A WebRTC stack we did not write, for the interop tests: Debian's Chromium, driven from Node.
 BROWSER_TEST_PACKAGES=(chromium nodejs)
 
+# A real STUN/TURN server for the NAT traversal tests, which start their own on 127.0.0.1.
+# Debian's package enables a system-wide server listening on every interface: when we are
+# the ones installing it, that service is switched off again.
+need_coturn() {
+    dpkg-query -W -f='${Status}' coturn 2>/dev/null | grep -q "install ok installed" && return
+    need_packages coturn
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        as_root systemctl disable --now coturn >/dev/null 2>&1 || true
+    fi
+}
+
 # Node's package manager: Debian's `npm`, unless the Node.js installed brings its own.
 need_npm() {
     command -v npm >/dev/null 2>&1 || need_packages npm

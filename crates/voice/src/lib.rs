@@ -7,6 +7,7 @@ pub mod codec;
 #[cfg(feature = "devices")]
 pub mod device;
 pub mod dtmf;
+pub mod ice;
 pub mod jitter;
 pub mod peer;
 pub mod recording;

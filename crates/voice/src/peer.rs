@@ -16,6 +16,7 @@ use str0m::{Candidate, Event as RtcEvent, IceConnectionState, Input, Output, Rtc
 
 use crate::codec::{Decoder, Encoder};
 use crate::dtmf;
+use crate::ice::{self, Relay};
 use crate::jitter::{JitterBuffer, Playout};
 use crate::{Error, FRAME_MS, FRAME_SAMPLES, Frame, Result};
 
@@ -35,10 +36,12 @@ impl Capture for crate::wav::Source {
     }
 }
 
-/// A leg before media flows: its socket and the negotiated (or pending) session.
+/// A leg before media flows: its socket, its TURN relay if it has one, and the negotiated
+/// (or pending) session.
 pub struct Setup {
     rtc: Rtc,
     socket: UdpSocket,
+    relay: Option<Relay>,
     mid: Option<Mid>,
     pending: Option<SdpPendingOffer>,
 }
@@ -48,23 +51,64 @@ fn install_crypto() {
     ONCE.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
 }
 
-fn bind(address: SocketAddr) -> Result<(Rtc, UdpSocket)> {
+/// Binds the leg's socket and gathers its candidates: its own address and what STUN saw
+/// (unless only a relay may be used), and a TURN relay when a server grants one.
+fn bind(address: SocketAddr, config: &ice::Config) -> Result<(Rtc, UdpSocket, Option<Relay>)> {
     install_crypto();
     let socket = UdpSocket::bind(address).map_err(|e| Error::Invalid(format!("bind: {e}")))?;
     let local = socket
         .local_addr()
         .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
     let mut rtc = crate::rtc_config().build(Instant::now());
-    let candidate =
-        Candidate::host(local, "udp").map_err(|e| Error::Invalid(format!("candidate: {e}")))?;
-    rtc.add_local_candidate(candidate);
-    Ok((rtc, socket))
+    let candidate_error = |e: str0m::error::IceError| Error::Invalid(format!("candidate: {e}"));
+    let gathered = if config.servers.is_empty() {
+        None
+    } else {
+        Some(ice::gather(&socket, config)?)
+    };
+    if config.policy == ice::Policy::All {
+        rtc.add_local_candidate(Candidate::host(local, "udp").map_err(candidate_error)?);
+        for reflexive in gathered.iter().flat_map(|g| &g.reflexive) {
+            if *reflexive != local {
+                let candidate = Candidate::server_reflexive(*reflexive, local, "udp")
+                    .map_err(candidate_error)?;
+                rtc.add_local_candidate(candidate);
+            }
+        }
+    }
+    let (relay, failures) = match gathered {
+        Some(gathered) => (gathered.relay, gathered.failures),
+        None => (None, Vec::new()),
+    };
+    match relay.as_ref().and_then(Relay::relayed) {
+        Some(relayed) => {
+            let candidate = Candidate::relayed(relayed, local, "udp").map_err(candidate_error)?;
+            rtc.add_local_candidate(candidate);
+        }
+        None if config.policy == ice::Policy::Relay => {
+            let why = if failures.is_empty() {
+                "no TURN server is configured".to_string()
+            } else {
+                failures.join("; ")
+            };
+            return Err(Error::Invalid(format!(
+                "calls must go through a TURN relay, and none could be had: {why}"
+            )));
+        }
+        None => {}
+    }
+    Ok((rtc, socket, relay))
 }
 
 impl Setup {
-    /// The offering side: returns the setup and the SDP offer to send.
+    /// The offering side, with no STUN or TURN server: returns the setup and the SDP offer.
     pub fn offer(address: SocketAddr) -> Result<(Self, String)> {
-        let (mut rtc, socket) = bind(address)?;
+        Self::offer_with(address, &ice::Config::default())
+    }
+
+    /// The offering side, reachable as `ice` allows: returns the setup and the SDP offer.
+    pub fn offer_with(address: SocketAddr, ice: &ice::Config) -> Result<(Self, String)> {
+        let (mut rtc, socket, relay) = bind(address, ice)?;
         let mut change = rtc.sdp_api();
         let mid = change.add_media(MediaKind::Audio, Direction::SendRecv, None, None, None);
         let (offer, pending) = change
@@ -74,6 +118,7 @@ impl Setup {
             Self {
                 rtc,
                 socket,
+                relay,
                 mid: Some(mid),
                 pending: Some(pending),
             },
@@ -81,9 +126,19 @@ impl Setup {
         ))
     }
 
-    /// The answering side: accepts `offer`, returns the setup and the SDP answer.
+    /// The answering side, with no STUN or TURN server: accepts `offer`, returns the setup
+    /// and the SDP answer.
     pub fn answer(address: SocketAddr, offer: &str) -> Result<(Self, String)> {
-        let (mut rtc, socket) = bind(address)?;
+        Self::answer_with(address, &ice::Config::default(), offer)
+    }
+
+    /// The answering side, reachable as `ice` allows.
+    pub fn answer_with(
+        address: SocketAddr,
+        ice: &ice::Config,
+        offer: &str,
+    ) -> Result<(Self, String)> {
+        let (mut rtc, socket, relay) = bind(address, ice)?;
         let offer = SdpOffer::from_sdp_string(offer)
             .map_err(|e| Error::Invalid(format!("bad SDP offer: {e}")))?;
         let answer = rtc
@@ -94,6 +149,7 @@ impl Setup {
             Self {
                 rtc,
                 socket,
+                relay,
                 mid: None,
                 pending: None,
             },
@@ -128,8 +184,13 @@ impl Setup {
         let (commands, command_rx) = mpsc::channel();
         let (event_tx, events) = mpsc::channel();
         let leg = Leg {
+            local: self
+                .socket
+                .local_addr()
+                .map_err(|e| Error::Invalid(format!("socket: {e}")))?,
             rtc: self.rtc,
             socket: self.socket,
+            relay: self.relay,
             mid: self.mid,
             encoder: Encoder::new(32_000)?,
             decoder: Decoder::new()?,
@@ -223,6 +284,9 @@ const DEAD_AFTER: Duration = Duration::from_secs(10);
 struct Leg {
     rtc: Rtc,
     socket: UdpSocket,
+    /// The socket's own address, where str0m is told every direct packet arrived.
+    local: SocketAddr,
+    relay: Option<Relay>,
     mid: Option<Mid>,
     encoder: Encoder,
     decoder: Decoder,
@@ -249,6 +313,9 @@ impl Leg {
             Err(error) => error.to_string(),
         };
         self.rtc.disconnect();
+        if let Some(relay) = &mut self.relay {
+            relay.release(&self.socket);
+        }
         let _ = self.events.send(Event::Ended { reason });
     }
 
@@ -292,41 +359,67 @@ impl Leg {
             if now.duration_since(last_heard) > DEAD_AFTER {
                 return Ok("the far end stopped answering".into());
             }
-            let wake = if connected {
+            let mut wake = if connected {
                 timeout.min(next_frame)
             } else {
                 timeout
             };
             // Commands (hang up, mute, keys) are looked at every frame even while nothing
-            // arrives and str0m has nothing due.
-            let wait = wake.saturating_duration_since(Instant::now()).clamp(
-                Duration::from_millis(1),
-                Duration::from_millis(u64::from(FRAME_MS)),
-            );
+            // arrives and str0m has nothing due; a relay over TCP is read between datagrams.
+            let mut longest = Duration::from_millis(u64::from(FRAME_MS));
+            if let Some(relay) = &mut self.relay {
+                match relay.poll(&self.socket, now) {
+                    Some(due) => wake = wake.min(due),
+                    None => {
+                        tracing::warn!("the TURN relay was lost");
+                        self.relay = None;
+                    }
+                }
+            }
+            if let Some(relay) = self.relay.as_mut().filter(|r| !r.is_udp()) {
+                longest = Duration::from_millis(5);
+                let relayed = relay.relayed().unwrap_or(self.local);
+                let rtc = &mut self.rtc;
+                let mut failed = None;
+                let heard = relay.read_tcp(Instant::now(), |peer, data| {
+                    if let Err(error) = feed(rtc, peer, relayed, data) {
+                        failed.get_or_insert(error);
+                    }
+                });
+                if heard {
+                    last_heard = Instant::now();
+                }
+                if let Some(error) = failed {
+                    return Err(error);
+                }
+            }
+            let wait = wake
+                .saturating_duration_since(Instant::now())
+                .clamp(Duration::from_millis(1), longest);
             self.socket
                 .set_read_timeout(Some(wait))
                 .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
             buf.resize(2000, 0);
-            let input = match self.socket.recv_from(&mut buf) {
+            match self.socket.recv_from(&mut buf) {
                 Ok((n, source)) => {
-                    buf.truncate(n);
                     last_heard = Instant::now();
-                    let Ok(contents) = buf.as_slice().try_into() else {
-                        continue;
-                    };
-                    let destination = self
-                        .socket
-                        .local_addr()
-                        .map_err(|e| Error::Invalid(format!("socket: {e}")))?;
-                    Input::Receive(
-                        Instant::now(),
-                        Receive {
-                            proto: Protocol::Udp,
-                            source,
-                            destination,
-                            contents,
-                        },
-                    )
+                    let (destination, data) = (self.local, &buf[..n]);
+                    match &mut self.relay {
+                        Some(relay) if relay.is_server(source) => {
+                            let relayed = relay.relayed().unwrap_or(destination);
+                            let rtc = &mut self.rtc;
+                            let mut failed = None;
+                            relay.receive(data, Instant::now(), |peer, data| {
+                                if let Err(error) = feed(rtc, peer, relayed, data) {
+                                    failed.get_or_insert(error);
+                                }
+                            });
+                            if let Some(error) = failed {
+                                return Err(error);
+                            }
+                        }
+                        _ => feed(&mut self.rtc, source, destination, data)?,
+                    }
                 }
                 Err(e)
                     if matches!(
@@ -334,13 +427,12 @@ impl Leg {
                         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                     ) =>
                 {
-                    Input::Timeout(Instant::now())
+                    self.rtc
+                        .handle_input(Input::Timeout(Instant::now()))
+                        .map_err(|e| Error::Invalid(format!("rtc: {e}")))?;
                 }
                 Err(e) => return Err(Error::Invalid(format!("socket: {e}"))),
-            };
-            self.rtc
-                .handle_input(input)
-                .map_err(|e| Error::Invalid(format!("rtc: {e}")))?;
+            }
         }
     }
 
@@ -410,11 +502,21 @@ impl Leg {
                 .map_err(|e| Error::Invalid(format!("rtc: {e}")))?
             {
                 Output::Timeout(at) => return Ok(at),
-                Output::Transmit(transmit) => {
-                    let _ = self
-                        .socket
-                        .send_to(&transmit.contents, transmit.destination);
-                }
+                Output::Transmit(transmit) => match &mut self.relay {
+                    Some(relay) if relay.relayed() == Some(transmit.source) => {
+                        relay.send(
+                            &self.socket,
+                            transmit.destination,
+                            &transmit.contents,
+                            Instant::now(),
+                        );
+                    }
+                    _ => {
+                        let _ = self
+                            .socket
+                            .send_to(&transmit.contents, transmit.destination);
+                    }
+                },
                 Output::Event(event) => match event {
                     RtcEvent::Connected => {
                         *connected = true;
@@ -448,4 +550,22 @@ impl Leg {
             }
         }
     }
+}
+
+/// Hands a received packet to str0m; one it cannot read (not STUN, DTLS or RTP) is dropped.
+fn feed(rtc: &mut Rtc, source: SocketAddr, destination: SocketAddr, data: &[u8]) -> Result<()> {
+    let Ok(contents) = data.try_into() else {
+        return Ok(());
+    };
+    let input = Input::Receive(
+        Instant::now(),
+        Receive {
+            proto: Protocol::Udp,
+            source,
+            destination,
+            contents,
+        },
+    );
+    rtc.handle_input(input)
+        .map_err(|e| Error::Invalid(format!("rtc: {e}")))
 }
