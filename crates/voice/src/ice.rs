@@ -93,8 +93,18 @@ impl Url {
             Some((address, query)) => (address, Some(query)),
             None => (rest, None),
         };
+        let scheme = scheme.to_ascii_lowercase();
+        match scheme.as_str() {
+            "stun" | "turn" => {}
+            "stuns" | "turns" => {
+                return Err(bad(
+                    "STUN and TURN over TLS are not supported; use turn:host:port?transport=tcp",
+                ));
+            }
+            _ => return Err(bad("the scheme must be stun: or turn:")),
+        }
         let (host, port) = split_host_port(address).ok_or_else(|| bad("bad host or port"))?;
-        match scheme.to_ascii_lowercase().as_str() {
+        match scheme.as_str() {
             "stun" => {
                 if query.is_some() {
                     return Err(bad("a stun: URL takes no query"));
@@ -116,9 +126,6 @@ impl Url {
                     transport,
                 })
             }
-            "stuns" | "turns" => Err(bad(
-                "STUN and TURN over TLS are not supported; use turn:host:port?transport=tcp",
-            )),
             _ => Err(bad("the scheme must be stun: or turn:")),
         }
     }
@@ -419,6 +426,7 @@ impl TurnProbe {
                 relayed: None,
                 lost: false,
                 unread: Vec::new(),
+                waiting: Vec::new(),
             },
             state: TurnState::Pending,
             heard: false,
@@ -451,7 +459,12 @@ pub struct Relay {
     lost: bool,
     /// What came over a TCP connection to the server and is not a whole message yet.
     unread: Vec<u8>,
+    /// Packets for peers the server has not granted a permission for yet.
+    waiting: Vec<(SocketAddr, Vec<u8>)>,
 }
+
+/// How many packets may wait for a permission (ICE checks, the first DTLS flight).
+const MAX_WAITING: usize = 32;
 
 impl Relay {
     fn at(&self, now: Instant) -> turn_client_proto::stun::Instant {
@@ -567,21 +580,16 @@ impl Relay {
     }
 
     /// Sends `data` to `peer` through the relay. Until the server has granted a channel to
-    /// the peer, the packet is dropped (ICE resends its checks) and the channel is asked for.
+    /// the peer, the packet waits (a few of them at most) and the channel is asked for.
     pub(crate) fn send(&mut self, socket: &UdpSocket, peer: SocketAddr, data: &[u8], now: Instant) {
         let at = self.at(now);
-        let sent = match &mut self.client {
-            Client::Udp(client) => client
-                .send_to(TransportType::Udp, peer, data, at)
-                .map(|t| t.map(|t| t.build())),
-            Client::Tcp(client, _) => client
-                .send_to(TransportType::Udp, peer, data, at)
-                .map(|t| t.map(|t| t.build())),
-        };
-        match sent {
-            Ok(Some(transmit)) => self.transmit(socket, &transmit.data),
+        match self.wrap(peer, data, at) {
+            Ok(Some(wrapped)) => self.transmit(socket, &wrapped),
             Ok(None) => {}
-            Err(_) => {
+            Err(()) => {
+                if self.waiting.len() < MAX_WAITING {
+                    self.waiting.push((peer, data.to_vec()));
+                }
                 let bound = match &mut self.client {
                     Client::Udp(client) => client.bind_channel(TransportType::Udp, peer, at),
                     Client::Tcp(client, _) => client.bind_channel(TransportType::Udp, peer, at),
@@ -589,6 +597,35 @@ impl Relay {
                 if bound.is_ok() {
                     self.poll(socket, now);
                 }
+            }
+        }
+    }
+
+    /// `data` for `peer` as the server takes it; `Err` while there is no permission yet.
+    fn wrap(
+        &mut self,
+        peer: SocketAddr,
+        data: &[u8],
+        at: turn_client_proto::stun::Instant,
+    ) -> Result<Option<Vec<u8>>, ()> {
+        let wrapped = match &mut self.client {
+            Client::Udp(client) => client
+                .send_to(TransportType::Udp, peer, data, at)
+                .map(|t| t.map(|t| t.build().data)),
+            Client::Tcp(client, _) => client
+                .send_to(TransportType::Udp, peer, data, at)
+                .map(|t| t.map(|t| t.build().data)),
+        };
+        wrapped.map_err(|_| ())
+    }
+
+    /// Sends the packets that waited for a permission the server has now granted.
+    fn send_waiting(&mut self, socket: &UdpSocket, at: turn_client_proto::stun::Instant) {
+        for (peer, data) in std::mem::take(&mut self.waiting) {
+            match self.wrap(peer, &data, at) {
+                Ok(Some(wrapped)) => self.transmit(socket, &wrapped),
+                Ok(None) => {}
+                Err(()) => self.waiting.push((peer, data)),
             }
         }
     }
@@ -622,6 +659,7 @@ impl Relay {
     pub(crate) fn poll(&mut self, socket: &UdpSocket, now: Instant) -> Option<Instant> {
         let at = self.at(now);
         let mut wake = None;
+        let mut granted = false;
         loop {
             let polled = match &mut self.client {
                 Client::Udp(client) => client.poll(at),
@@ -655,6 +693,9 @@ impl Relay {
             };
             match event {
                 Some(TurnEvent::AllocationCreated(_, address)) => self.relayed = Some(address),
+                Some(TurnEvent::PermissionCreated(..) | TurnEvent::ChannelCreated(..)) => {
+                    granted = true;
+                }
                 Some(TurnEvent::AllocationCreateFailed(_)) => self.lost = true,
                 Some(TurnEvent::ChannelCreateFailed(_, peer)) => {
                     tracing::warn!(%peer, "the TURN server refused a channel");
@@ -662,6 +703,9 @@ impl Relay {
                 Some(_) => {}
                 None => break,
             }
+        }
+        if granted && !self.waiting.is_empty() {
+            self.send_waiting(socket, at);
         }
         if self.lost { None } else { wake }
     }

@@ -58,6 +58,9 @@ pub enum Error {
     Wav(String),
     #[error("{0}")]
     Invalid(String),
+    /// Calls must go through a TURN relay and no server granted one (why, per server).
+    #[error("calls must go through a TURN relay, and none could be had: {0}")]
+    NoRelay(String),
 }
 
 impl From<opus::Error> for Error {

@@ -91,9 +91,7 @@ fn bind(address: SocketAddr, config: &ice::Config) -> Result<(Rtc, UdpSocket, Op
             } else {
                 failures.join("; ")
             };
-            return Err(Error::Invalid(format!(
-                "calls must go through a TURN relay, and none could be had: {why}"
-            )));
+            return Err(Error::NoRelay(why));
         }
         None => {}
     }
