@@ -6,8 +6,8 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
-    AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, Id, MediaAnswer, Presence,
-    SetStatus, SignIn, SignedIn, StartCall, StatusKey, Target, TransferCall,
+    AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, IceServers, Id,
+    MediaAnswer, Presence, SetStatus, SignIn, SignedIn, StartCall, StatusKey, Target, TransferCall,
 };
 use url::Url;
 
@@ -174,6 +174,12 @@ impl Hub {
             },
         };
         self.send(self.request(Method::POST, "calls", Some(token)).json(&body))
+            .await
+    }
+
+    /// The STUN and TURN servers to gather from before offering (fresh TURN credentials).
+    pub async fn ice_servers(&self, token: &str) -> Result<IceServers> {
+        self.send(self.request(Method::GET, "media/ice-servers", Some(token)))
             .await
     }
 

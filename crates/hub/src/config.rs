@@ -1,7 +1,7 @@
 //! Hub configuration: a TOML file where every field has a default, overridden by
 //! `SWITCHBOARD_HUB_*` environment variables (`SWITCHBOARD_HUB_AUTH__SESSION_TTL=2h`).
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -44,13 +44,84 @@ pub struct Media {
     /// The UDP address every call leg's media uses. It is what agents are told to send to,
     /// so it must be an address they reach (not 0.0.0.0); port 0 picks a free port.
     pub bind: SocketAddr,
+    /// The address agents reach the hub at when it sits behind a one-to-one NAT (a cloud
+    /// VM's public IP, same port): offered alongside `bind`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<IpAddr>,
+    /// STUN and TURN servers handed to agents before each call, so their engines (and
+    /// browsers) reach the hub from behind NAT and firewalls.
+    pub ice_servers: Vec<IceServer>,
+    /// `relay` makes every agent's media go through a TURN server of `ice_servers`.
+    pub ice_transport_policy: IceTransportPolicy,
+    /// How long TURN credentials made from a `shared_secret` stay valid.
+    #[serde(with = "humantime_serde")]
+    pub turn_credential_ttl: Duration,
 }
+
+/// One STUN or TURN server, as WebRTC writes it. TURN needs either a fixed `username` and
+/// `credential`, or the `shared_secret` of the TURN REST API (coturn's
+/// `static-auth-secret`), from which each agent gets short-lived credentials of their own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared_secret: Option<String>,
+}
+
+pub use switchboard_protocol::IceTransportPolicy;
 
 impl Default for Media {
     fn default() -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            public_ip: None,
+            ice_servers: Vec::new(),
+            ice_transport_policy: IceTransportPolicy::All,
+            turn_credential_ttl: Duration::from_secs(12 * 3600),
         }
+    }
+}
+
+impl Media {
+    /// Refuses what would only fail at call time: bad URLs, a TURN server with no way to
+    /// authenticate, a relay-only policy without a TURN server.
+    pub fn validate(&self) -> Result<(), String> {
+        use switchboard_voice::ice::{Url, validate};
+        for server in &self.ice_servers {
+            let checked = switchboard_voice::ice::Server {
+                urls: server.urls.clone(),
+                // A shared secret stands in for fixed credentials.
+                username: server.username.clone().or(server.shared_secret.clone()),
+                credential: server.credential.clone().or(server.shared_secret.clone()),
+            };
+            validate(&[checked]).map_err(|e| e.to_string())?;
+            if server.shared_secret.is_some() && server.username.is_some() {
+                return Err(format!(
+                    "ICE server {:?}: give a shared_secret or a username and credential, not both",
+                    server.urls
+                ));
+            }
+        }
+        let has_turn = self.ice_servers.iter().any(|server| {
+            server
+                .urls
+                .iter()
+                .any(|url| matches!(Url::parse(url), Ok(Url::Turn { .. })))
+        });
+        if self.ice_transport_policy == IceTransportPolicy::Relay && !has_turn {
+            return Err(
+                "ice_transport_policy = \"relay\" needs a TURN server in ice_servers".into(),
+            );
+        }
+        if self.turn_credential_ttl < Duration::from_secs(60) {
+            return Err("turn_credential_ttl must be at least a minute".into());
+        }
+        Ok(())
     }
 }
 
@@ -98,7 +169,7 @@ impl Default for Events {
 }
 
 impl Config {
-    /// Defaults, then the TOML file if given, then the environment.
+    /// Defaults, then the TOML file if given, then the environment; checked.
     pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(file) = file {
@@ -110,10 +181,15 @@ impl Config {
             }
             figment = figment.merge(Toml::file(file));
         }
-        figment
+        let config: Self = figment
             .merge(Env::prefixed("SWITCHBOARD_HUB_").split("__"))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        config
+            .media
+            .validate()
+            .map_err(|e| Box::new(figment::Error::from(format!("[media] {e}"))))?;
+        Ok(config)
     }
 
     pub fn database_path(&self) -> PathBuf {
@@ -122,7 +198,7 @@ impl Config {
 }
 
 #[cfg(test)]
-#[allow(clippy::result_large_err)] // figment's Jail API returns its own large error
+#[allow(clippy::result_large_err, clippy::unwrap_used)] // figment's Jail API returns its own large error
 mod tests {
     use super::*;
 
@@ -147,5 +223,51 @@ mod tests {
             assert!(Config::load(Some(Path::new("hub.toml"))).is_err());
             Ok(())
         });
+    }
+
+    #[test]
+    fn stun_and_turn_servers_are_read_and_checked_at_startup() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "hub.toml",
+                r#"
+                [media]
+                public_ip = "203.0.113.7"
+                ice_transport_policy = "relay"
+                turn_credential_ttl = "1h"
+                [[media.ice_servers]]
+                urls = ["stun:stun.acme.example"]
+                [[media.ice_servers]]
+                urls = ["turn:turn.acme.example:443?transport=tcp"]
+                shared_secret = "s3cret"
+                "#,
+            )?;
+            let config = Config::load(Some(Path::new("hub.toml"))).map_err(|e| *e)?;
+            assert_eq!(config.media.ice_servers.len(), 2);
+            assert_eq!(config.media.ice_transport_policy, IceTransportPolicy::Relay);
+            assert_eq!(config.media.public_ip, Some("203.0.113.7".parse().unwrap()));
+            Ok(())
+        });
+        for (media, complaint) in [
+            (
+                "ice_transport_policy = \"relay\"\n[[media.ice_servers]]\nurls = [\"stun:s.example\"]",
+                "needs a TURN server",
+            ),
+            (
+                "[[media.ice_servers]]\nurls = [\"turn:t.example\"]",
+                "username",
+            ),
+            (
+                "[[media.ice_servers]]\nurls = [\"http://t.example\"]",
+                "scheme",
+            ),
+        ] {
+            figment::Jail::expect_with(|jail| {
+                jail.create_file("hub.toml", &format!("[media]\n{media}\n"))?;
+                let error = Config::load(Some(Path::new("hub.toml"))).unwrap_err();
+                assert!(error.to_string().contains(complaint), "{error}");
+                Ok(())
+            });
+        }
     }
 }

@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod ice;
 pub mod media;
 pub mod phone;
 pub mod presence;
@@ -45,7 +46,11 @@ impl AppState {
     /// Builds the shared state and starts the media bridge on `config.media.bind`.
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Result<Self> {
         let (media_tx, media_rx) = tokio::sync::mpsc::unbounded_channel();
-        let media = media::MediaBridge::start(config.media.bind, media_tx)?;
+        let media = media::MediaBridge::start_behind_nat(
+            config.media.bind,
+            config.media.public_ip,
+            media_tx,
+        )?;
         let auth = &config.auth;
         let limiter = auth::SignInLimiter::new(
             auth.max_failures_per_email,

@@ -4,7 +4,7 @@
 //! (RFC 4733). A held leg hears music instead (encoded once at start) and is not heard.
 
 use std::collections::{HashMap, VecDeque};
-use std::net::{SocketAddr, UdpSocket};
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -54,6 +54,16 @@ impl MediaBridge {
         bind: SocketAddr,
         events: async_mpsc::UnboundedSender<MediaEvent>,
     ) -> Result<Self> {
+        Self::start_behind_nat(bind, None, events)
+    }
+
+    /// Like [`start`](Self::start), for a hub behind a one-to-one NAT: every leg also
+    /// offers `public_ip` (with the bound port), the address agents outside reach.
+    pub fn start_behind_nat(
+        bind: SocketAddr,
+        public_ip: Option<IpAddr>,
+        events: async_mpsc::UnboundedSender<MediaEvent>,
+    ) -> Result<Self> {
         static CRYPTO: std::sync::Once = std::sync::Once::new();
         CRYPTO.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
         let socket =
@@ -61,10 +71,16 @@ impl MediaBridge {
         let addr = socket
             .local_addr()
             .map_err(|e| Error::Internal(format!("media socket: {e}")))?;
+        let public = public_ip.map(|ip| SocketAddr::new(ip, addr.port()));
+        if let Some(public) = public {
+            Candidate::server_reflexive(public, addr, "udp")
+                .map_err(|e| Error::Internal(format!("media public_ip {public}: {e}")))?;
+        }
         let (commands, command_rx) = mpsc::channel();
         let worker = Worker {
             socket,
             addr,
+            public,
             music: hold_music()?,
             legs: HashMap::new(),
             next_id: 1,
@@ -199,7 +215,12 @@ struct Leg {
     /// overlap, and network jitter can bring their first packets closer together.
     keys: VecDeque<TelephoneEvent>,
     next_key: Instant,
+    /// Addresses this leg's ICE checks came from (authenticated by its ICE password).
+    heard_from: Vec<SocketAddr>,
 }
+
+/// How many check sources a leg remembers (its candidates, a relay or two).
+const MAX_HEARD_FROM: usize = 8;
 
 impl Leg {
     fn opus_pt(&mut self) -> Option<(Mid, Pt)> {
@@ -223,6 +244,8 @@ enum Forward {
 struct Worker {
     socket: UdpSocket,
     addr: SocketAddr,
+    /// Where agents outside a one-to-one NAT reach `addr`.
+    public: Option<SocketAddr>,
     music: Vec<Arc<[u8]>>,
     legs: HashMap<LegId, Leg>,
     next_id: LegId,
@@ -289,12 +312,29 @@ impl Worker {
                         },
                     );
                     // The leg whose ICE credentials or DTLS/SRTP session matches takes it.
+                    // Failing that, the leg whose checks came from there: a far end behind a
+                    // TURN relay starts DTLS before this side's own check through the relay
+                    // has come back, and a ClientHello dropped here costs a second of silence.
+                    // RFC 7983: a first byte of 0 to 3 is STUN.
+                    let is_stun = buf.first().is_some_and(|b| *b < 4);
                     let owner = self
                         .legs
                         .iter()
                         .find(|(_, leg)| leg.rtc.accepts(&input))
+                        .or_else(|| {
+                            self.legs
+                                .iter()
+                                .find(|(_, leg)| !is_stun && leg.heard_from.contains(&source))
+                        })
                         .map(|(id, _)| *id);
                     if let Some(id) = owner {
+                        if let Some(leg) = self.legs.get_mut(&id)
+                            && is_stun
+                            && !leg.heard_from.contains(&source)
+                            && leg.heard_from.len() < MAX_HEARD_FROM
+                        {
+                            leg.heard_from.push(source);
+                        }
                         self.input(id, input);
                     }
                 }
@@ -345,6 +385,11 @@ impl Worker {
         let candidate = Candidate::host(self.addr, "udp")
             .map_err(|e| Error::Internal(format!("media candidate: {e}")))?;
         rtc.add_local_candidate(candidate);
+        if let Some(public) = self.public {
+            let candidate = Candidate::server_reflexive(public, self.addr, "udp")
+                .map_err(|e| Error::Internal(format!("media candidate: {e}")))?;
+            rtc.add_local_candidate(candidate);
+        }
         let answer = rtc
             .sdp_api()
             .accept_offer(offer)
@@ -363,6 +408,7 @@ impl Worker {
                 last_key: None,
                 keys: VecDeque::new(),
                 next_key: Instant::now(),
+                heard_from: Vec::new(),
             },
         );
         Ok((id, answer.to_sdp_string()))

@@ -122,3 +122,35 @@ impl Call {
         }
     }
 }
+
+/// `GET /api/v1/media/ice-servers`: the STUN and TURN servers an engine (or a browser)
+/// gathers its candidates from before it offers, written the way WebRTC's
+/// `RTCConfiguration` writes them. TURN credentials may be short-lived: fetch before each call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IceServers {
+    pub ice_servers: Vec<IceServer>,
+    pub ice_transport_policy: IceTransportPolicy,
+}
+
+/// One STUN or TURN server: `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// Which candidates engines offer: every kind, or only TURN relays (nothing else gets
+/// through the agents' firewall, or their addresses must stay private).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum IceTransportPolicy {
+    #[default]
+    All,
+    Relay,
+}

@@ -10,7 +10,8 @@ pub mod presence;
 pub mod session;
 
 pub use call::{
-    AcceptCall, Call, CallOutcome, CallState, MediaAnswer, Party, StartCall, Target, TransferCall,
+    AcceptCall, Call, CallOutcome, CallState, IceServer, IceServers, IceTransportPolicy,
+    MediaAnswer, Party, StartCall, Target, TransferCall,
 };
 pub use contact::{Badge, Contact, ContactPhone};
 pub use error::{ErrorBody, ErrorCode};
