@@ -9,8 +9,9 @@ use std::sync::{Arc, Mutex, mpsc};
 
 use switchboard_client::Hub;
 use switchboard_client::config::Devices;
-use switchboard_protocol::{Call, Id, Target};
+use switchboard_protocol::{Call, IceServers, IceTransportPolicy, Id, Target};
 use switchboard_voice::device::{Microphone, Speaker, Tone};
+use switchboard_voice::ice;
 use switchboard_voice::peer::{Capture, Event, Handle, Playback, Setup};
 use switchboard_voice::tone::{Cadence, Sine};
 use switchboard_voice::wav;
@@ -103,6 +104,8 @@ pub enum Failure {
     Audio(String),
     Hub(switchboard_client::Error),
     Media(String),
+    /// Calls must go through a TURN relay and none could be had: the call never started.
+    NoRelay(String),
 }
 
 /// An opened capture and playback pair.
@@ -187,6 +190,26 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| Failure::Media(e.to_string()))?
 }
 
+/// The hub's STUN and TURN servers, as the engine takes them.
+fn ice_config(servers: IceServers) -> ice::Config {
+    ice::Config {
+        servers: servers
+            .ice_servers
+            .into_iter()
+            .map(|server| ice::Server {
+                urls: server.urls,
+                username: server.username,
+                credential: server.credential,
+            })
+            .collect(),
+        policy: match servers.ice_transport_policy {
+            IceTransportPolicy::All => ice::Policy::All,
+            IceTransportPolicy::Relay => ice::Policy::Relay,
+        },
+        ..ice::Config::default()
+    }
+}
+
 /// Which side of the call this engine joins.
 enum Join {
     Dial(Target),
@@ -205,8 +228,16 @@ async fn join(
     let probe = hub.clone();
     let ((capture, playback), ip) =
         blocking(move || Ok((audio.open()?, local_ip_toward(&probe)))).await?;
-    let (mut setup, offer) =
-        Setup::offer(SocketAddr::new(ip, 0)).map_err(|e| Failure::Media(e.to_string()))?;
+    // Fresh each call: TURN credentials may be short-lived.
+    let ice = ice_config(hub.ice_servers(&token).await.map_err(Failure::Hub)?);
+    // Gathering waits on STUN and TURN servers: off the async workers too.
+    let (mut setup, offer) = blocking(move || {
+        Setup::offer_with(SocketAddr::new(ip, 0), &ice).map_err(|e| match e {
+            switchboard_voice::Error::NoRelay(why) => Failure::NoRelay(why),
+            other => Failure::Media(other.to_string()),
+        })
+    })
+    .await?;
     let answer = match join {
         Join::Dial(target) => hub.start_call(&token, &target, offer).await,
         Join::Answer(call) => hub.accept_call(&token, call, offer).await,

@@ -115,6 +115,7 @@ call-declined = { $name } declined the call.
 call-ended-failed = The call with { $name } was cut off.
 call-no-audio = The call did not start: no usable microphone or speaker ({ $reason }).
 call-failed = The call did not start: { $reason }
+call-no-relay = The call did not start: your calls must go through a relay server, and none could be reached. Tell your administrator. ({ $reason })
 call-hold = Hold
 call-resume = Resume
 call-on-hold = On hold

@@ -115,6 +115,7 @@ call-declined = { $name } rechazó la llamada.
 call-ended-failed = Se cortó la llamada con { $name }.
 call-no-audio = La llamada no empezó: no hay micrófono o altavoz disponible ({ $reason }).
 call-failed = La llamada no empezó: { $reason }
+call-no-relay = La llamada no empezó: sus llamadas deben pasar por un servidor de retransmisión y no se pudo contactar con ninguno. Avise a su administrador. ({ $reason })
 call-hold = En espera
 call-resume = Reanudar
 call-on-hold = En espera

@@ -682,6 +682,7 @@ fn failed(failure: Failure) -> Action {
         Failure::Hub(error) => Action::Failed(error),
         Failure::Audio(reason) => Action::Notice(fl!("call-no-audio", reason = reason)),
         Failure::Media(reason) => Action::Notice(fl!("call-failed", reason = reason)),
+        Failure::NoRelay(reason) => Action::Notice(fl!("call-no-relay", reason = reason)),
     }
 }
 
