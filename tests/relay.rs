@@ -19,13 +19,21 @@ use switchboard_client::Hub;
 use switchboard_hub::Embedded;
 use switchboard_hub::config::{IceServer, IceTransportPolicy};
 use switchboard_hub::demo::DEMO_PASSWORD;
-use switchboard_protocol::{Bootstrap, CallState, StatusKey, Target};
+use switchboard_protocol::{Bootstrap, CallState, Id, StatusKey, Target};
 use switchboard_voice::FRAME_SAMPLES;
 use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::wav::{Sink, Source};
 
-/// The demo hub, relay-only, its TURN servers given with `secret`.
-async fn hub(home: &Path, turn: &Coturn, secret: &str) -> Embedded {
+/// The demo hub, relay-only, its TURN servers given with `secret`; Alex signed in.
+struct Demo {
+    _embedded: Embedded,
+    hub: Hub,
+    alex: Session,
+    alex_id: Id,
+    lucia_id: Id,
+}
+
+async fn demo(home: &Path, turn: &Coturn, secret: &str) -> Demo {
     let mut config = switchboard_hub::Config {
         data_dir: home.join("hub"),
         ..switchboard_hub::Config::default()
@@ -36,10 +44,25 @@ async fn hub(home: &Path, turn: &Coturn, secret: &str) -> Embedded {
         ..IceServer::default()
     }];
     config.media.ice_transport_policy = IceTransportPolicy::Relay;
-    tokio::task::spawn_blocking(move || Embedded::start(config, true))
+    let embedded = tokio::task::spawn_blocking(move || Embedded::start(config, true))
         .await
         .unwrap()
+        .unwrap();
+    let hub = Hub::new(&embedded.url()).unwrap();
+    let (alex, boot) = sign_in(&hub, "alex@acme.example").await;
+    let lucia_id = boot
+        .agents
+        .iter()
+        .find(|a| a.name == "Lucía Fernández")
         .unwrap()
+        .id;
+    Demo {
+        _embedded: embedded,
+        hub,
+        alex,
+        alex_id: boot.me.id,
+        lucia_id,
+    }
 }
 
 async fn sign_in(hub: &Hub, email: &str) -> (Session, Bootstrap) {
@@ -52,16 +75,15 @@ async fn sign_in(hub: &Hub, email: &str) -> (Session, Bootstrap) {
 async fn a_relay_only_account_talks_through_turn_with_credentials_the_hub_made() {
     let turn = Coturn::start(Auth::Secret("shared by the hub and the TURN server"));
     let home = tempfile::tempdir().unwrap();
-    let embedded = hub(home.path(), &turn, "shared by the hub and the TURN server").await;
-    let hub = Hub::new(&embedded.url()).unwrap();
-    let (alex, boot) = sign_in(&hub, "alex@acme.example").await;
+    let Demo {
+        hub,
+        alex,
+        alex_id,
+        lucia_id,
+        _embedded: _hub_running,
+        ..
+    } = demo(home.path(), &turn, "shared by the hub and the TURN server").await;
     let (lucia, _) = sign_in(&hub, "lucia@acme.example").await;
-    let lucia_id = boot
-        .agents
-        .iter()
-        .find(|a| a.name == "Lucía Fernández")
-        .unwrap()
-        .id;
 
     // Alex starts speaking a second after his leg is up, once Lucía's is too (connecting
     // through the relays takes a few round trips).
@@ -117,7 +139,7 @@ async fn a_relay_only_account_talks_through_turn_with_credentials_the_hub_made()
     assert!(best > 0.8, "correlation {best:.3}");
     // The relays were granted to the agents themselves: coturn saw their REST usernames.
     let log = turn.log();
-    for agent in [boot.me.id, lucia_id] {
+    for agent in [alex_id, lucia_id] {
         assert!(
             log.contains(&format!(":{agent}>")),
             "no allocation for agent {agent}:\n{log}"
@@ -129,15 +151,13 @@ async fn a_relay_only_account_talks_through_turn_with_credentials_the_hub_made()
 async fn a_turn_server_that_refuses_the_hubs_credentials_stops_the_call_before_it_rings() {
     let turn = Coturn::start(Auth::Secret("the TURN server's secret"));
     let home = tempfile::tempdir().unwrap();
-    let embedded = hub(home.path(), &turn, "a secret rotated on one side only").await;
-    let hub = Hub::new(&embedded.url()).unwrap();
-    let (alex, boot) = sign_in(&hub, "alex@acme.example").await;
-    let lucia_id = boot
-        .agents
-        .iter()
-        .find(|a| a.name == "Lucía Fernández")
-        .unwrap()
-        .id;
+    let Demo {
+        hub,
+        alex,
+        lucia_id,
+        _embedded: _hub_running,
+        ..
+    } = demo(home.path(), &turn, "a secret rotated on one side only").await;
     let speech = home.path().join("in.wav");
     switchboard_voice::wav::speak("Hello", &speech).unwrap();
     let audio = Audio {

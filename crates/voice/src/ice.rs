@@ -12,6 +12,7 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
 use std::time::{Duration, Instant};
 
 use turn_client_proto::api::{TurnClientApi, TurnConfig, TurnEvent, TurnPollRet, TurnRecvRet};
+use turn_client_proto::client::TurnClient;
 use turn_client_proto::stun::agent::Transmit;
 use turn_client_proto::stun::types::TransportType;
 use turn_client_proto::stun::types::attribute::XorMappedAddress;
@@ -401,8 +402,8 @@ impl TurnProbe {
         deadline: Instant,
     ) -> Result<Self, String> {
         let config = TurnConfig::new(credentials);
-        let client = match transport {
-            Transport::Udp => Client::Udp(TurnClientUdp::allocate(local, server, config)),
+        let (client, stream) = match transport {
+            Transport::Udp => (TurnClientUdp::allocate(local, server, config).into(), None),
             Transport::Tcp => {
                 let wait = deadline
                     .saturating_duration_since(Instant::now())
@@ -414,7 +415,10 @@ impl TurnProbe {
                     .set_nonblocking(true)
                     .map_err(|e| format!("socket: {e}"))?;
                 let local = stream.local_addr().map_err(|e| format!("socket: {e}"))?;
-                Client::Tcp(TurnClientTcp::allocate(local, server, config), stream)
+                (
+                    TurnClientTcp::allocate(local, server, config).into(),
+                    Some(stream),
+                )
             }
         };
         Ok(Self {
@@ -422,6 +426,7 @@ impl TurnProbe {
             relay: Relay {
                 epoch,
                 client,
+                stream,
                 server,
                 relayed: None,
                 lost: false,
@@ -443,17 +448,14 @@ impl TurnProbe {
     }
 }
 
-enum Client {
-    Udp(TurnClientUdp),
-    Tcp(TurnClientTcp, TcpStream),
-}
-
 /// A relay on a TURN server, kept alive (refreshes, permissions, channels) while a leg uses
 /// it. Packets str0m sends from the relayed address go through it; what the server relays
 /// back comes out as if it had arrived at that address.
 pub struct Relay {
     epoch: Instant,
-    client: Client,
+    client: TurnClient,
+    /// The connection to the server, when TURN runs over TCP.
+    stream: Option<TcpStream>,
     server: SocketAddr,
     relayed: Option<SocketAddr>,
     lost: bool,
@@ -482,7 +484,7 @@ impl Relay {
     }
 
     pub(crate) fn is_udp(&self) -> bool {
-        matches!(self.client, Client::Udp(_))
+        self.stream.is_none()
     }
 
     /// Whether a datagram on the leg's socket came from this relay's server.
@@ -491,10 +493,7 @@ impl Relay {
     }
 
     fn local(&self) -> SocketAddr {
-        match &self.client {
-            Client::Udp(client) => client.local_addr(),
-            Client::Tcp(client, _) => client.local_addr(),
-        }
+        self.client.local_addr()
     }
 
     /// Hands what the server sent to the client; relayed data goes to `deliver(peer, data)`.
@@ -515,20 +514,14 @@ impl Relay {
             from: self.server,
             to: self.local(),
         };
-        let received = match &mut self.client {
-            Client::Udp(client) => client.recv(transmit, at),
-            Client::Tcp(client, _) => client.recv(transmit, at),
-        };
+        let received = self.client.recv(transmit, at);
         match received {
             TurnRecvRet::PeerData(peer) => deliver(peer.peer, peer.data()),
             TurnRecvRet::Handled | TurnRecvRet::Ignored(_) | TurnRecvRet::PeerIcmp { .. } => {}
         }
         // Over TCP, one read may carry several messages.
         loop {
-            let more = match &mut self.client {
-                Client::Udp(client) => client.poll_recv(at),
-                Client::Tcp(client, _) => client.poll_recv(at),
-            };
+            let more = self.client.poll_recv(at);
             let Some(peer) = more else { break };
             deliver(peer.peer, peer.data());
         }
@@ -544,7 +537,7 @@ impl Relay {
         let mut buf = [0u8; 4096];
         let mut heard = false;
         loop {
-            let Client::Tcp(_, stream) = &mut self.client else {
+            let Some(stream) = &mut self.stream else {
                 return false;
             };
             match stream.read(&mut buf) {
@@ -590,10 +583,7 @@ impl Relay {
                 if self.waiting.len() < MAX_WAITING {
                     self.waiting.push((peer, data.to_vec()));
                 }
-                let bound = match &mut self.client {
-                    Client::Udp(client) => client.bind_channel(TransportType::Udp, peer, at),
-                    Client::Tcp(client, _) => client.bind_channel(TransportType::Udp, peer, at),
-                };
+                let bound = self.client.bind_channel(TransportType::Udp, peer, at);
                 if bound.is_ok() {
                     self.poll(socket, now);
                 }
@@ -608,15 +598,10 @@ impl Relay {
         data: &[u8],
         at: turn_client_proto::stun::Instant,
     ) -> Result<Option<Vec<u8>>, ()> {
-        let wrapped = match &mut self.client {
-            Client::Udp(client) => client
-                .send_to(TransportType::Udp, peer, data, at)
-                .map(|t| t.map(|t| t.build().data)),
-            Client::Tcp(client, _) => client
-                .send_to(TransportType::Udp, peer, data, at)
-                .map(|t| t.map(|t| t.build().data)),
-        };
-        wrapped.map_err(|_| ())
+        self.client
+            .send_to(TransportType::Udp, peer, data, at)
+            .map(|t| t.map(|t| t.build().data))
+            .map_err(|_| ())
     }
 
     /// Sends the packets that waited for a permission the server has now granted.
@@ -631,11 +616,11 @@ impl Relay {
     }
 
     fn transmit(&mut self, socket: &UdpSocket, data: &[u8]) {
-        match &mut self.client {
-            Client::Udp(_) => {
+        match &mut self.stream {
+            None => {
                 let _ = socket.send_to(data, self.server);
             }
-            Client::Tcp(_, stream) => {
+            Some(stream) => {
                 // Over a stream, ChannelData is padded to a multiple of four bytes (RFC 8656
                 // §12.5), which the crate leaves to us; STUN messages always are. Message and
                 // padding go in one write: coturn misreads a ChannelData split across reads.
@@ -661,10 +646,7 @@ impl Relay {
         let mut wake = None;
         let mut granted = false;
         loop {
-            let polled = match &mut self.client {
-                Client::Udp(client) => client.poll(at),
-                Client::Tcp(client, _) => client.poll(at),
-            };
+            let polled = self.client.poll(at);
             match polled {
                 TurnPollRet::WaitUntil(until) => {
                     wake = Some(self.to_std(until));
@@ -678,20 +660,9 @@ impl Relay {
                 TurnPollRet::AllocateTcpSocket { .. } | TurnPollRet::TcpClose { .. } => {}
             }
         }
+        self.flush(socket, at);
         loop {
-            let transmit = match &mut self.client {
-                Client::Udp(client) => client.poll_transmit(at),
-                Client::Tcp(client, _) => client.poll_transmit(at),
-            };
-            let Some(transmit) = transmit else { break };
-            self.transmit(socket, &transmit.data);
-        }
-        loop {
-            let event = match &mut self.client {
-                Client::Udp(client) => client.poll_event(),
-                Client::Tcp(client, _) => client.poll_event(),
-            };
-            match event {
+            match self.client.poll_event() {
                 Some(TurnEvent::AllocationCreated(_, address)) => self.relayed = Some(address),
                 Some(TurnEvent::PermissionCreated(..) | TurnEvent::ChannelCreated(..)) => {
                     granted = true;
@@ -714,19 +685,15 @@ impl Relay {
     pub(crate) fn release(&mut self, socket: &UdpSocket) {
         let now = Instant::now();
         let at = self.at(now);
-        let deleted = match &mut self.client {
-            Client::Udp(client) => client.delete(at),
-            Client::Tcp(client, _) => client.delete(at),
-        };
-        if deleted.is_ok() {
-            loop {
-                let transmit = match &mut self.client {
-                    Client::Udp(client) => client.poll_transmit(at),
-                    Client::Tcp(client, _) => client.poll_transmit(at),
-                };
-                let Some(transmit) = transmit else { break };
-                self.transmit(socket, &transmit.data);
-            }
+        if self.client.delete(at).is_ok() {
+            self.flush(socket, at);
+        }
+    }
+
+    /// Sends every message the client has ready.
+    fn flush(&mut self, socket: &UdpSocket, at: turn_client_proto::stun::Instant) {
+        while let Some(transmit) = self.client.poll_transmit(at) {
+            self.transmit(socket, &transmit.data);
         }
     }
 }
