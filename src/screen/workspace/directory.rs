@@ -102,7 +102,7 @@ impl Directory {
                     .style(theme::text::muted),
             );
         }
-        panel = panel.push(scrollable(list).height(Length::Fill));
+        panel = panel.push(scrollable(list).spacing(4).height(Length::Fill));
         container(panel)
             .padding(16)
             .width(340)
@@ -145,8 +145,9 @@ fn agent_row<'a>(
                 .size(12)
                 .style(theme::text::muted),
             ]
-            .spacing(2),
-            space().width(Length::Fill),
+            .spacing(2)
+            // The name gives way (wraps) before the tag and the Call button do.
+            .width(Length::Fill),
             tag,
             button(text(fl!("directory-call")).size(13))
                 .padding([4, 10])
