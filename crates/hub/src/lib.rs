@@ -15,6 +15,7 @@ pub mod ice;
 pub mod media;
 pub mod phone;
 pub mod presence;
+pub mod routing;
 pub mod store;
 
 use std::net::SocketAddr;
