@@ -24,7 +24,7 @@ enum Due {
 fn main() {
     let mut rng = StdRng::seed_from_u64(7);
     let t0 = Instant::now();
-    let mut router = Router::new(false);
+    let mut router = Router::new();
     for group in 0..GROUPS {
         let members = (0..AGENTS_PER_GROUP)
             .map(|i| group * AGENTS_PER_GROUP + i)
@@ -41,6 +41,7 @@ fn main() {
                 offer_timeout: Duration::from_secs(15),
                 overflow_after: Some(Duration::from_secs(120)),
                 overflow: Some(switchboard_hub::routing::Overflow::Voicemail),
+                away_on_missed: false,
             },
         );
     }

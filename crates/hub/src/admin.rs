@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use switchboard_protocol::{AccountSettings, Role};
 
 use crate::auth::{hash_password, new_token};
-use crate::store::{NewAccount, NewAgent, Store};
+use crate::store::{NewAccount, NewAgent, OverflowTo, RoutingChange, Store};
 use crate::{Error, Result, phone};
 
 #[derive(Debug, Clone, Subcommand)]
@@ -127,6 +127,38 @@ pub enum RingGroup {
         #[arg(long)]
         account: String,
     },
+    /// How the group distributes callers.
+    Set {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        group: String,
+        /// How long an offer rings before the next agent gets it ("20s").
+        #[arg(long, value_parser = humantime_serde::re::humantime::parse_duration)]
+        offer_timeout: Option<std::time::Duration>,
+        /// After this long waiting the caller overflows ("2m"), or "never".
+        #[arg(long, value_parser = parse_wait)]
+        overflow_after: Option<Wait>,
+        /// Another group's name, "voicemail", or "none".
+        #[arg(long)]
+        overflow_to: Option<String>,
+        /// Set an agent who lets an offer ring out Away.
+        #[arg(long)]
+        away_on_missed: Option<bool>,
+    },
+}
+
+/// How long a caller may wait: a duration, or never overflowing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wait(Option<std::time::Duration>);
+
+fn parse_wait(text: &str) -> Result<Wait, String> {
+    match text {
+        "never" => Ok(Wait(None)),
+        _ => humantime_serde::re::humantime::parse_duration(text)
+            .map(|d| Wait(Some(d)))
+            .map_err(|e| e.to_string()),
+    }
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -368,6 +400,31 @@ async fn ring_group(store: &Store, command: RingGroup) -> Result<String> {
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
+        }
+        RingGroup::Set {
+            account,
+            group,
+            offer_timeout,
+            overflow_after,
+            overflow_to,
+            away_on_missed,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let overflow_to = overflow_to.map(|to| match to.as_str() {
+                "none" => OverflowTo::Nowhere,
+                "voicemail" => OverflowTo::Voicemail,
+                _ => OverflowTo::Group(to),
+            });
+            let change = RoutingChange {
+                offer_timeout,
+                overflow_after: overflow_after.map(|wait| wait.0),
+                overflow_to,
+                away_on_missed,
+            };
+            store
+                .set_ring_group_routing(account.id, &group, &change)
+                .await?;
+            format!("updated ring group {group:?}")
         }
     })
 }

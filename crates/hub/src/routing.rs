@@ -49,6 +49,8 @@ pub struct GroupConfig {
     /// After this long in the queue, the interaction moves on.
     pub overflow_after: Option<Duration>,
     pub overflow: Option<Overflow>,
+    /// Whether an agent who lets a directed (longest-idle) offer ring out is set Away.
+    pub away_on_missed: bool,
 }
 
 /// What the caller of the router must do.
@@ -131,16 +133,11 @@ pub struct Router {
     groups: HashMap<GroupId, Group>,
     agents: HashMap<AgentId, Agent>,
     waiting: HashMap<InteractionId, Waiting>,
-    /// Whether an agent who lets a directed offer ring out is set Away.
-    away_on_missed_offer: bool,
 }
 
 impl Router {
-    pub fn new(away_on_missed_offer: bool) -> Self {
-        Self {
-            away_on_missed_offer,
-            ..Self::default()
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
     /// Adds or replaces a group (members' memberships follow).
@@ -422,13 +419,14 @@ impl Router {
             interaction,
             agents: missed.clone(),
         });
-        let directed = self.groups[&group].config.strategy == Strategy::LongestIdle;
+        let config = &self.groups[&group].config;
+        let set_away = config.strategy == Strategy::LongestIdle && config.away_on_missed;
         for agent in &missed {
             let Some(state) = self.agents.get_mut(agent) else {
                 continue;
             };
             state.offered = None;
-            if directed && self.away_on_missed_offer {
+            if set_away {
                 state.available = false;
                 state.idle_since = None;
                 actions.push(Action::SetAway { agent: *agent });
@@ -574,6 +572,7 @@ mod tests {
             offer_timeout: RING,
             overflow_after: None,
             overflow: None,
+            away_on_missed: true,
         }
     }
 
@@ -598,8 +597,14 @@ mod tests {
     /// Agents 1, 2, 3 became Available in that order, a second apart.
     fn three_available(strategy: Strategy, away: bool) -> (Router, Instant) {
         let t0 = Instant::now();
-        let mut router = Router::new(away);
-        router.set_group(SALES, group(strategy, &[1, 2, 3]));
+        let mut router = Router::new();
+        router.set_group(
+            SALES,
+            GroupConfig {
+                away_on_missed: away,
+                ..group(strategy, &[1, 2, 3])
+            },
+        );
         for (i, agent) in [1, 2, 3].into_iter().enumerate() {
             assert!(
                 router
@@ -681,7 +686,7 @@ mod tests {
     #[test]
     fn only_available_agents_are_offered_and_a_newly_available_one_gets_the_waiting_caller() {
         let t0 = Instant::now();
-        let mut router = Router::new(true);
+        let mut router = Router::new();
         router.set_group(SALES, group(Strategy::LongestIdle, &[1, 2]));
         assert!(
             router.enqueue(100, SALES, t0).is_empty(),
@@ -724,7 +729,7 @@ mod tests {
     #[test]
     fn a_long_wait_overflows_to_another_group_then_to_voicemail() {
         let t0 = Instant::now();
-        let mut router = Router::new(true);
+        let mut router = Router::new();
         router.set_group(
             SALES,
             GroupConfig {
@@ -768,7 +773,7 @@ mod tests {
     #[test]
     fn an_agent_in_two_groups_gets_the_caller_who_waited_longest() {
         let t0 = Instant::now();
-        let mut router = Router::new(true);
+        let mut router = Router::new();
         router.set_group(SALES, group(Strategy::LongestIdle, &[1]));
         router.set_group(SUPPORT, group(Strategy::LongestIdle, &[1]));
         router.enqueue(200, SUPPORT, t0);

@@ -335,3 +335,161 @@ async fn the_demo_seed_has_what_the_workspace_shows() {
             .any(|c| c.badges.iter().any(|b| b.url.starts_with("https://crm.")))
     );
 }
+
+#[tokio::test]
+async fn an_operator_sets_how_each_ring_group_distributes_its_callers() {
+    use std::time::Duration;
+    use switchboard_hub::routing::{Overflow, Strategy};
+
+    let hub = common::start().await;
+    let account = hub.alpha;
+    for (name, strategy) in [("Sales", "longest_idle"), ("Support", "ring_all")] {
+        run(
+            &hub,
+            &[
+                "ring-group",
+                "create",
+                "--account",
+                "Alpha",
+                "--name",
+                name,
+                "--strategy",
+                strategy,
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    run(
+        &hub,
+        &[
+            "ring-group",
+            "add",
+            "--account",
+            "Alpha",
+            "--group",
+            "Sales",
+            "--email",
+            "ana@alpha.test",
+        ],
+    )
+    .await
+    .unwrap();
+    // New groups: offers ring 20 s, callers wait as long as it takes, a missed offer sets Away.
+    let routing = hub.state.store.routing(account).await.unwrap();
+    let (sales_id, sales) = &routing[0];
+    assert_eq!(
+        (
+            sales.strategy,
+            sales.offer_timeout,
+            sales.overflow_after,
+            sales.overflow
+        ),
+        (Strategy::LongestIdle, Duration::from_secs(20), None, None)
+    );
+    assert!(sales.away_on_missed);
+    let ana = hub.sign_in("ana@alpha.test").await;
+    assert_eq!(sales.members, [ana.id()]);
+
+    run(
+        &hub,
+        &[
+            "ring-group",
+            "set",
+            "--account",
+            "Alpha",
+            "--group",
+            "Sales",
+            "--offer-timeout",
+            "12s",
+            "--overflow-after",
+            "2m",
+            "--overflow-to",
+            "Support",
+            "--away-on-missed",
+            "false",
+        ],
+    )
+    .await
+    .unwrap();
+    run(
+        &hub,
+        &[
+            "ring-group",
+            "set",
+            "--account",
+            "Alpha",
+            "--group",
+            "Support",
+            "--overflow-after",
+            "90s",
+            "--overflow-to",
+            "voicemail",
+        ],
+    )
+    .await
+    .unwrap();
+    let routing = hub.state.store.routing(account).await.unwrap();
+    let (support_id, support) = &routing[1];
+    let sales = &routing[0].1;
+    assert_eq!(
+        (sales.offer_timeout, sales.overflow_after, sales.overflow),
+        (
+            Duration::from_secs(12),
+            Some(Duration::from_secs(120)),
+            Some(Overflow::Group(*support_id))
+        )
+    );
+    assert!(!sales.away_on_missed);
+    assert_eq!(
+        (support.strategy, support.overflow_after, support.overflow),
+        (
+            Strategy::RingAll,
+            Some(Duration::from_secs(90)),
+            Some(Overflow::Voicemail)
+        )
+    );
+    assert_ne!(sales_id, support_id);
+
+    // Mistakes are refused with a reason, and change nothing.
+    for (args, complaint) in [
+        (&["--offer-timeout", "1s"][..], "between 5 seconds"),
+        (&["--overflow-to", "Sales"][..], "itself"),
+        (&["--overflow-to", "Nobody"][..], "ring group"),
+    ] {
+        let mut command = vec![
+            "ring-group",
+            "set",
+            "--account",
+            "Alpha",
+            "--group",
+            "Sales",
+        ];
+        command.extend_from_slice(args);
+        let error = run(&hub, &command).await.unwrap_err();
+        assert!(error.to_string().contains(complaint), "{args:?}: {error}");
+    }
+    assert_eq!(
+        hub.state.store.routing(account).await.unwrap()[0]
+            .1
+            .offer_timeout,
+        Duration::from_secs(12)
+    );
+    // Ring groups of another account are out of reach.
+    let error = run(
+        &hub,
+        &[
+            "ring-group",
+            "set",
+            "--account",
+            "Beta",
+            "--group",
+            "Sales",
+            "--offer-timeout",
+            "30s",
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert!(error.to_string().contains("ring group"), "{error}");
+}

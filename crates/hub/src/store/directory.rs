@@ -2,6 +2,7 @@
 //! dispositions, ring groups and integrations.
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use switchboard_protocol::{Badge, CallerId, Contact, ContactPhone, Disposition, Id};
 
@@ -350,13 +351,7 @@ impl Store {
         agent_id: Id,
         member: bool,
     ) -> Result<()> {
-        let group_id: i64 =
-            sqlx::query_scalar("SELECT id FROM ring_groups WHERE account_id = ? AND name = ?")
-                .bind(account_id)
-                .bind(group)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(Error::NotFound("ring group"))?;
+        let group_id = self.ring_group_id(account_id, group).await?;
         // Also proves the agent belongs to this account.
         self.agent(account_id, agent_id).await?;
         let query = if member {
@@ -370,6 +365,120 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// Changes how a ring group distributes callers; `None` leaves a setting as it is.
+    pub async fn set_ring_group_routing(
+        &self,
+        account_id: Id,
+        group: &str,
+        change: &RoutingChange,
+    ) -> Result<()> {
+        let group_id = self.ring_group_id(account_id, group).await?;
+        if let Some(timeout) = change.offer_timeout {
+            if !(5..=300).contains(&timeout.as_secs()) {
+                return Err(Error::BadRequest(
+                    "the offer timeout must be between 5 seconds and 5 minutes".into(),
+                ));
+            }
+            sqlx::query("UPDATE ring_groups SET offer_timeout_secs = ? WHERE id = ?")
+                .bind(timeout.as_secs() as i64)
+                .bind(group_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        if let Some(after) = change.overflow_after {
+            if after.is_some_and(|d| d < Duration::from_secs(5)) {
+                return Err(Error::BadRequest(
+                    "callers must be able to wait at least 5 seconds before overflowing".into(),
+                ));
+            }
+            sqlx::query("UPDATE ring_groups SET overflow_after_secs = ? WHERE id = ?")
+                .bind(after.map(|d| d.as_secs() as i64))
+                .bind(group_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        if let Some(to) = &change.overflow_to {
+            let (other, voicemail) = match to {
+                OverflowTo::Nowhere => (None, false),
+                OverflowTo::Voicemail => (None, true),
+                OverflowTo::Group(name) if name == group => {
+                    return Err(Error::BadRequest(
+                        "a ring group cannot overflow to itself".into(),
+                    ));
+                }
+                OverflowTo::Group(name) => {
+                    (Some(self.ring_group_id(account_id, name).await?), false)
+                }
+            };
+            sqlx::query(
+                "UPDATE ring_groups SET overflow_group_id = ?, overflow_voicemail = ? WHERE id = ?",
+            )
+            .bind(other)
+            .bind(voicemail)
+            .bind(group_id)
+            .execute(&self.pool)
+            .await?;
+        }
+        if let Some(away) = change.away_on_missed {
+            sqlx::query("UPDATE ring_groups SET away_on_missed = ? WHERE id = ?")
+                .bind(away)
+                .bind(group_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Every ring group of an account as the router takes it, with its members' ids.
+    pub async fn routing(&self, account_id: Id) -> Result<Vec<(Id, crate::routing::GroupConfig)>> {
+        use crate::routing::{GroupConfig, Overflow, Strategy};
+        type Row = (i64, String, i64, Option<i64>, Option<i64>, bool, bool);
+        let groups: Vec<Row> = sqlx::query_as(
+            "SELECT id, strategy, offer_timeout_secs, overflow_after_secs, overflow_group_id,
+                    overflow_voicemail, away_on_missed
+             FROM ring_groups WHERE account_id = ? ORDER BY id",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(groups.len());
+        for (id, strategy, timeout, after, other, voicemail, away) in groups {
+            let members: Vec<i64> = sqlx::query_scalar(
+                "SELECT agent_id FROM ring_group_members WHERE ring_group_id = ? ORDER BY agent_id",
+            )
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await?;
+            let overflow = match (other, voicemail) {
+                (Some(group), _) => Some(Overflow::Group(group)),
+                (None, true) => Some(Overflow::Voicemail),
+                (None, false) => None,
+            };
+            let seconds = |s: i64| Duration::from_secs(u64::try_from(s).unwrap_or(0));
+            out.push((
+                id,
+                GroupConfig {
+                    strategy: Strategy::parse(&strategy).unwrap_or(Strategy::LongestIdle),
+                    members,
+                    offer_timeout: seconds(timeout),
+                    overflow_after: after.map(seconds),
+                    overflow,
+                    away_on_missed: away,
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    async fn ring_group_id(&self, account_id: Id, name: &str) -> Result<Id> {
+        sqlx::query_scalar("SELECT id FROM ring_groups WHERE account_id = ? AND name = ?")
+            .bind(account_id)
+            .bind(name)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::NotFound("ring group"))
     }
 
     /// Ring groups of an account with their members' emails.
@@ -406,4 +515,21 @@ fn url_component(raw: &str) -> String {
         }
     }
     out
+}
+
+/// A change to a ring group's routing settings (admin CLI).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoutingChange {
+    pub offer_timeout: Option<Duration>,
+    /// `Some(None)`: callers wait as long as it takes.
+    pub overflow_after: Option<Option<Duration>>,
+    pub overflow_to: Option<OverflowTo>,
+    pub away_on_missed: Option<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverflowTo {
+    Nowhere,
+    Voicemail,
+    Group(String),
 }
