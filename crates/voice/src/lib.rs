@@ -7,6 +7,7 @@ pub mod codec;
 #[cfg(feature = "devices")]
 pub mod device;
 pub mod dtmf;
+pub mod g711;
 pub mod ice;
 pub mod jitter;
 pub mod peer;
