@@ -20,7 +20,16 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 
 use crate::{Error, Result};
 
+mod trunk;
+use trunk::{Heard, TrunkLeg};
+pub use trunk::{Negotiated, read_offer};
+
 pub type LegId = u64;
+
+/// Poll tokens: the shared WebRTC socket, the command waker, then one per trunk leg.
+const MAIN: mio::Token = mio::Token(0);
+const WAKE: mio::Token = mio::Token(1);
+const FIRST_TRUNK: usize = 2;
 
 /// What the bridge reports to the call engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,6 +43,10 @@ enum Command {
         offer: String,
         reply: oneshot::Sender<Result<(LegId, String)>>,
     },
+    AddTrunkLeg {
+        offer: String,
+        reply: oneshot::Sender<Result<(LegId, String)>>,
+    },
     Bridge(LegId, LegId),
     Hold(LegId, bool),
     Remove(LegId),
@@ -44,6 +57,8 @@ enum Command {
 pub struct MediaBridge {
     addr: SocketAddr,
     commands: mpsc::Sender<Command>,
+    /// Wakes the media thread out of its poll when a command is sent.
+    waker: Arc<mio::Waker>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -68,6 +83,18 @@ impl MediaBridge {
         CRYPTO.call_once(|| str0m::crypto::from_feature_flags().install_process_default());
         let socket =
             UdpSocket::bind(bind).map_err(|e| Error::Internal(format!("media socket: {e}")))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| Error::Internal(format!("media socket: {e}")))?;
+        let mut socket = mio::net::UdpSocket::from_std(socket);
+        let poll = mio::Poll::new().map_err(|e| Error::Internal(format!("media poll: {e}")))?;
+        poll.registry()
+            .register(&mut socket, MAIN, mio::Interest::READABLE)
+            .map_err(|e| Error::Internal(format!("media poll: {e}")))?;
+        let waker = Arc::new(
+            mio::Waker::new(poll.registry(), WAKE)
+                .map_err(|e| Error::Internal(format!("media poll: {e}")))?,
+        );
         let addr = socket
             .local_addr()
             .map_err(|e| Error::Internal(format!("media socket: {e}")))?;
@@ -79,10 +106,12 @@ impl MediaBridge {
         let (commands, command_rx) = mpsc::channel();
         let worker = Worker {
             socket,
+            poll,
             addr,
             public,
             music: hold_music()?,
             legs: HashMap::new(),
+            trunks: HashMap::new(),
             next_id: 1,
             commands: command_rx,
             events,
@@ -94,6 +123,7 @@ impl MediaBridge {
         Ok(Self {
             addr,
             commands,
+            waker,
             thread: Some(thread),
         })
     }
@@ -106,6 +136,16 @@ impl MediaBridge {
     pub async fn add_leg(&self, offer: String) -> Result<(LegId, String)> {
         let (reply, answer) = oneshot::channel();
         self.send(Command::AddLeg { offer, reply })?;
+        answer
+            .await
+            .map_err(|_| Error::Internal("the media bridge stopped".into()))?
+    }
+
+    /// Terminates a leg from the phone network: takes the carrier's SDP offer (plain RTP,
+    /// PCMU or PCMA), answers with a port of its own.
+    pub async fn add_trunk_leg(&self, offer: String) -> Result<(LegId, String)> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Command::AddTrunkLeg { offer, reply })?;
         answer
             .await
             .map_err(|_| Error::Internal("the media bridge stopped".into()))?
@@ -128,7 +168,10 @@ impl MediaBridge {
     fn send(&self, command: Command) -> Result<()> {
         self.commands
             .send(command)
-            .map_err(|_| Error::Internal("the media bridge stopped".into()))
+            .map_err(|_| Error::Internal("the media bridge stopped".into()))?;
+        self.waker
+            .wake()
+            .map_err(|e| Error::Internal(format!("the media bridge cannot be woken: {e}")))
     }
 }
 
@@ -143,6 +186,7 @@ impl std::fmt::Debug for MediaBridge {
 impl Drop for MediaBridge {
     fn drop(&mut self) {
         let _ = self.commands.send(Command::Shutdown);
+        let _ = self.waker.wake();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -242,12 +286,15 @@ enum Forward {
 }
 
 struct Worker {
-    socket: UdpSocket,
+    socket: mio::net::UdpSocket,
+    poll: mio::Poll,
     addr: SocketAddr,
     /// Where agents outside a one-to-one NAT reach `addr`.
     public: Option<SocketAddr>,
     music: Vec<Arc<[u8]>>,
     legs: HashMap<LegId, Leg>,
+    /// Legs to the phone network (they share the ids of `legs`).
+    trunks: HashMap<LegId, TrunkLeg>,
     next_id: LegId,
     commands: mpsc::Receiver<Command>,
     events: async_mpsc::UnboundedSender<MediaEvent>,
@@ -256,6 +303,7 @@ struct Worker {
 impl Worker {
     fn run(mut self) {
         let mut buf = vec![0u8; 2000];
+        let mut events = mio::Events::with_capacity(256);
         loop {
             loop {
                 match self.commands.try_recv() {
@@ -286,68 +334,131 @@ impl Worker {
                         .chain(leg.held.map(|(_, at)| at))
                         .chain(key)
                 })
+                .chain(
+                    self.trunks
+                        .values()
+                        .filter_map(|t| t.held.map(|(_, at)| at)),
+                )
                 .min()
                 .unwrap_or(now + Duration::from_millis(20))
                 .min(now + Duration::from_millis(20));
             let wait = next
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(1));
-            if self.socket.set_read_timeout(Some(wait)).is_err() {
+            if let Err(error) = self.poll.poll(&mut events, Some(wait))
+                && error.kind() != std::io::ErrorKind::Interrupted
+            {
+                tracing::error!(%error, "media poll failed");
                 return;
             }
-            buf.resize(2000, 0);
-            match self.socket.recv_from(&mut buf) {
-                Ok((n, source)) => {
-                    buf.truncate(n);
-                    let Ok(contents) = buf.as_slice().try_into() else {
-                        continue;
-                    };
-                    let input = Input::Receive(
-                        Instant::now(),
-                        Receive {
-                            proto: Protocol::Udp,
-                            source,
-                            destination: self.addr,
-                            contents,
-                        },
-                    );
-                    // The leg whose ICE credentials or DTLS/SRTP session matches takes it.
-                    // Failing that, the leg whose checks came from there: a far end behind a
-                    // TURN relay starts DTLS before this side's own check through the relay
-                    // has come back, and a ClientHello dropped here costs a second of silence.
-                    // RFC 7983: a first byte of 0 to 3 is STUN.
-                    let is_stun = buf.first().is_some_and(|b| *b < 4);
-                    let owner = self
-                        .legs
-                        .iter()
-                        .find(|(_, leg)| leg.rtc.accepts(&input))
-                        .or_else(|| {
-                            self.legs
-                                .iter()
-                                .find(|(_, leg)| !is_stun && leg.heard_from.contains(&source))
-                        })
-                        .map(|(id, _)| *id);
-                    if let Some(id) = owner {
-                        if let Some(leg) = self.legs.get_mut(&id)
-                            && is_stun
-                            && !leg.heard_from.contains(&source)
-                            && leg.heard_from.len() < MAX_HEARD_FROM
-                        {
-                            leg.heard_from.push(source);
+            let ready: Vec<mio::Token> = events.iter().map(|e| e.token()).collect();
+            for token in ready {
+                match token {
+                    MAIN => loop {
+                        match self.socket.recv_from(&mut buf) {
+                            Ok((n, source)) => self.receive(&buf[..n], source),
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                            Err(error) => {
+                                tracing::error!(%error, "media socket failed");
+                                return;
+                            }
                         }
-                        self.input(id, input);
+                    },
+                    WAKE => {}
+                    mio::Token(token) => {
+                        self.receive_trunk((token - FIRST_TRUNK) as LegId, &mut buf)
                     }
                 }
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                    ) => {}
-                Err(error) => {
-                    tracing::error!(%error, "media socket failed");
-                    return;
-                }
             }
+            self.trunk_timeouts(Instant::now());
+        }
+    }
+
+    /// A datagram on the shared socket, for the WebRTC leg it belongs to.
+    fn receive(&mut self, data: &[u8], source: SocketAddr) {
+        let Ok(contents) = data.try_into() else {
+            return;
+        };
+        let input = Input::Receive(
+            Instant::now(),
+            Receive {
+                proto: Protocol::Udp,
+                source,
+                destination: self.addr,
+                contents,
+            },
+        );
+        // The leg whose ICE credentials or DTLS/SRTP session matches takes it.
+        // Failing that, the leg whose checks came from there: a far end behind a
+        // TURN relay starts DTLS before this side's own check through the relay
+        // has come back, and a ClientHello dropped here costs a second of silence.
+        // RFC 7983: a first byte of 0 to 3 is STUN.
+        let is_stun = data.first().is_some_and(|b| *b < 4);
+        let owner = self
+            .legs
+            .iter()
+            .find(|(_, leg)| leg.rtc.accepts(&input))
+            .or_else(|| {
+                self.legs
+                    .iter()
+                    .find(|(_, leg)| !is_stun && leg.heard_from.contains(&source))
+            })
+            .map(|(id, _)| *id);
+        if let Some(id) = owner {
+            if let Some(leg) = self.legs.get_mut(&id)
+                && is_stun
+                && !leg.heard_from.contains(&source)
+                && leg.heard_from.len() < MAX_HEARD_FROM
+            {
+                leg.heard_from.push(source);
+            }
+            self.input(id, input);
+        }
+    }
+
+    /// Everything waiting on a trunk leg's socket.
+    fn receive_trunk(&mut self, id: LegId, buf: &mut [u8]) {
+        loop {
+            let Some(trunk) = self.trunks.get_mut(&id) else {
+                return;
+            };
+            let (n, source) = match trunk.socket.recv_from(buf) {
+                Ok(received) => received,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return,
+            };
+            let heard = trunk.hear(&buf[..n], source);
+            if !trunk.connected && !matches!(heard, Heard::Nothing) {
+                trunk.connected = true;
+                let _ = self.events.send(MediaEvent::Connected(id));
+            }
+            // Nothing passes to or from a held leg.
+            let (Some(peer), None) = (trunk.peer, trunk.held) else {
+                continue;
+            };
+            match heard {
+                Heard::Audio(time, opus) => self.send_audio(peer, Some(time), Arc::from(opus)),
+                Heard::Key(event) => {
+                    if let Some(leg) = self.legs.get_mut(&peer) {
+                        leg.keys.push_back(event);
+                    }
+                }
+                Heard::Nothing => {}
+            }
+        }
+    }
+
+    /// Trunk legs the carrier stopped sending to are over.
+    fn trunk_timeouts(&mut self, now: Instant) {
+        let silent: Vec<LegId> = self
+            .trunks
+            .iter()
+            .filter(|(_, t)| now.saturating_duration_since(t.last_heard) > trunk::SILENT_FOR)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in silent {
+            self.end(id, "the carrier stopped sending media".into());
         }
     }
 
@@ -356,21 +467,30 @@ impl Worker {
             Command::AddLeg { offer, reply } => {
                 let _ = reply.send(self.add_leg(&offer));
             }
+            Command::AddTrunkLeg { offer, reply } => {
+                let _ = reply.send(self.add_trunk_leg(&offer));
+            }
             Command::Bridge(a, b) => {
-                if let Some(leg) = self.legs.get_mut(&a) {
-                    leg.peer = Some(b);
-                }
-                if let Some(leg) = self.legs.get_mut(&b) {
-                    leg.peer = Some(a);
+                for (id, peer) in [(a, b), (b, a)] {
+                    if let Some(leg) = self.legs.get_mut(&id) {
+                        leg.peer = Some(peer);
+                    }
+                    if let Some(trunk) = self.trunks.get_mut(&id) {
+                        trunk.peer = Some(peer);
+                    }
                 }
             }
             Command::Hold(id, on) => {
+                let held = |held: Option<(usize, Instant)>| match (on, held) {
+                    (true, None) => Some((0, Instant::now())),
+                    (true, held) => held,
+                    (false, _) => None,
+                };
                 if let Some(leg) = self.legs.get_mut(&id) {
-                    leg.held = match (on, leg.held) {
-                        (true, None) => Some((0, Instant::now())),
-                        (true, held) => held,
-                        (false, _) => None,
-                    };
+                    leg.held = held(leg.held);
+                }
+                if let Some(trunk) = self.trunks.get_mut(&id) {
+                    trunk.held = held(trunk.held);
                 }
             }
             Command::Remove(id) => self.end(id, "removed".into()),
@@ -414,6 +534,39 @@ impl Worker {
         Ok((id, answer.to_sdp_string()))
     }
 
+    /// A leg to the phone network, on a UDP port of its own next to the shared socket.
+    fn add_trunk_leg(&mut self, offer: &str) -> Result<(LegId, String)> {
+        let negotiated = trunk::read_offer(offer)?;
+        let bind = SocketAddr::new(self.addr.ip(), 0);
+        let socket =
+            UdpSocket::bind(bind).map_err(|e| Error::Internal(format!("trunk socket: {e}")))?;
+        socket
+            .set_nonblocking(true)
+            .map_err(|e| Error::Internal(format!("trunk socket: {e}")))?;
+        let local = socket
+            .local_addr()
+            .map_err(|e| Error::Internal(format!("trunk socket: {e}")))?;
+        let mut socket = mio::net::UdpSocket::from_std(socket);
+        let id = self.next_id;
+        self.poll
+            .registry()
+            .register(
+                &mut socket,
+                mio::Token(FIRST_TRUNK + id as usize),
+                mio::Interest::READABLE,
+            )
+            .map_err(|e| Error::Internal(format!("trunk socket: {e}")))?;
+        self.next_id += 1;
+        // Carriers are told the public address when the hub sits behind NAT.
+        let advertised = match self.public {
+            Some(public) => SocketAddr::new(public.ip(), local.port()),
+            None => local,
+        };
+        let answer = trunk::answer(&negotiated, advertised, id);
+        self.trunks.insert(id, TrunkLeg::new(socket, negotiated)?);
+        Ok((id, answer))
+    }
+
     /// Feeds one input to a leg, drains it, and forwards its audio to its peer.
     fn input(&mut self, id: LegId, input: Input<'_>) {
         let Some(leg) = self.legs.get_mut(&id) else {
@@ -442,6 +595,12 @@ impl Worker {
 
     /// Writes one Opus frame to a leg (from its peer when `source` is set, else music).
     fn send_audio(&mut self, to: LegId, source: Option<u64>, data: Arc<[u8]>) {
+        if let Some(trunk) = self.trunks.get_mut(&to) {
+            if source.is_none() || trunk.held.is_none() {
+                trunk.say(&data);
+            }
+            return;
+        }
         let Some(leg) = self
             .legs
             .get_mut(&to)
@@ -518,19 +677,25 @@ impl Worker {
 
     /// Held legs get their next frame of music when it is due.
     fn play_music(&mut self, now: Instant) {
+        let tracks = self.music.len().max(1);
+        // After a stall, carry on from now rather than in a burst.
+        let advance = |id: &LegId, held: &mut Option<(usize, Instant)>| {
+            let (frame, at) = (*held)?;
+            if at > now {
+                return None;
+            }
+            *held = Some(((frame + 1) % tracks, (at + FRAME).max(now)));
+            Some((*id, frame))
+        };
         let due: Vec<(LegId, usize)> = self
             .legs
             .iter_mut()
-            .filter_map(|(id, leg)| {
-                let (frame, at) = leg.held?;
-                if at > now {
-                    return None;
-                }
-                // After a stall, carry on from now rather than in a burst.
-                let next = (at + FRAME).max(now);
-                leg.held = Some(((frame + 1) % self.music.len().max(1), next));
-                Some((*id, frame))
-            })
+            .filter_map(|(id, leg)| advance(id, &mut leg.held))
+            .chain(
+                self.trunks
+                    .iter_mut()
+                    .filter_map(|(id, trunk)| advance(id, &mut trunk.held)),
+            )
             .collect();
         for (id, frame) in due {
             if let Some(data) = self.music.get(frame) {
@@ -596,12 +761,23 @@ impl Worker {
     }
 
     fn end(&mut self, id: LegId, reason: String) {
-        if let Some(mut leg) = self.legs.remove(&id) {
+        let peer = if let Some(mut leg) = self.legs.remove(&id) {
             leg.rtc.disconnect();
-            if let Some(peer) = leg.peer.and_then(|p| self.legs.get_mut(&p)) {
-                peer.peer = None;
+            leg.peer
+        } else if let Some(mut trunk) = self.trunks.remove(&id) {
+            let _ = self.poll.registry().deregister(&mut trunk.socket);
+            trunk.peer
+        } else {
+            return;
+        };
+        if let Some(peer) = peer {
+            if let Some(leg) = self.legs.get_mut(&peer) {
+                leg.peer = None;
             }
-            let _ = self.events.send(MediaEvent::Ended { leg: id, reason });
+            if let Some(trunk) = self.trunks.get_mut(&peer) {
+                trunk.peer = None;
+            }
         }
+        let _ = self.events.send(MediaEvent::Ended { leg: id, reason });
     }
 }

@@ -1,0 +1,283 @@
+//! A leg to the phone network: plain RTP (RFC 3550/3551) on a UDP port of its own, G.711
+//! (PCMU or PCMA) transcoded to and from the Opus the agents' legs carry, RFC 4733 key
+//! presses, and symmetric RTP: media goes back to where the carrier's packets come from,
+//! which behind NAT is not what its SDP says.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use bytesstr::BytesStr;
+use ezk_sdp_types::{MediaType, SessionDescription, TaggedAddress, TransportProtocol};
+use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
+use str0m::media::TelephoneEvent;
+use switchboard_voice::g711::{Law, Transcoder};
+
+use crate::{Error, Result};
+
+/// What was agreed with the carrier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Negotiated {
+    pub law: Law,
+    /// `telephone-event/8000`, when the carrier offered it.
+    pub event_pt: Option<u8>,
+    /// Where the carrier said to send media.
+    pub remote: SocketAddr,
+}
+
+/// Reads a carrier's SDP offer: its audio address and the first G.711 law it lists.
+pub fn read_offer(offer: &str) -> Result<Negotiated> {
+    let bad = |why: String| Error::BadRequest(format!("bad SDP offer: {why}"));
+    let sdp = SessionDescription::parse(&BytesStr::from(offer)).map_err(|e| bad(e.to_string()))?;
+    let audio = sdp
+        .media_descriptions
+        .iter()
+        .find(|m| {
+            m.media.media_type == MediaType::Audio
+                && m.media.port != 0
+                && m.media.proto == TransportProtocol::RtpAvp
+        })
+        .ok_or_else(|| bad("no RTP/AVP audio stream".into()))?;
+    let connection = audio
+        .connection
+        .as_ref()
+        .or(sdp.connection.as_ref())
+        .ok_or_else(|| bad("no connection address".into()))?;
+    let ip: IpAddr = match &connection.address {
+        TaggedAddress::IP4(ip) => (*ip).into(),
+        TaggedAddress::IP6(ip) => (*ip).into(),
+        other => return Err(bad(format!("{other:?} is not an IP address"))),
+    };
+    let law = audio
+        .media
+        .fmts
+        .iter()
+        .find_map(|pt| Law::from_payload_type(*pt))
+        .ok_or_else(|| {
+            Error::BadRequest("the offer has neither PCMU nor PCMA: no codec in common".into())
+        })?;
+    let event_pt = audio
+        .rtpmap
+        .iter()
+        .find(|map| map.encoding.eq_ignore_ascii_case("telephone-event") && map.clock_rate == 8000)
+        .map(|map| map.payload)
+        .filter(|pt| audio.media.fmts.contains(pt));
+    Ok(Negotiated {
+        law,
+        event_pt,
+        remote: SocketAddr::new(ip, audio.media.port),
+    })
+}
+
+/// Our answer: `local` is where the carrier sends to.
+pub fn answer(negotiated: &Negotiated, local: SocketAddr, session: u64) -> String {
+    let family = if local.is_ipv4() { "IP4" } else { "IP6" };
+    let ip = local.ip();
+    let pt = negotiated.law.payload_type();
+    let name = negotiated.law.name();
+    let mut sdp = format!(
+        "v=0\r\no=switchboard {session} {session} IN {family} {ip}\r\ns=switchboard\r\n\
+         c=IN {family} {ip}\r\nt=0 0\r\n"
+    );
+    match negotiated.event_pt {
+        Some(event) => sdp.push_str(&format!(
+            "m=audio {port} RTP/AVP {pt} {event}\r\na=rtpmap:{pt} {name}/8000\r\n\
+             a=rtpmap:{event} telephone-event/8000\r\na=fmtp:{event} 0-15\r\n",
+            port = local.port()
+        )),
+        None => sdp.push_str(&format!(
+            "m=audio {port} RTP/AVP {pt}\r\na=rtpmap:{pt} {name}/8000\r\n",
+            port = local.port()
+        )),
+    }
+    sdp.push_str("a=ptime:20\r\na=sendrecv\r\n");
+    sdp
+}
+
+/// After this long without a packet from the carrier, the call is gone.
+pub const SILENT_FOR: Duration = Duration::from_secs(30);
+
+pub struct TrunkLeg {
+    pub socket: mio::net::UdpSocket,
+    pub peer: Option<super::LegId>,
+    /// On hold: the next music frame and when it is due.
+    pub held: Option<(usize, Instant)>,
+    pub last_heard: Instant,
+    pub connected: bool,
+    remote: SocketAddr,
+    /// Whether `remote` is where packets really came from (no longer what the SDP said).
+    latched: bool,
+    negotiated: Negotiated,
+    transcoder: Transcoder,
+    ssrc: u32,
+    seq: Seq,
+    timestamp: u32,
+    last_sent: Option<Instant>,
+    /// RTP timestamp of the last key press passed on (its packets repeat).
+    last_key: Option<u32>,
+}
+
+/// What a packet from the carrier became.
+pub enum Heard {
+    /// Opus for the bridged leg, with its RTP time at 48 kHz.
+    Audio(u64, Vec<u8>),
+    Key(TelephoneEvent),
+    Nothing,
+}
+
+impl TrunkLeg {
+    pub fn new(socket: mio::net::UdpSocket, negotiated: Negotiated) -> Result<Self> {
+        let transcoder = Transcoder::new(negotiated.law)
+            .map_err(|e| Error::Internal(format!("transcoder: {e}")))?;
+        Ok(Self {
+            socket,
+            peer: None,
+            held: None,
+            last_heard: Instant::now(),
+            connected: false,
+            remote: negotiated.remote,
+            latched: false,
+            negotiated,
+            transcoder,
+            ssrc: rand::random(),
+            seq: Seq::from(rand::random::<u16>()),
+            timestamp: rand::random(),
+            last_sent: None,
+            last_key: None,
+        })
+    }
+
+    /// One datagram from the socket.
+    pub fn hear(&mut self, data: &[u8], source: SocketAddr) -> Heard {
+        let Ok(packet) = RtpReader::new(data) else {
+            return Heard::Nothing;
+        };
+        let pt = packet.payload_type();
+        let audio = pt == self.negotiated.law.payload_type();
+        let key = Some(pt) == self.negotiated.event_pt;
+        if !audio && !key {
+            return Heard::Nothing;
+        }
+        if source != self.remote {
+            // Symmetric RTP: answer where the media comes from, once; a stranger later
+            // does not get to take the call's audio over.
+            if self.latched {
+                return Heard::Nothing;
+            }
+            tracing::debug!(sdp = %self.remote, actual = %source, "trunk media latched");
+            self.remote = source;
+        }
+        self.latched = true;
+        self.last_heard = Instant::now();
+        if audio {
+            let time = u64::from(packet.timestamp()) * 6;
+            match self.transcoder.to_opus(packet.payload()) {
+                Ok(opus) => Heard::Audio(time, opus.to_vec()),
+                Err(error) => {
+                    tracing::debug!(%error, "trunk audio dropped");
+                    Heard::Nothing
+                }
+            }
+        } else {
+            let payload = packet.payload();
+            if payload.len() < 4 || self.last_key == Some(packet.timestamp()) {
+                return Heard::Nothing;
+            }
+            // RFC 4733: event, E|R|volume, duration (8 kHz ticks). Passed on at its first
+            // packet, as a whole press.
+            self.last_key = Some(packet.timestamp());
+            Heard::Key(TelephoneEvent {
+                event: payload[0],
+                end: true,
+                volume: payload[1] & 0x3f,
+                duration: switchboard_voice::dtmf::TONE,
+            })
+        }
+    }
+
+    /// One Opus frame for the carrier (from the bridged leg, or music).
+    pub fn say(&mut self, opus: &[u8]) {
+        let now = Instant::now();
+        let g711 = match self.transcoder.to_g711(Some(opus)) {
+            Ok(g711) => g711,
+            Err(error) => {
+                tracing::debug!(%error, "audio for the trunk dropped");
+                return;
+            }
+        };
+        // A new talk spurt after a pause: the marker bit, and the clock jumps by the pause.
+        let gap = self
+            .last_sent
+            .map(|at| now.saturating_duration_since(at))
+            .filter(|gap| *gap > Duration::from_millis(60));
+        if let Some(gap) = gap {
+            self.timestamp = self
+                .timestamp
+                .wrapping_add((gap.as_millis() as u32).saturating_mul(8));
+        }
+        let built = RtpPacketBuilder::new()
+            .payload_type(self.negotiated.law.payload_type())
+            .ssrc(self.ssrc)
+            .sequence(self.seq)
+            .timestamp(self.timestamp)
+            .marked(self.last_sent.is_none() || gap.is_some())
+            .payload(g711)
+            .build();
+        let samples = g711.len() as u32;
+        if let Ok(packet) = built {
+            let _ = self.socket.send_to(&packet, self.remote);
+        }
+        self.seq = self.seq.next();
+        self.timestamp = self.timestamp.wrapping_add(samples);
+        self.last_sent = Some(now);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    const OFFER: &str = "v=0\r\no=carrier 1 1 IN IP4 203.0.113.5\r\ns=-\r\nc=IN IP4 203.0.113.5\r\n\
+        t=0 0\r\nm=audio 40000 RTP/AVP 18 8 0 101\r\na=rtpmap:18 G729/8000\r\n\
+        a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n\
+        a=fmtp:101 0-16\r\na=sendrecv\r\n";
+
+    #[test]
+    fn an_offer_is_answered_with_its_first_g711_law_and_its_key_events() {
+        let negotiated = read_offer(OFFER).unwrap();
+        assert_eq!(
+            negotiated,
+            Negotiated {
+                law: Law::A,
+                event_pt: Some(101),
+                remote: "203.0.113.5:40000".parse().unwrap()
+            }
+        );
+        let answer = answer(&negotiated, "198.51.100.7:30000".parse().unwrap(), 42);
+        let parsed = read_offer(&answer).unwrap();
+        assert_eq!(parsed.law, Law::A);
+        assert_eq!(parsed.event_pt, Some(101));
+        assert_eq!(parsed.remote, "198.51.100.7:30000".parse().unwrap());
+    }
+
+    #[test]
+    fn offers_we_cannot_take_are_refused_with_a_reason() {
+        for (offer, why) in [
+            ("", "bad SDP"),
+            ("v=0\r\nm=audio 4000 RTP/AVP 18\r\n", "bad SDP"),
+            (&OFFER.replace(" 8 0 101", " 101"), "neither PCMU nor PCMA"),
+            (&OFFER.replace("RTP/AVP", "RTP/SAVP"), "no RTP/AVP audio"),
+            (
+                &OFFER.replace("m=audio 40000", "m=audio 0"),
+                "no RTP/AVP audio",
+            ),
+            (
+                &OFFER.replace("c=IN IP4 203.0.113.5\r\n", ""),
+                "no connection",
+            ),
+        ] {
+            let error = read_offer(offer).unwrap_err().to_string();
+            assert!(error.contains(why), "{offer:?}: {error}");
+        }
+    }
+}
