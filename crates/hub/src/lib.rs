@@ -16,6 +16,7 @@ pub mod media;
 pub mod phone;
 pub mod presence;
 pub mod routing;
+pub mod sip;
 pub mod store;
 
 use std::net::SocketAddr;

@@ -56,10 +56,24 @@ enum Command {
 /// A running bridge; dropping it stops the media thread.
 pub struct MediaBridge {
     addr: SocketAddr,
+    control: Control,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// What drives a running bridge: cheap to clone, for the SIP trunk and the call engine.
+#[derive(Clone)]
+pub struct Control {
     commands: mpsc::Sender<Command>,
     /// Wakes the media thread out of its poll when a command is sent.
     waker: Arc<mio::Waker>,
-    thread: Option<JoinHandle<()>>,
+}
+
+impl std::ops::Deref for MediaBridge {
+    type Target = Control;
+
+    fn deref(&self) -> &Control {
+        &self.control
+    }
 }
 
 impl MediaBridge {
@@ -122,8 +136,7 @@ impl MediaBridge {
             .map_err(|e| Error::Internal(format!("media thread: {e}")))?;
         Ok(Self {
             addr,
-            commands,
-            waker,
+            control: Control { commands, waker },
             thread: Some(thread),
         })
     }
@@ -132,6 +145,12 @@ impl MediaBridge {
         self.addr
     }
 
+    pub fn control(&self) -> Control {
+        self.control.clone()
+    }
+}
+
+impl Control {
     /// Terminates a new leg: accepts the endpoint's SDP offer, answers with ours.
     pub async fn add_leg(&self, offer: String) -> Result<(LegId, String)> {
         let (reply, answer) = oneshot::channel();
@@ -185,8 +204,8 @@ impl std::fmt::Debug for MediaBridge {
 
 impl Drop for MediaBridge {
     fn drop(&mut self) {
-        let _ = self.commands.send(Command::Shutdown);
-        let _ = self.waker.wake();
+        let _ = self.control.commands.send(Command::Shutdown);
+        let _ = self.control.waker.wake();
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }

@@ -1,0 +1,274 @@
+//! The SIP trunk's signalling (RFC 3261, over UDP and TCP): the carrier's INVITEs come in
+//! here and leave as [`Incoming`] calls for the call engine to ring, answer or refuse. The
+//! SIP stack is `ezk-sip` (transactions, dialogs, session timers); media never goes through
+//! it: the SDP offer goes to the media bridge, which answers with a trunk leg of its own
+//! (plain RTP, G.711, transcoded to the agents' Opus).
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use bytesstr::BytesStr;
+use ezk_sdp_types::SessionDescription;
+use ezk_sip_core::{Endpoint, IncomingRequest, Layer, MayTake};
+use ezk_sip_types::header::typed::Contact;
+use ezk_sip_types::uri::{NameAddr, SipUri, SipUriUserPart};
+use ezk_sip_types::{Method, StatusCode};
+use ezk_sip_ua::dialog::DialogLayer;
+use ezk_sip_ua::invite::InviteLayer;
+use ezk_sip_ua::{Call, CallEvent, InboundCall, MediaBackend};
+use tokio::sync::mpsc;
+
+use crate::media::{Control, LegId};
+use crate::{Error, Result};
+
+/// The running SIP endpoint; dropping it stops listening.
+pub struct Trunk {
+    _endpoint: Endpoint,
+    pub addr: SocketAddr,
+}
+
+impl Trunk {
+    /// Listens on `addr` (UDP and TCP, the same port) and hands each INVITE to the returned
+    /// receiver.
+    pub async fn start(
+        addr: SocketAddr,
+        media: Control,
+    ) -> Result<(Self, mpsc::UnboundedReceiver<Incoming>)> {
+        if addr.port() == 0 {
+            return Err(Error::Internal(
+                "the SIP trunk needs a fixed port: carriers are told where to send".into(),
+            ));
+        }
+        let (calls, incoming) = mpsc::unbounded_channel();
+        let contact = Contact::new(NameAddr::uri(
+            format!("sip:{addr}")
+                .parse::<SipUri>()
+                .map_err(|e| Error::Internal(format!("SIP contact: {e:?}")))?,
+        ));
+        let mut builder = Endpoint::builder();
+        builder.user_agent("Switchboard");
+        builder.add_layer(DialogLayer::default());
+        builder.add_layer(InviteLayer::default());
+        builder.add_layer(Inbound {
+            calls,
+            media,
+            contact,
+        });
+        let bound = |e: std::io::Error| Error::Internal(format!("SIP {addr}: {e}"));
+        builder.bind_udp(addr).await.map_err(bound)?;
+        builder.listen_tcp(addr).await.map_err(bound)?;
+        let endpoint = builder.build();
+        tracing::info!(%addr, "SIP trunk listening");
+        Ok((
+            Self {
+                _endpoint: endpoint,
+                addr,
+            },
+            incoming,
+        ))
+    }
+}
+
+/// Takes INVITEs (and answers OPTIONS keep-alives) outside any dialog.
+struct Inbound {
+    calls: mpsc::UnboundedSender<Incoming>,
+    media: Control,
+    contact: Contact,
+}
+
+#[async_trait::async_trait]
+impl Layer for Inbound {
+    fn name(&self) -> &'static str {
+        "switchboard-inbound"
+    }
+
+    async fn receive(&self, endpoint: &Endpoint, request: MayTake<'_, IncomingRequest>) {
+        match request.line.method {
+            Method::OPTIONS => {
+                let mut options = request.take();
+                let response = endpoint.create_response(&options, StatusCode::OK, None);
+                let tsx = endpoint.create_server_tsx(&mut options);
+                if let Err(error) = tsx.respond(response).await {
+                    tracing::debug!(?error, "OPTIONS not answered");
+                }
+            }
+            Method::INVITE => {
+                let invite = request.take();
+                let to = user_of(&invite.line.uri);
+                let from = user_of(&invite.base_headers.from.uri.uri);
+                let call = match InboundCall::from_invite(
+                    endpoint.clone(),
+                    invite,
+                    self.contact.clone(),
+                ) {
+                    Ok(call) => call,
+                    Err(refused) => {
+                        let (mut invite, error) = *refused;
+                        tracing::info!(?error, "a malformed INVITE was refused");
+                        let response =
+                            endpoint.create_response(&invite, StatusCode::BAD_REQUEST, None);
+                        let tsx = endpoint.create_server_inv_tsx(&mut invite);
+                        let _ = tsx.respond_failure(response).await;
+                        return;
+                    }
+                };
+                let mut call = call.with_media(BridgeMedia {
+                    media: self.media.clone(),
+                    leg: None,
+                });
+                if let Err(error) = call.respond_provisional(StatusCode::TRYING).await {
+                    tracing::debug!(?error, "100 Trying not sent");
+                }
+                if !call.has_sdp_offer() {
+                    // Offerless INVITEs (the answer would carry our offer) are not taken.
+                    let _ = call
+                        .decline(
+                            StatusCode::NOT_ACCEPTABLE_HERE,
+                            Some(BytesStr::from_static("an SDP offer is required")),
+                        )
+                        .await;
+                    return;
+                }
+                tracing::info!(%from, %to, "incoming call on the trunk");
+                if let Err(refused) = self.calls.send(Incoming { to, from, call }) {
+                    let _ = refused
+                        .0
+                        .call
+                        .decline(StatusCode::TEMPORARILY_UNAVAILABLE, None)
+                        .await;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The user part of a SIP URI: the number, for a trunk.
+fn user_of(uri: &SipUri) -> String {
+    match &uri.user_part {
+        SipUriUserPart::User(user) => user.to_string(),
+        SipUriUserPart::UserPw(user) => user.user.to_string(),
+        SipUriUserPart::Empty => String::new(),
+    }
+}
+
+/// An INVITE from the carrier, waiting for the call engine's decision.
+pub struct Incoming {
+    /// The number dialled (the Request-URI's user part).
+    pub to: String,
+    /// The caller (the From URI's user part): a number, or a name for private callers.
+    pub from: String,
+    call: InboundCall<BridgeMedia>,
+}
+
+impl Incoming {
+    /// 180 Ringing: the caller hears ringback from their carrier.
+    pub async fn ring(&mut self) -> Result<()> {
+        self.call
+            .respond_provisional(StatusCode::RINGING)
+            .await
+            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))
+    }
+
+    /// Refuses the call (404 for a number nobody has, 486 busy, 480 nobody available…).
+    pub async fn reject(self, code: u16) -> Result<()> {
+        self.call
+            .decline(StatusCode::from(code), None)
+            .await
+            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))
+    }
+
+    /// Resolves when the caller gives up before the call is answered (CANCEL).
+    pub fn cancelled(&mut self) -> impl Future<Output = ()> + '_ {
+        self.call.cancelled()
+    }
+
+    /// 200 OK with the bridge's answer: the call's media is the returned leg.
+    pub async fn answer(self) -> Result<Answered> {
+        let mut call = self
+            .call
+            .accept()
+            .await
+            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))?;
+        let leg = call
+            .media()
+            .leg
+            .ok_or_else(|| Error::Internal("the call was answered without media".into()))?;
+        Ok(Answered { call, leg })
+    }
+}
+
+/// An answered call from the trunk.
+pub struct Answered {
+    call: Call<BridgeMedia>,
+    /// The call's trunk leg at the media bridge.
+    pub leg: LegId,
+}
+
+impl Answered {
+    /// Keeps the dialog alive (session refreshes, re-INVITEs) until the caller hangs up.
+    pub async fn until_hung_up(&mut self) -> Result<()> {
+        loop {
+            match self.call.run().await {
+                Ok(CallEvent::Internal(event)) => self
+                    .call
+                    .handle_internal_event(event)
+                    .await
+                    .map_err(|e| Error::Internal(format!("SIP: {e:?}")))?,
+                Ok(CallEvent::Terminated) => return Ok(()),
+                Ok(CallEvent::Media(never)) => match never {},
+                Err(error) => return Err(Error::Internal(format!("SIP: {error:?}"))),
+            }
+        }
+    }
+
+    /// Sends BYE: the agent hung up.
+    pub async fn hang_up(self) -> Result<()> {
+        self.call
+            .terminate()
+            .await
+            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))
+    }
+}
+
+/// Hands the carrier's SDP to the media bridge; the bridge's trunk leg answers it.
+pub struct BridgeMedia {
+    media: Control,
+    leg: Option<LegId>,
+}
+
+impl MediaBackend for BridgeMedia {
+    type Error = Error;
+    type Event = std::convert::Infallible;
+
+    fn has_media(&self) -> bool {
+        self.leg.is_some()
+    }
+
+    async fn create_sdp_offer(&mut self) -> Result<SessionDescription> {
+        Err(Error::BadRequest(
+            "the trunk answers offers; it does not make them".into(),
+        ))
+    }
+
+    async fn receive_sdp_answer(&mut self, _sdp: SessionDescription) -> Result<()> {
+        Err(Error::BadRequest("no offer was made".into()))
+    }
+
+    async fn receive_sdp_offer(&mut self, sdp: SessionDescription) -> Result<SessionDescription> {
+        if self.leg.is_some() {
+            // A re-INVITE: the leg already runs and keeps its address and codec.
+            return Err(Error::BadRequest(
+                "changing a running trunk call's media is not supported".into(),
+            ));
+        }
+        let (leg, answer) = self.media.add_trunk_leg(sdp.to_string()).await?;
+        self.leg = Some(leg);
+        SessionDescription::parse(&BytesStr::from(answer))
+            .map_err(|e| Error::Internal(format!("our own SDP answer: {e}")))
+    }
+
+    async fn run(&mut self) -> Result<Self::Event> {
+        std::future::pending().await
+    }
+}

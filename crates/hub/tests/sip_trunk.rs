@@ -1,0 +1,251 @@
+//! The SIP trunk against a real phone: baresip (Debian's) calls a number on the hub's trunk
+//! on 127.0.0.1, over SIP/UDP with PCMU, playing a speech WAV. The trunk rings and answers
+//! it, the media bridge transcodes it for an agent's WebRTC leg: the caller's speech reaches
+//! the agent, the agent's speech reaches the caller (baresip's own recording), and the
+//! caller hanging up ends the call. A malformed INVITE gets a 400, never a crash.
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use switchboard_hub::media::MediaBridge;
+use switchboard_hub::sip::Trunk;
+use switchboard_voice::FRAME_SAMPLES;
+use switchboard_voice::analysis::envelope_match;
+use switchboard_voice::peer::{Event, Setup};
+use switchboard_voice::recording::Recording;
+use switchboard_voice::wav::{self, Source};
+
+/// A port free for both UDP and TCP on 127.0.0.1.
+fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A baresip that dials `uri` at start, plays `speech`, records what it hears in `dir`, and
+/// quits (hanging up) after `seconds`.
+fn baresip(dir: &Path, uri: &str, speech: &Path, seconds: u32) -> std::process::Child {
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "module_path /usr/lib/baresip/modules\n\
+             sip_listen 127.0.0.1:{port}\n\
+             audio_source aufile,{speech}\n\
+             audio_player alsa,null\n\
+             audio_alert alsa,null\n\
+             snd_path {dir}\n\
+             module g711.so\n\
+             module aufile.so\n\
+             module alsa.so\n\
+             module sndfile.so\n\
+             module account.so\n\
+             module menu.so\n",
+            port = free_port(),
+            speech = speech.display(),
+            dir = dir.display(),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("accounts"),
+        "<sip:caller@127.0.0.1>;regint=0;audio_codecs=PCMU\n",
+    )
+    .unwrap();
+    Command::new("baresip")
+        .arg("-f")
+        .arg(dir)
+        .arg("-e")
+        .arg(format!("/dial {uri}"))
+        .arg("-t")
+        .arg(seconds.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("baresip is installed by the test command")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
+    let (events_tx, _media_events) = tokio::sync::mpsc::unbounded_channel();
+    let bridge = MediaBridge::start("127.0.0.1:0".parse().unwrap(), events_tx).unwrap();
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let (_trunk, mut incoming) = Trunk::start(sip, bridge.control()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    // The caller's voice, at the phone network's 8 kHz.
+    let caller_said = wav::speak(
+        "Hello, I would like to change the address on my account.",
+        &dir.path().join("caller48.wav"),
+    )
+    .expect("espeak-ng is installed by the test command");
+    let caller_wav = dir.path().join("caller.wav");
+    {
+        let narrow = wav::resample(caller_said.samples(), 48_000, 8_000);
+        let spec = hound::WavSpec {
+            channels: 1,
+            sample_rate: 8_000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        };
+        let mut writer = hound::WavWriter::create(&caller_wav, spec).unwrap();
+        // A second of silence first: the agent's leg connects while the phone rings.
+        for sample in std::iter::repeat_n(0, 8_000).chain(narrow) {
+            writer.write_sample(sample).unwrap();
+        }
+        writer.finalize().unwrap();
+    }
+    let agent_said = wav::speak(
+        "Of course. I can help you with that right away.",
+        &dir.path().join("agent.wav"),
+    )
+    .unwrap();
+    let agent_samples = agent_said.samples().to_vec();
+
+    let phone = baresip(
+        dir.path(),
+        &format!("sip:+14155550100@{sip}"),
+        &caller_wav,
+        8,
+    );
+
+    let mut call = tokio::time::timeout(Duration::from_secs(10), incoming.recv())
+        .await
+        .expect("the INVITE arrived")
+        .unwrap();
+    assert_eq!(call.to, "+14155550100");
+    assert_eq!(call.from, "caller");
+    call.ring().await.unwrap();
+
+    let (mut agent, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (agent_leg, answer) = bridge.add_leg(offer).await.unwrap();
+    agent.accept_answer(&answer).unwrap();
+    let heard_by_agent = Recording::default();
+    let (agent, agent_events) = agent
+        .start(Box::new(agent_said), Box::new(heard_by_agent.clone()))
+        .unwrap();
+    assert_eq!(
+        agent_events.recv_timeout(Duration::from_secs(10)).unwrap(),
+        Event::Connected
+    );
+
+    let mut answered = call.answer().await.unwrap();
+    bridge.bridge(answered.leg, agent_leg).unwrap();
+    // baresip hangs up when its time is up; the dialog ends with its BYE.
+    tokio::time::timeout(Duration::from_secs(20), answered.until_hung_up())
+        .await
+        .expect("the caller's BYE arrived")
+        .unwrap();
+    agent.hang_up();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut phone = phone;
+        phone.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "baresip exited with {status}");
+
+    let spoken = caller_said.samples().to_vec();
+    let best = envelope_match(&spoken, &heard_by_agent.samples(), 120);
+    eprintln!("baresip (PCMU) → trunk → agent: envelope correlation {best:.3}");
+    assert!(best > 0.7, "the agent heard the caller: {best:.3}");
+
+    // What baresip heard: its decoded-audio dump.
+    let dump = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("dump-") && n.ends_with("-dec.wav"))
+        })
+        .expect("baresip recorded the call");
+    let heard = Source::open(&dump, false).unwrap().samples().to_vec();
+    assert!(heard.len() > 2 * FRAME_SAMPLES * 50, "two seconds at least");
+    let best = envelope_match(&agent_samples, &heard, 120);
+    eprintln!("agent → trunk → baresip: envelope correlation {best:.3}");
+    assert!(best > 0.7, "the caller heard the agent: {best:.3}");
+}
+
+/// Sends one datagram to the trunk and returns the status line of its answer, if any.
+fn exchange(socket: &UdpSocket, trunk: SocketAddr, message: &str) -> Option<String> {
+    socket.send_to(message.as_bytes(), trunk).unwrap();
+    let mut buf = [0u8; 4096];
+    let (n, _) = socket.recv_from(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+    text.lines().next().map(str::to_owned)
+}
+
+fn request(method: &str, port: u16, branch: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "{method} sip:+14155550100@127.0.0.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bK{branch}\r\n\
+         Max-Forwards: 70\r\nFrom: <sip:caller@127.0.0.1>;tag={branch}\r\n\
+         To: <sip:+14155550100@127.0.0.1>\r\nCall-ID: {branch}@127.0.0.1\r\n\
+         CSeq: 1 {method}\r\nContact: <sip:caller@127.0.0.1:{port}>\r\n\
+         Content-Type: {content_type}\r\nContent-Length: {len}\r\n\r\n{body}",
+        len = body.len()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_sip_is_refused_or_dropped_and_the_trunk_keeps_working() {
+    let (events_tx, _media_events) = tokio::sync::mpsc::unbounded_channel();
+    let bridge = MediaBridge::start("127.0.0.1:0".parse().unwrap(), events_tx).unwrap();
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let (_trunk, mut incoming) = Trunk::start(sip, bridge.control()).await.unwrap();
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let exchange = |message: String| {
+        let socket = socket.try_clone().unwrap();
+        async move {
+            tokio::task::spawn_blocking(move || exchange(&socket, sip, &message))
+                .await
+                .unwrap()
+        }
+    };
+
+    // Garbage and truncated messages get no answer (and break nothing).
+    for junk in [
+        "\u{0}\u{1}\u{2}garbage".to_string(),
+        "INVITE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP".to_string(),
+        request("INVITE", port, "cut", "application/sdp", "v=0\r\n")
+            .replace("Content-Length: 5", "Content-Length: 500"),
+    ] {
+        let socket = socket.try_clone().unwrap();
+        socket.send_to(junk.as_bytes(), sip).unwrap();
+    }
+    // An INVITE whose SDP cannot be read: 400.
+    let answer = exchange(request(
+        "INVITE",
+        port,
+        "badsdp",
+        "application/sdp",
+        "this is not SDP",
+    ))
+    .await;
+    assert_eq!(answer.as_deref(), Some("SIP/2.0 400 Bad Request"));
+    // An INVITE without an offer: 488 (the trunk answers offers).
+    let answer = exchange(request("INVITE", port, "nosdp", "text/plain", "")).await;
+    assert_eq!(answer.as_deref(), Some("SIP/2.0 100 Trying"));
+    let mut buf = [0u8; 4096];
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("SIP/2.0 488"), "{text}");
+    // Nothing of that reached the call engine, and the trunk still answers.
+    assert!(incoming.try_recv().is_err());
+    let answer = exchange(request("OPTIONS", port, "alive", "text/plain", "")).await;
+    assert_eq!(answer.as_deref(), Some("SIP/2.0 200 OK"));
+}
