@@ -94,6 +94,34 @@ pub enum Command {
     /// Numbers agents may present on outbound calls.
     #[command(subcommand)]
     CallerId(CallerIdCommand),
+    /// The numbers customers call (DIDs on the SIP trunk), and the ring group each rings.
+    #[command(subcommand)]
+    Number(NumberCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum NumberCommand {
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        number: String,
+        /// The ring group its calls go to.
+        #[arg(long)]
+        group: String,
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        number: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -351,6 +379,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         }
         Command::RingGroup(command) => ring_group(store, command).await?,
         Command::CallerId(command) => caller_id(store, command).await?,
+        Command::Number(command) => inbound_number(store, command).await?,
     })
 }
 
@@ -454,6 +483,42 @@ async fn caller_id(store: &Store, command: CallerIdCommand) -> Result<String> {
                 .await?
                 .iter()
                 .map(|c| format!("{}\t{}", c.number, c.label))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+    })
+}
+
+async fn inbound_number(store: &Store, command: NumberCommand) -> Result<String> {
+    Ok(match command {
+        NumberCommand::Add {
+            account,
+            number,
+            group,
+            label,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            store
+                .add_inbound_number(account.id, &e164, &group, &label)
+                .await?;
+            format!("calls to {e164} ring {group}")
+        }
+        NumberCommand::Remove { account, number } => {
+            let account = store.account_by_name(&account).await?;
+            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            store.remove_inbound_number(account.id, &e164).await?;
+            format!("{e164} no longer takes calls")
+        }
+        NumberCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .inbound_numbers(account.id)
+                .await?
+                .into_iter()
+                .map(|(number, group, label)| {
+                    format!("{number}\t{}\t{label}", group.as_deref().unwrap_or("-"))
+                })
                 .collect::<Vec<_>>()
                 .join("\n")
         }

@@ -17,7 +17,7 @@ use time::OffsetDateTime;
 
 pub use accounts::NewAccount;
 pub use agents::{AgentRow, NewAgent};
-pub use directory::{NewContact, NewIntegration, OverflowTo, RoutingChange};
+pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
 pub use sessions::SessionRow;
 
 use crate::Result;

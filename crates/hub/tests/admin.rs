@@ -493,3 +493,119 @@ async fn an_operator_sets_how_each_ring_group_distributes_its_callers() {
     .unwrap_err();
     assert!(error.to_string().contains("ring group"), "{error}");
 }
+
+#[tokio::test]
+async fn each_number_customers_call_belongs_to_one_account_and_rings_one_group() {
+    let hub = common::start().await;
+    for (account, group) in [("Alpha", "Sales"), ("Beta", "Help")] {
+        run(
+            &hub,
+            &[
+                "ring-group",
+                "create",
+                "--account",
+                account,
+                "--name",
+                group,
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    // Typed the way people write numbers, stored in E.164.
+    let out = run(
+        &hub,
+        &[
+            "number",
+            "add",
+            "--account",
+            "Alpha",
+            "--number",
+            "(415) 555-0100",
+            "--group",
+            "Sales",
+            "--label",
+            "Main line",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, "calls to +14155550100 ring Sales");
+    assert_eq!(
+        run(&hub, &["number", "list", "--account", "Alpha"])
+            .await
+            .unwrap(),
+        "+14155550100\tSales\tMain line"
+    );
+    // However the carrier writes it, the INVITE finds the account and its group.
+    let sales = hub.state.store.routing(hub.alpha).await.unwrap()[0].0;
+    for dialled in ["+14155550100", "14155550100", "+1-415-555-0100"] {
+        let route = hub
+            .state
+            .store
+            .inbound_route(dialled)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (route.account_id, route.number.as_str(), route.ring_group_id),
+            (hub.alpha, "+14155550100", Some(sales)),
+            "{dialled}"
+        );
+    }
+    for unknown in ["+14155550199", "", "not-a-number", "+1234567890123456789"] {
+        assert_eq!(hub.state.store.inbound_route(unknown).await.unwrap(), None);
+    }
+
+    // One account per number; a group of another account is out of reach; bad numbers fail.
+    for (args, complaint) in [
+        (
+            [
+                "--account",
+                "Beta",
+                "--number",
+                "+14155550100",
+                "--group",
+                "Help",
+            ],
+            "already takes calls",
+        ),
+        (
+            [
+                "--account",
+                "Alpha",
+                "--number",
+                "+14155550101",
+                "--group",
+                "Help",
+            ],
+            "ring group",
+        ),
+        (
+            ["--account", "Alpha", "--number", "555", "--group", "Sales"],
+            "not a valid phone number",
+        ),
+    ] {
+        let mut command = vec!["number", "add"];
+        command.extend_from_slice(&args);
+        let error = run(&hub, &command).await.unwrap_err();
+        assert!(error.to_string().contains(complaint), "{args:?}: {error}");
+    }
+    run(
+        &hub,
+        &[
+            "number",
+            "remove",
+            "--account",
+            "Alpha",
+            "--number",
+            "+1 415 555 0100",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        hub.state.store.inbound_route("+14155550100").await.unwrap(),
+        None
+    );
+}

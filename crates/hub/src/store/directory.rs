@@ -481,6 +481,83 @@ impl Store {
             .ok_or(Error::NotFound("ring group"))
     }
 
+    /// Sends calls to `number` (E.164) to a ring group of the account.
+    pub async fn add_inbound_number(
+        &self,
+        account_id: Id,
+        number: &str,
+        group: &str,
+        label: &str,
+    ) -> Result<Id> {
+        let group_id = self.ring_group_id(account_id, group).await?;
+        sqlx::query_scalar(
+            "INSERT INTO inbound_numbers (account_id, number, ring_group_id, label)
+             VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account_id)
+        .bind(number)
+        .bind(group_id)
+        .bind(label)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| match &error {
+            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(format!(
+                "{number} already takes calls (here or in another account)"
+            )),
+            _ => Error::from(error),
+        })
+    }
+
+    pub async fn remove_inbound_number(&self, account_id: Id, number: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM inbound_numbers WHERE account_id = ? AND number = ?")
+            .bind(account_id)
+            .bind(number)
+            .execute(&self.pool)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound("inbound number"));
+        }
+        Ok(())
+    }
+
+    /// An account's inbound numbers: number, ring group (if it still exists), label.
+    pub async fn inbound_numbers(
+        &self,
+        account_id: Id,
+    ) -> Result<Vec<(String, Option<String>, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT n.number, g.name, n.label FROM inbound_numbers n
+             LEFT JOIN ring_groups g ON g.id = n.ring_group_id
+             WHERE n.account_id = ? ORDER BY n.number",
+        )
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Whose number a carrier's INVITE dialled, and which ring group takes it. Carriers write
+    /// the number with or without the `+` (and some with separators).
+    pub async fn inbound_route(&self, dialled: &str) -> Result<Option<InboundRoute>> {
+        let digits: String = dialled.chars().filter(char::is_ascii_digit).collect();
+        if digits.is_empty() || digits.len() > 15 {
+            return Ok(None);
+        }
+        let row: Option<(Id, Id, String, Option<Id>)> = sqlx::query_as(
+            "SELECT id, account_id, number, ring_group_id FROM inbound_numbers WHERE number = ?",
+        )
+        .bind(format!("+{digits}"))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(
+            row.map(|(id, account_id, number, ring_group_id)| InboundRoute {
+                id,
+                account_id,
+                number,
+                ring_group_id,
+            }),
+        )
+    }
+
     /// Ring groups of an account with their members' emails.
     pub async fn ring_groups(&self, account_id: Id) -> Result<Vec<(String, String, Vec<String>)>> {
         let groups: Vec<(i64, String, String)> = sqlx::query_as(
@@ -532,4 +609,14 @@ pub enum OverflowTo {
     Nowhere,
     Voicemail,
     Group(String),
+}
+
+/// Where a call to one of the accounts' numbers goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundRoute {
+    pub id: Id,
+    pub account_id: Id,
+    /// The number as stored (E.164).
+    pub number: String,
+    pub ring_group_id: Option<Id>,
 }
