@@ -214,18 +214,15 @@ fn call_event(
         event: Event::CallUpdated {
             call: Call {
                 id: 7,
-                from: Party {
-                    agent_id: 2,
-                    name: "Lucía Fernández".into(),
-                },
-                to: Party {
-                    agent_id: 1,
-                    name: "Alex Rivera".into(),
-                },
+                from: Party::agent(2, "Lucía Fernández"),
+                to: Party::agent(1, "Alex Rivera"),
                 state,
                 outcome,
                 held_by: None,
                 transferred_by: None,
+                offered_to: Vec::new(),
+                dialled: None,
+                ring_group: None,
             },
         },
     }))
@@ -321,18 +318,15 @@ fn lucia_call(
     use switchboard_protocol::{Call, Party};
     Call {
         id: 7,
-        from: Party {
-            agent_id: 2,
-            name: "Lucía Fernández".into(),
-        },
-        to: Party {
-            agent_id: to.0,
-            name: to.1.into(),
-        },
+        from: Party::agent(2, "Lucía Fernández"),
+        to: Party::agent(to.0, to.1),
         state,
         outcome: None,
         held_by,
         transferred_by: None,
+        offered_to: Vec::new(),
+        dialled: None,
+        ring_group: None,
     }
 }
 
@@ -436,10 +430,7 @@ fn a_blind_transfer_lists_who_can_take_the_call() {
     );
     // The hub hands the call on: Alex is out of it.
     let mut handed = lucia_call(CallState::Ringing, None, (5, "Priya Natarajan"));
-    handed.transferred_by = Some(switchboard_protocol::Party {
-        agent_id: 1,
-        name: "Alex Rivera".into(),
-    });
+    handed.transferred_by = Some(switchboard_protocol::Party::agent(1, "Alex Rivera"));
     ws.update(event(handed));
     assert!(ws.call().is_none());
     assert!(shows(&ws, "You transferred the call to Priya Natarajan."));

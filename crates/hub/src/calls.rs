@@ -31,7 +31,7 @@ struct Live {
 impl Live {
     /// The media leg of the party other than `agent`.
     fn other_leg(&self, agent: Id) -> Option<LegId> {
-        if self.call.from.agent_id == agent {
+        if self.call.from.is(agent) {
             self.callee_leg
         } else {
             Some(self.caller_leg)
@@ -62,6 +62,8 @@ async fn publish(state: &AppState, account_id: Id, call: &Call, left: Option<Id>
     let mut tx = state.store.write().await?;
     for agent in [call.from.agent_id, call.to.agent_id]
         .into_iter()
+        .flatten()
+        .chain(call.offered_to.iter().copied())
         .chain(left)
     {
         events::append(
@@ -132,18 +134,15 @@ pub async fn start(
     };
     let call = Call {
         id,
-        from: Party {
-            agent_id: from.id,
-            name: from.name,
-        },
-        to: Party {
-            agent_id: to.id,
-            name: to.name,
-        },
+        from: Party::agent(from.id, from.name),
+        to: Party::agent(to.id, to.name),
         state: CallState::Ringing,
         outcome: None,
         held_by: None,
         transferred_by: None,
+        offered_to: Vec::new(),
+        dialled: None,
+        ring_group: None,
     };
     state.calls.lock().insert(
         id,
@@ -236,7 +235,7 @@ pub async fn accept(
         .bind(id)
         .execute(state.store.pool())
         .await?;
-    for agent in [call.from.agent_id, call.to.agent_id] {
+    for agent in [call.from.agent_id, call.to.agent_id].into_iter().flatten() {
         state.call_started(live.account_id, agent).await?;
     }
     publish(&state, live.account_id, &call, None).await?;
@@ -390,7 +389,7 @@ pub async fn transfer(
                 "only a connected call you control can be transferred".into(),
             ));
         };
-        let transferrer = if live.call.from.agent_id == caller.agent_id {
+        let transferrer = if live.call.from.is(caller.agent_id) {
             live.call.from.clone()
         } else {
             live.call.to.clone()
@@ -405,10 +404,7 @@ pub async fn transfer(
         live.callee_leg = None;
         live.call = Call {
             from: remaining,
-            to: Party {
-                agent_id: target.id,
-                name: target.name.clone(),
-            },
+            to: Party::agent(target.id, target.name.clone()),
             state: CallState::Ringing,
             held_by: None,
             transferred_by: Some(transferrer),
@@ -473,7 +469,7 @@ fn party_in<'a>(calls: &'a mut HashMap<Id, Live>, caller: &Caller, id: Id) -> Re
 
 fn ringing_for(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
     let live = party_of(state, caller, id)?;
-    if live.call.to.agent_id != caller.agent_id {
+    if !live.call.to.is(caller.agent_id) {
         return Err(Error::Forbidden);
     }
     if live.call.state != CallState::Ringing {
@@ -509,7 +505,7 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
         .bind(id)
         .execute(state.store.pool())
         .await?;
-    for agent in in_call {
+    for agent in in_call.into_iter().flatten() {
         state.call_ended(live.account_id, agent).await?;
     }
     publish(state, live.account_id, &live.call, None).await?;

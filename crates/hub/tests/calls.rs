@@ -468,7 +468,7 @@ async fn a_blind_transfer_hands_the_caller_to_another_agent() {
         ("Ana", "Cy")
     );
     assert_eq!(
-        handed.transferred_by.as_ref().map(|p| p.agent_id),
+        handed.transferred_by.as_ref().and_then(|p| p.agent_id),
         Some(ben.id())
     );
 

@@ -84,8 +84,38 @@ pub enum CallOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Party {
-    pub agent_id: Id,
+    /// The agent; none for a party on the phone network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent_id: Option<Id>,
+    /// The agent's name; for the phone network, the contact's name or the number.
     pub name: String,
+    /// E.164, for a party on the phone network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+}
+
+impl Party {
+    pub fn agent(id: Id, name: impl Into<String>) -> Self {
+        Self {
+            agent_id: Some(id),
+            name: name.into(),
+            number: None,
+        }
+    }
+
+    /// A caller or callee on the phone network.
+    pub fn phone(number: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            agent_id: None,
+            name: name.into(),
+            number: Some(number.into()),
+        }
+    }
+
+    /// Whether this party is `agent`.
+    pub fn is(&self, agent: Id) -> bool {
+        self.agent_id == Some(agent)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,17 +135,31 @@ pub struct Call {
     /// no longer a party has handed it on.
     #[serde(default)]
     pub transferred_by: Option<Party>,
+    /// The agents an inbound call is ringing at (offered by its ring group).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub offered_to: Vec<Id>,
+    /// For a call from the phone network: the number the customer dialled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialled: Option<String>,
+    /// For a call from the phone network: the ring group that offered it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ring_group: Option<String>,
 }
 
 impl Call {
     /// Whether `agent` is one of the call's two parties now.
     pub fn involves(&self, agent: Id) -> bool {
-        self.from.agent_id == agent || self.to.agent_id == agent
+        self.from.is(agent) || self.to.is(agent)
+    }
+
+    /// Whether the call is ringing at `agent`'s desk.
+    pub fn rings_at(&self, agent: Id) -> bool {
+        self.state == CallState::Ringing && (self.to.is(agent) || self.offered_to.contains(&agent))
     }
 
     /// The party that is not `agent`.
     pub fn other_party(&self, agent: Id) -> &Party {
-        if self.from.agent_id == agent {
+        if self.from.is(agent) {
             &self.to
         } else {
             &self.from

@@ -181,7 +181,10 @@ mod tests {
         let agent = rms(&heard_by_agent[FRAME_SAMPLES * 10..]);
         let caller = rms(&heard_by_caller[FRAME * 10..]);
         assert!((4500.0..7000.0).contains(&agent), "agent hears {agent:.0}");
-        assert!((4500.0..7000.0).contains(&caller), "caller hears {caller:.0}");
+        assert!(
+            (4500.0..7000.0).contains(&caller),
+            "caller hears {caller:.0}"
+        );
         // A lost packet is concealed with 20 ms of something, not a gap.
         assert_eq!(trunk.to_g711(None).unwrap().len(), FRAME);
         assert!(trunk.to_opus(&[0u8; 100]).is_err(), "not a frame length");

@@ -355,17 +355,24 @@ impl Phone {
     /// or ended.
     pub fn updated(&mut self, info: CallInfo, cx: &Context<'_>) -> Action {
         if let Some(Call::Dialing { early, .. }) = &mut self.call {
-            if info.from.agent_id == cx.me {
+            if info.from.is(cx.me) {
                 *early = Some(info);
             }
             return Action::None;
         }
         let current = self.call.as_ref().and_then(Call::id);
         if current != Some(info.id) {
-            if info.state == CallState::Ringing && info.to.agent_id == cx.me && self.call.is_none()
-            {
+            if info.rings_at(cx.me) && self.call.is_none() {
                 return self.ringing_in(info, cx);
             }
+            return Action::None;
+        }
+        if matches!(self.call, Some(Call::Ringing { .. }))
+            && !info.rings_at(cx.me)
+            && !info.involves(cx.me)
+        {
+            // Offered by a ring group and taken by someone else, or no longer offered here.
+            self.call = None;
             return Action::None;
         }
         if !info.involves(cx.me) {
@@ -380,7 +387,7 @@ impl Phone {
             (_, CallState::Ended) => {
                 let other = other_party(&info, cx.me);
                 let notice = match info.outcome {
-                    Some(CallOutcome::Declined) if info.from.agent_id == cx.me => {
+                    Some(CallOutcome::Declined) if info.from.is(cx.me) => {
                         Some(fl!("call-declined", name = other))
                     }
                     Some(CallOutcome::Failed) => Some(fl!("call-ended-failed", name = other)),
