@@ -150,7 +150,7 @@ fn live_presence_events_update_the_directory() {
             },
         },
     };
-    ws.update(Message::Stream(Update::Event(envelope)));
+    ws.update(Message::Stream(Update::Event(Box::new(envelope))));
     assert!(!shows(&ws, "Offline · 1:30:00"));
     assert!(shows(&ws, "Available · 00:00"));
 }
@@ -208,7 +208,7 @@ fn call_event(
     outcome: Option<switchboard_protocol::CallOutcome>,
 ) -> Message {
     use switchboard_protocol::{Call, Party};
-    Message::Stream(Update::Event(EventEnvelope {
+    Message::Stream(Update::Event(Box::new(EventEnvelope {
         seq: 20,
         at: noon(),
         event: Event::CallUpdated {
@@ -225,7 +225,7 @@ fn call_event(
                 ring_group: None,
             },
         },
-    }))
+    })))
 }
 
 #[test]
@@ -331,11 +331,11 @@ fn lucia_call(
 }
 
 fn event(call: switchboard_protocol::Call) -> Message {
-    Message::Stream(Update::Event(EventEnvelope {
+    Message::Stream(Update::Event(Box::new(EventEnvelope {
         seq: 30,
         at: noon(),
         event: Event::CallUpdated { call },
-    }))
+    })))
 }
 
 /// Alex on a live call with Lucía, with a real (unconnected) engine.

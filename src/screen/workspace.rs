@@ -94,6 +94,9 @@ pub struct Workspace {
     focused: bool,
 }
 
+// A call update (its parties, offers, numbers) is the largest message; messages are moved
+// once per event, so boxing it would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Message {
     Navigate(View),

@@ -17,12 +17,10 @@ use crate::Hub;
 pub enum Update {
     /// The stream is (again) connected and up to date.
     Connected,
-    Event(EventEnvelope),
+    /// Boxed: an envelope (a call with its parties) is far larger than the other updates.
+    Event(Box<EventEnvelope>),
     /// The connection dropped or could not be made; the next try is in `retry_in`.
-    Disconnected {
-        reason: String,
-        retry_in: Duration,
-    },
+    Disconnected { reason: String, retry_in: Duration },
     /// The hub no longer accepts the session; the stream has stopped.
     SessionEnded,
 }
@@ -84,7 +82,7 @@ pub async fn run(
                         return;
                     }
                     after = after.max(envelope.seq);
-                    if out.send(Update::Event(envelope)).await.is_err() {
+                    if out.send(Update::Event(Box::new(envelope))).await.is_err() {
                         return;
                     }
                 }

@@ -13,7 +13,7 @@ use switchboard_client::events::{self, Backoff, Update};
 use switchboard_client::{Error, Hub};
 use switchboard_hub::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
 use switchboard_hub::{AppState, Config, Store};
-use switchboard_protocol::{ErrorCode, Event, EventEnvelope, StatusKey};
+use switchboard_protocol::{ErrorCode, Event, StatusKey};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
@@ -186,7 +186,7 @@ async fn the_stream_resumes_after_a_cut_with_nothing_lost_or_repeated() {
         .unwrap();
     let mut seen = Vec::new();
     match next(&mut updates).await {
-        Update::Event(envelope) => seen.push(envelope),
+        Update::Event(envelope) => seen.push(*envelope),
         other => panic!("{other:?}"),
     }
 
@@ -211,7 +211,7 @@ async fn the_stream_resumes_after_a_cut_with_nothing_lost_or_repeated() {
         match next(&mut updates).await {
             Update::Connected => connected = true,
             Update::Disconnected { .. } => assert!(!connected || seen.len() == 1),
-            Update::Event(envelope) => seen.push(envelope),
+            Update::Event(envelope) => seen.push(*envelope),
             Update::SessionEnded => panic!("the session is still valid"),
         }
     }
@@ -239,10 +239,12 @@ async fn the_stream_resumes_after_a_cut_with_nothing_lost_or_repeated() {
         match next(&mut updates).await {
             Update::SessionEnded => break,
             Update::Disconnected { .. } | Update::Connected => {}
-            Update::Event(EventEnvelope {
-                event: Event::PresenceChanged { agent_id, presence },
-                ..
-            }) if agent_id == me.me.id && presence.status == StatusKey::offline() => {}
+            Update::Event(envelope)
+                if matches!(
+                    &envelope.event,
+                    Event::PresenceChanged { agent_id, presence }
+                        if *agent_id == me.me.id && presence.status == StatusKey::offline()
+                ) => {}
             Update::Event(e) => panic!("no other event after sign-out was expected: {e:?}"),
         }
     }
