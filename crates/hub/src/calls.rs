@@ -21,11 +21,13 @@ use crate::{AppState, Error, Result, events};
 
 /// A call the hub is carrying.
 #[derive(Debug, Clone)]
-struct Live {
-    call: Call,
-    account_id: Id,
-    caller_leg: LegId,
-    callee_leg: Option<LegId>,
+pub(crate) struct Live {
+    pub call: Call,
+    pub account_id: Id,
+    pub caller_leg: LegId,
+    pub callee_leg: Option<LegId>,
+    /// For a call from the phone network: told when the hub ends the call (BYE the carrier).
+    pub hangup: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Live {
@@ -45,8 +47,16 @@ pub struct Calls {
 }
 
 impl Calls {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Live>> {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Id, Live>> {
         self.live.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn insert(&self, live: Live) {
+        self.lock().insert(live.call.id, live);
+    }
+
+    pub(crate) fn state_of(&self, call: Id) -> Option<CallState> {
+        self.lock().get(&call).map(|live| live.call.state)
     }
 
     fn by_leg(&self, leg: LegId) -> Option<Id> {
@@ -59,13 +69,29 @@ impl Calls {
 
 /// Tells both parties (and an agent who just left the call) how the call stands.
 async fn publish(state: &AppState, account_id: Id, call: &Call, left: Option<Id>) -> Result<()> {
+    let left: Vec<Id> = left.into_iter().collect();
+    publish_to(state, account_id, call, &left).await
+}
+
+/// Tells the call's parties, the agents it rings at, and `also`, how the call stands.
+pub(crate) async fn publish_to(
+    state: &AppState,
+    account_id: Id,
+    call: &Call,
+    also: &[Id],
+) -> Result<()> {
     let mut tx = state.store.write().await?;
+    let mut told = Vec::new();
     for agent in [call.from.agent_id, call.to.agent_id]
         .into_iter()
         .flatten()
         .chain(call.offered_to.iter().copied())
-        .chain(left)
+        .chain(also.iter().copied())
     {
+        if told.contains(&agent) {
+            continue;
+        }
+        told.push(agent);
         events::append(
             &mut tx,
             account_id,
@@ -151,6 +177,7 @@ pub async fn start(
             account_id: caller.account_id,
             caller_leg: leg,
             callee_leg: None,
+            hangup: None,
         },
     );
     publish(&state, caller.account_id, &call, None).await?;
@@ -212,6 +239,34 @@ pub async fn accept(
     Json(body): Json<AcceptCall>,
 ) -> Result<Json<MediaAnswer>> {
     let live = ringing_for(&state, &caller, id)?;
+    // A ring group's offer: the router decides who gets it (the first to accept).
+    let offered = live.call.offered_to.contains(&caller.agent_id);
+    if offered {
+        let (reply, decided) = tokio::sync::oneshot::channel();
+        state
+            .routing
+            .send(crate::inbound::Input::Accept {
+                account: live.account_id,
+                call: id,
+                agent: caller.agent_id,
+                reply,
+            })
+            .map_err(|_| Error::Internal("routing stopped".into()))?;
+        decided
+            .await
+            .map_err(|_| Error::Internal("routing stopped".into()))?
+            .map_err(|refused| Error::Conflict(refused.to_string()))?;
+    }
+    let me = if offered {
+        Some(
+            state
+                .store
+                .agent(caller.account_id, caller.agent_id)
+                .await?,
+        )
+    } else {
+        None
+    };
     let (leg, answer) = state.media.add_leg(body.offer).await?;
     let call = {
         let mut calls = state.calls.lock();
@@ -225,13 +280,18 @@ pub async fn accept(
         };
         live.callee_leg = Some(leg);
         live.call.state = CallState::Live;
+        if let Some(me) = me {
+            live.call.to = Party::agent(me.id, me.name);
+            live.call.offered_to.clear();
+        }
         live.call.clone()
     };
     // A transferred caller waited with music.
     state.media.hold(live.caller_leg, false)?;
     state.media.bridge(live.caller_leg, leg)?;
-    sqlx::query("UPDATE calls SET answered_at = ? WHERE id = ?")
+    sqlx::query("UPDATE calls SET answered_at = ?, to_agent = COALESCE(to_agent, ?) WHERE id = ?")
         .bind(now_ms())
+        .bind(caller.agent_id)
         .bind(id)
         .execute(state.store.pool())
         .await?;
@@ -254,7 +314,18 @@ pub async fn decline(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    ringing_for(&state, &caller, id)?;
+    let live = ringing_for(&state, &caller, id)?;
+    if live.call.offered_to.contains(&caller.agent_id) {
+        // A ring group's offer moves on to the next agent; the caller keeps waiting.
+        let _ = state.routing.send(crate::inbound::Input::Decline {
+            account: live.account_id,
+            call: id,
+            agent: caller.agent_id,
+        });
+        let mut call = live.call;
+        call.offered_to.retain(|a| *a != caller.agent_id);
+        return Ok(Json(call));
+    }
     end(&state, id, CallOutcome::Declined).await.map(Json)
 }
 
@@ -463,13 +534,17 @@ fn party_of(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
 fn party_in<'a>(calls: &'a mut HashMap<Id, Live>, caller: &Caller, id: Id) -> Result<&'a mut Live> {
     calls
         .get_mut(&id)
-        .filter(|live| live.account_id == caller.account_id && live.call.involves(caller.agent_id))
+        .filter(|live| {
+            live.account_id == caller.account_id
+                && (live.call.involves(caller.agent_id)
+                    || live.call.offered_to.contains(&caller.agent_id))
+        })
         .ok_or(Error::NotFound("call"))
 }
 
 fn ringing_for(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
     let live = party_of(state, caller, id)?;
-    if !live.call.to.is(caller.agent_id) {
+    if !live.call.to.is(caller.agent_id) && !live.call.offered_to.contains(&caller.agent_id) {
         return Err(Error::Forbidden);
     }
     if live.call.state != CallState::Ringing {
@@ -483,6 +558,10 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
     let Some(mut live) = state.calls.lock().remove(&id) else {
         return Err(Error::NotFound("call"));
     };
+    if let Some(hangup) = &live.hangup {
+        // The carrier gets its BYE.
+        hangup.notify_one();
+    }
     // The agents in the call's media: both when connected; a transferred caller waits in
     // it while the call rings elsewhere.
     let in_call = match live.call.state {

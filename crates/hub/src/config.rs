@@ -19,6 +19,16 @@ pub struct Config {
     pub auth: Auth,
     pub events: Events,
     pub media: Media,
+    pub sip: Sip,
+}
+
+/// The SIP trunk to the phone network.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sip {
+    /// Where carriers send SIP (UDP and TCP, one fixed port); none: no trunk.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,6 +153,7 @@ impl Default for Config {
             auth: Auth::default(),
             events: Events::default(),
             media: Media::default(),
+            sip: Sip::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod ice;
+pub mod inbound;
 pub mod media;
 pub mod phone;
 pub mod presence;
@@ -39,6 +40,9 @@ pub struct AppState {
     pub notifier: events::Notifier,
     pub media: media::MediaBridge,
     pub calls: calls::Calls,
+    /// The routing task's inbox (ring groups, offers, agents' availability).
+    pub routing: tokio::sync::mpsc::UnboundedSender<inbound::Input>,
+    routing_inputs: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<inbound::Input>>>,
     media_events: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<media::MediaEvent>>>,
     /// Cancelled when the hub shuts down; long-lived connections watch it.
     pub shutdown: CancellationToken,
@@ -48,6 +52,7 @@ impl AppState {
     /// Builds the shared state and starts the media bridge on `config.media.bind`.
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Result<Self> {
         let (media_tx, media_rx) = tokio::sync::mpsc::unbounded_channel();
+        let (routing, routing_inputs) = tokio::sync::mpsc::unbounded_channel();
         let media = media::MediaBridge::start_behind_nat(
             config.media.bind,
             config.media.public_ip,
@@ -66,6 +71,8 @@ impl AppState {
             notifier: events::Notifier::default(),
             media,
             calls: calls::Calls::default(),
+            routing,
+            routing_inputs: std::sync::Mutex::new(Some(routing_inputs)),
             media_events: std::sync::Mutex::new(Some(media_rx)),
             shutdown,
         })
@@ -97,6 +104,23 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
         .take();
     let following =
         media_events.map(|events| tokio::spawn(calls::follow_media(state.clone(), events)));
+    let routing_inputs = state
+        .routing_inputs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take();
+    let routing = routing_inputs.map(|inputs| tokio::spawn(inbound::run(state.clone(), inputs)));
+    // The SIP trunk, when the hub has one: carriers' calls to the accounts' numbers.
+    let trunk = match state.config.sip.listen {
+        Some(addr) => {
+            let (trunk, incoming) = sip::Trunk::start(addr, state.media.control()).await?;
+            Some((
+                trunk,
+                tokio::spawn(inbound::follow_trunk(state.clone(), incoming)),
+            ))
+        }
+        None => None,
+    };
     let shutdown = state.shutdown.clone();
     let app = api::router(state.clone());
     let served = axum::serve(
@@ -108,6 +132,12 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     housekeeping.abort();
     if let Some(following) = following {
         following.abort();
+    }
+    if let Some(routing) = routing {
+        routing.abort();
+    }
+    if let Some((_trunk, calls)) = trunk {
+        calls.abort();
     }
     state.store.close().await;
     served.map_err(|e| Error::Internal(format!("server: {e}")))

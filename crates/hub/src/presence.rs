@@ -24,6 +24,8 @@ pub enum Cause {
     SignOut,
     /// The agent's call started, or ended, or their wrap-up was finished.
     Call,
+    /// The agent let a call offered to them ring out.
+    Routing,
 }
 
 impl AppState {
@@ -88,6 +90,12 @@ impl AppState {
         .await?;
         tx.commit().await?;
         self.notifier.notify(account_id);
+        // Only Available agents are offered callers.
+        let _ = self.routing.send(crate::inbound::Input::Presence {
+            account: account_id,
+            agent: agent_id,
+            available: *status == StatusKey::available(),
+        });
         tracing::info!(agent = agent_id, %status, ?cause, "status changed");
         Ok(presence)
     }

@@ -79,6 +79,8 @@ pub enum CallOutcome {
     Cancelled,
     /// A party's connection was lost.
     Failed,
+    /// Nobody took the call in time (a waiting caller with nowhere left to go).
+    NoAnswer,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

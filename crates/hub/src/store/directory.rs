@@ -472,6 +472,17 @@ impl Store {
         Ok(out)
     }
 
+    /// The name of a ring group of the account.
+    pub async fn routing_group_name(&self, account_id: Id, group: Id) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT name FROM ring_groups WHERE account_id = ? AND id = ?")
+                .bind(account_id)
+                .bind(group)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
     async fn ring_group_id(&self, account_id: Id, name: &str) -> Result<Id> {
         sqlx::query_scalar("SELECT id FROM ring_groups WHERE account_id = ? AND name = ?")
             .bind(account_id)

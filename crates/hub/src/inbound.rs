@@ -1,0 +1,384 @@
+//! Calls from the phone network: the trunk's INVITE for one of an account's numbers is
+//! answered (the caller hears music while waiting), recorded, and queued in the number's ring
+//! group; the account's [`Router`] offers it to Available agents, and what it decides is
+//! carried out here: offers and withdrawals reach the agents as call events, an agent who let
+//! an offer ring out is set Away. The caller hanging up ends the call; the agent hanging up
+//! sends the carrier a BYE.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use switchboard_protocol::{Call, CallOutcome, CallState, Id, Party, StatusKey};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+use crate::calls::{self, Live};
+use crate::presence::Cause;
+use crate::routing::{Action, Refused, Router};
+use crate::sip::Incoming;
+use crate::store::now_ms;
+use crate::{AppState, Result};
+
+/// What the routing task is told.
+pub enum Input {
+    Enqueue {
+        account: Id,
+        call: Id,
+        group: Id,
+    },
+    Presence {
+        account: Id,
+        agent: Id,
+        available: bool,
+    },
+    Accept {
+        account: Id,
+        call: Id,
+        agent: Id,
+        reply: oneshot::Sender<Result<(), Refused>>,
+    },
+    Decline {
+        account: Id,
+        call: Id,
+        agent: Id,
+    },
+    Abandon {
+        account: Id,
+        call: Id,
+    },
+}
+
+/// Runs every account's router: one task, so decisions never race.
+pub async fn run(state: Arc<AppState>, mut inputs: mpsc::UnboundedReceiver<Input>) {
+    let mut routers: HashMap<Id, Router> = HashMap::new();
+    loop {
+        let deadline = routers.values().filter_map(Router::next_deadline).min();
+        let input = match deadline {
+            Some(at) => {
+                tokio::select! {
+                    input = inputs.recv() => input,
+                    () = tokio::time::sleep_until(at.into()) => {
+                        for (account, router) in &mut routers {
+                            let actions = router.tick(Instant::now());
+                            carry_out(&state, *account, actions).await;
+                        }
+                        continue;
+                    }
+                }
+            }
+            None => inputs.recv().await,
+        };
+        let Some(input) = input else { return };
+        let now = Instant::now();
+        let (account, actions) = match input {
+            Input::Enqueue {
+                account,
+                call,
+                group,
+            } => {
+                let router = match router_for(&state, &mut routers, account).await {
+                    Ok(router) => router,
+                    Err(error) => {
+                        tracing::error!(%error, account, "routing unavailable");
+                        continue;
+                    }
+                };
+                (account, router.enqueue(call, group, now))
+            }
+            Input::Presence {
+                account,
+                agent,
+                available,
+            } => match routers.get_mut(&account) {
+                Some(router) => (account, router.set_available(agent, available, now)),
+                // No caller has waited in this account yet: its router starts from the
+                // statuses as they are then.
+                None => continue,
+            },
+            Input::Accept {
+                account,
+                call,
+                agent,
+                reply,
+            } => {
+                let decided = routers
+                    .get_mut(&account)
+                    .ok_or(Refused::Gone)
+                    .and_then(|router| router.accept(call, agent, now));
+                match decided {
+                    Ok(actions) => {
+                        let _ = reply.send(Ok(()));
+                        (account, actions)
+                    }
+                    Err(refused) => {
+                        let _ = reply.send(Err(refused));
+                        continue;
+                    }
+                }
+            }
+            Input::Decline {
+                account,
+                call,
+                agent,
+            } => match routers.get_mut(&account) {
+                Some(router) => (account, router.decline(call, agent, now)),
+                None => continue,
+            },
+            Input::Abandon { account, call } => match routers.get_mut(&account) {
+                Some(router) => (account, router.abandon(call, now)),
+                None => continue,
+            },
+        };
+        carry_out(&state, account, actions).await;
+    }
+}
+
+/// The account's router with its ring groups as configured now (an operator may have changed
+/// them since), made with its agents' current availability the first time.
+async fn router_for<'a>(
+    state: &AppState,
+    routers: &'a mut HashMap<Id, Router>,
+    account: Id,
+) -> Result<&'a mut Router> {
+    let groups = state.store.routing(account).await?;
+    let fresh = !routers.contains_key(&account);
+    let router = routers.entry(account).or_default();
+    for (id, config) in groups {
+        router.set_group(id, config);
+    }
+    if fresh {
+        let now = Instant::now();
+        for agent in state.store.agents(account).await? {
+            if agent.status() == StatusKey::available() {
+                router.set_available(agent.id, true, now);
+            }
+        }
+    }
+    Ok(router)
+}
+
+/// Does what the router decided: the agents' desks ring or stop ringing.
+async fn carry_out(state: &AppState, account: Id, actions: Vec<Action>) {
+    for action in actions {
+        let changed = match action {
+            Action::Offer {
+                interaction,
+                agents,
+            } => offered(state, interaction, |offered| {
+                offered.extend(agents.iter().copied());
+            }),
+            Action::Withdraw {
+                interaction,
+                agents,
+            } => {
+                let call = offered(state, interaction, |offered| {
+                    offered.retain(|a| !agents.contains(a));
+                });
+                // The withdrawn agents are told too: their desks stop ringing.
+                if let Some(call) = &call
+                    && let Err(error) = calls::publish_to(state, account, call, &agents).await
+                {
+                    tracing::warn!(%error, "an offer's withdrawal was not published");
+                }
+                None
+            }
+            Action::SetAway { agent } => {
+                if let Err(error) = state
+                    .set_status(account, agent, &StatusKey::away(), Cause::Routing)
+                    .await
+                {
+                    tracing::warn!(%error, agent, "could not set an agent who missed a call Away");
+                }
+                None
+            }
+            Action::Overflowed {
+                interaction, to, ..
+            } => {
+                let name = state
+                    .store
+                    .routing_group_name(account, to)
+                    .await
+                    .ok()
+                    .flatten();
+                let mut calls = state.calls.lock();
+                calls.get_mut(&interaction).map(|live| {
+                    live.call.ring_group = name;
+                    live.call.clone()
+                })
+            }
+            Action::Voicemail { interaction } => {
+                // Voicemail comes with the call flows; until then the caller is told no one
+                // is available (the call ends, recorded as not answered).
+                if let Err(error) = calls::end(state, interaction, CallOutcome::NoAnswer).await {
+                    tracing::warn!(%error, "an overflowing call could not be ended");
+                }
+                None
+            }
+            Action::Connect { .. } => None,
+        };
+        if let Some(call) = changed
+            && let Err(error) = calls::publish_to(state, account, &call, &[]).await
+        {
+            tracing::warn!(%error, "an offer was not published");
+        }
+    }
+}
+
+/// Changes who a ringing call is offered to; the call as it now stands.
+fn offered(state: &AppState, call: Id, change: impl FnOnce(&mut Vec<Id>)) -> Option<Call> {
+    let mut calls = state.calls.lock();
+    let live = calls.get_mut(&call)?;
+    if live.call.state != CallState::Ringing {
+        return None;
+    }
+    change(&mut live.call.offered_to);
+    Some(live.call.clone())
+}
+
+/// Takes each INVITE the trunk receives.
+pub async fn follow_trunk(state: Arc<AppState>, mut incoming: mpsc::UnboundedReceiver<Incoming>) {
+    while let Some(call) = incoming.recv().await {
+        tokio::spawn(take(state.clone(), call));
+    }
+}
+
+/// One call from the phone network, from INVITE to BYE.
+async fn take(state: Arc<AppState>, mut incoming: Incoming) {
+    let route = match state.store.inbound_route(&incoming.to).await {
+        Ok(Some(route)) => route,
+        Ok(None) => {
+            tracing::info!(to = %incoming.to, "a call for a number no account has");
+            let _ = incoming.reject(404).await;
+            return;
+        }
+        Err(error) => {
+            tracing::error!(%error, "inbound routing failed");
+            let _ = incoming.reject(500).await;
+            return;
+        }
+    };
+    let Some(group) = route.ring_group_id else {
+        let _ = incoming.reject(480).await;
+        return;
+    };
+    let group_name = state
+        .store
+        .routing_group_name(route.account_id, group)
+        .await
+        .ok()
+        .flatten();
+    let _ = incoming.ring().await;
+    let from = incoming.from.clone();
+    let mut answered = match incoming.answer().await {
+        Ok(answered) => answered,
+        Err(error) => {
+            tracing::warn!(%error, "an inbound call could not be answered");
+            return;
+        }
+    };
+    // The caller waits with music until an agent takes the call.
+    let _ = state.media.hold(answered.leg, true);
+    let caller = caller_party(&state, route.account_id, &from).await;
+    let recorded: std::result::Result<Id, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO calls (account_id, direction, from_number, dialled, started_at)
+         VALUES (?, 'inbound', ?, ?, ?) RETURNING id",
+    )
+    .bind(route.account_id)
+    .bind(caller.number.as_deref())
+    .bind(&route.number)
+    .bind(now_ms())
+    .fetch_one(state.store.pool())
+    .await;
+    let id = match recorded {
+        Ok(id) => id,
+        Err(error) => {
+            tracing::error!(%error, "an inbound call could not be recorded");
+            let _ = state.media.remove(answered.leg);
+            let _ = answered.hang_up().await;
+            return;
+        }
+    };
+    let hangup = Arc::new(Notify::new());
+    let call = Call {
+        id,
+        from: caller,
+        to: Party {
+            agent_id: None,
+            name: group_name.clone().unwrap_or_default(),
+            number: None,
+        },
+        state: CallState::Ringing,
+        outcome: None,
+        held_by: None,
+        transferred_by: None,
+        offered_to: Vec::new(),
+        dialled: Some(route.number.clone()),
+        ring_group: group_name,
+    };
+    state.calls.insert(Live {
+        call,
+        account_id: route.account_id,
+        caller_leg: answered.leg,
+        callee_leg: None,
+        hangup: Some(hangup.clone()),
+    });
+    tracing::info!(call = id, number = %route.number, "inbound call queued");
+    let _ = state.routing.send(Input::Enqueue {
+        account: route.account_id,
+        call: id,
+        group,
+    });
+    tokio::select! {
+        ended = answered.until_hung_up() => {
+            if let Err(error) = ended {
+                tracing::info!(%error, call = id, "the trunk call's dialog failed");
+            }
+            // The caller hung up: still waiting, they abandoned the queue.
+            let waiting = state.calls.state_of(id) == Some(CallState::Ringing);
+            if waiting {
+                let _ = state.routing.send(Input::Abandon { account: route.account_id, call: id });
+            }
+            let outcome = if waiting { CallOutcome::Cancelled } else { CallOutcome::Completed };
+            let _ = calls::end(&state, id, outcome).await;
+        }
+        () = hangup.notified() => {
+            if let Err(error) = answered.hang_up().await {
+                tracing::info!(%error, call = id, "BYE to the carrier failed");
+            }
+        }
+    }
+}
+
+/// The caller as agents see them: the contact's name when the number is known, else the
+/// number as the account's country writes it.
+async fn caller_party(state: &AppState, account: Id, from: &str) -> Party {
+    let country = state
+        .store
+        .account(account)
+        .await
+        .map(|a| a.settings.default_country)
+        .unwrap_or_default();
+    match crate::phone::to_e164(from, &country) {
+        Ok(e164) => {
+            let name = state
+                .store
+                .contacts_by_phone(account, &e164)
+                .await
+                .ok()
+                .and_then(|found| found.into_iter().next())
+                .map(|contact| contact.name)
+                .unwrap_or_else(|| e164.clone());
+            Party::phone(e164, name)
+        }
+        // A private or non-numeric caller.
+        Err(_) => Party {
+            agent_id: None,
+            name: if from.is_empty() {
+                "Unknown".into()
+            } else {
+                from.to_string()
+            },
+            number: None,
+        },
+    }
+}

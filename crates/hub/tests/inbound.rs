@@ -1,0 +1,249 @@
+//! A customer on a real phone (baresip) calls one of the account's numbers through the SIP
+//! trunk: the number's ring group offers the call to its Available agent, she accepts with
+//! her engine and hears the caller; when the caller hangs up the call ends for her too and is
+//! on record. A number no account has is refused with 404.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::json;
+use switchboard_protocol::{Call, CallOutcome, CallState, Event, MediaAnswer, StatusKey};
+use switchboard_voice::analysis::envelope_match;
+use switchboard_voice::peer::Setup;
+use switchboard_voice::recording::Recording;
+use switchboard_voice::tone::Sine;
+use switchboard_voice::wav;
+
+fn free_port() -> u16 {
+    loop {
+        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// Speech as an 8 kHz WAV with `silence` seconds before it (the agent answers meanwhile).
+fn phone_speech(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, std::path::PathBuf) {
+    let said = wav::speak(text, &dir.join("said48.wav")).expect("espeak-ng is installed");
+    let narrow = wav::resample(said.samples(), 48_000, 8_000);
+    let path = dir.join("caller.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+    for sample in std::iter::repeat_n(0, 8_000 * silence as usize).chain(narrow) {
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
+    (said.samples().to_vec(), path)
+}
+
+fn baresip(dir: &Path, uri: &str, speech: &Path, seconds: u32) -> std::process::Child {
+    std::fs::write(
+        dir.join("config"),
+        format!(
+            "module_path /usr/lib/baresip/modules\nsip_listen 127.0.0.1:{}\n\
+             audio_source aufile,{}\naudio_player alsa,null\naudio_alert alsa,null\n\
+             module g711.so\nmodule aufile.so\nmodule alsa.so\nmodule account.so\n\
+             module menu.so\n",
+            free_port(),
+            speech.display(),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("accounts"),
+        "<sip:+442071838750@127.0.0.1>;regint=0;audio_codecs=PCMU\n",
+    )
+    .unwrap();
+    Command::new("baresip")
+        .arg("-f")
+        .arg(dir)
+        .arg("-e")
+        .arg(format!("/dial {uri}"))
+        .arg("-t")
+        .arg(seconds.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("baresip is installed by the test command")
+}
+
+async fn next_call(events: &mut common::Events) -> Call {
+    loop {
+        if let Event::CallUpdated { call } = events.next().await.event {
+            return call;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    store
+        .create_ring_group(hub.alpha, "Sales", "longest_idle")
+        .await
+        .unwrap();
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
+        .await
+        .unwrap();
+    store
+        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
+        .await
+        .unwrap();
+    assert_eq!(
+        hub.set_status(&ana, "available").await.status(),
+        StatusCode::OK
+    );
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (spoken, speech) = phone_speech(
+        dir.path(),
+        "Hi, I am calling because my invoice is wrong.",
+        1,
+    );
+    let phone = baresip(dir.path(), &format!("sip:+14155550100@{sip}"), &speech, 9);
+
+    let offered = tokio::time::timeout(Duration::from_secs(10), next_call(&mut events))
+        .await
+        .expect("the call was offered to Ana");
+    assert_eq!(offered.state, CallState::Ringing);
+    assert_eq!(offered.offered_to, [ana.id()]);
+    assert_eq!(offered.from.number.as_deref(), Some("+442071838750"));
+    assert_eq!(offered.dialled.as_deref(), Some("+14155550100"));
+    assert_eq!(offered.ring_group.as_deref(), Some("Sales"));
+
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let response = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/accept", offered.id),
+            json!({ "offer": offer }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let accepted: MediaAnswer = response.json().await.unwrap();
+    assert_eq!(accepted.call.state, CallState::Live);
+    assert!(accepted.call.to.is(ana.id()));
+    media.accept_answer(&accepted.answer).unwrap();
+    let heard = Recording::default();
+    let (engine, _engine_events) = media
+        .start(Box::new(Sine::new(440.0, 6000)), Box::new(heard.clone()))
+        .unwrap();
+
+    // The caller hangs up when baresip's time is up: the call ends for Ana.
+    let ended = loop {
+        let envelope = events
+            .try_next(Duration::from_secs(20))
+            .await
+            .expect("the caller's hang-up reached Ana");
+        if let Event::CallUpdated { call } = envelope.event
+            && call.state == CallState::Ended
+        {
+            break call;
+        }
+    };
+    assert_eq!(ended.outcome, Some(CallOutcome::Completed));
+    engine.hang_up();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut phone = phone;
+        phone.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "baresip exited with {status}");
+
+    let best = envelope_match(&spoken, &heard.samples(), 120);
+    eprintln!("customer (baresip, PCMU) → trunk → Ana: envelope correlation {best:.3}");
+    assert!(best > 0.7, "Ana heard the customer: {best:.3}");
+
+    let me = hub.bootstrap(&ana).await.me;
+    assert_eq!(me.presence.status, StatusKey::after_call_work());
+    let (direction, to_agent, dialled, answered): (
+        String,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+    ) = sqlx::query_as("SELECT direction, to_agent, dialled, answered_at FROM calls WHERE id = ?")
+        .bind(offered.id)
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        (direction.as_str(), to_agent, dialled.as_deref()),
+        ("inbound", Some(ana.id()), Some("+14155550100"))
+    );
+    assert!(answered.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_no_account_has_is_refused() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let _hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_millis(250)))
+        .unwrap();
+    let port = socket.local_addr().unwrap().port();
+    let sdp = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+               m=audio 40000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
+    let invite = format!(
+        "INVITE sip:+18005550199@127.0.0.1 SIP/2.0\r\n\
+         Via: SIP/2.0/UDP 127.0.0.1:{port};branch=z9hG4bKnobody\r\nMax-Forwards: 70\r\n\
+         From: <sip:+442071838750@127.0.0.1>;tag=x\r\nTo: <sip:+18005550199@127.0.0.1>\r\n\
+         Call-ID: nobody@127.0.0.1\r\nCSeq: 1 INVITE\r\nContact: <sip:c@127.0.0.1:{port}>\r\n\
+         Content-Type: application/sdp\r\nContent-Length: {}\r\n\r\n{sdp}",
+        sdp.len()
+    );
+    // Like any UA over UDP, resend until the trunk (still starting) answers.
+    let mut statuses = Vec::new();
+    let mut buf = [0u8; 4096];
+    for _ in 0..20 {
+        socket.send_to(invite.as_bytes(), sip).unwrap();
+        if let Ok((n, _)) = socket.recv_from(&mut buf) {
+            statuses.push(status_line(&buf[..n]));
+            break;
+        }
+    }
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    while statuses.last().is_some_and(|s| s.starts_with("SIP/2.0 1")) {
+        let Ok((n, _)) = socket.recv_from(&mut buf) else {
+            break;
+        };
+        statuses.push(status_line(&buf[..n]));
+    }
+    assert_eq!(
+        statuses.last().map(String::as_str),
+        Some("SIP/2.0 404 Not Found"),
+        "{statuses:?}"
+    );
+}
+
+fn status_line(message: &[u8]) -> String {
+    String::from_utf8_lossy(message)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
