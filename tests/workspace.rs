@@ -249,6 +249,38 @@ fn an_incoming_call_offers_accept_and_decline() {
 }
 
 #[test]
+fn a_customers_call_offered_by_a_ring_group_shows_how_it_came_in_and_goes_when_taken() {
+    use switchboard_protocol::{CallState, Party};
+    let mut ws = workspace("available");
+    // Alex is agent 1 in these tests.
+    let mut call = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    call.from = Party::phone("+442071838750", "Grace Hopper");
+    call.to = Party {
+        agent_id: None,
+        name: "Sales".into(),
+        number: None,
+    };
+    call.offered_to = vec![1, 5];
+    call.dialled = Some("+14155550100".into());
+    call.ring_group = Some("Sales".into());
+    ws.update(event(call.clone()));
+    assert!(shows(&ws, "Incoming call from Grace Hopper"));
+    assert!(shows(
+        &ws,
+        "+44 20 7183 8750 · via Sales, to +1 415-555-0100"
+    ));
+    assert!(shows(&ws, "Accept"));
+    // Priya (agent 5) takes it: Alex's desk stops ringing, without a word.
+    call.state = CallState::Live;
+    call.to = Party::agent(5, "Priya Natarajan");
+    call.offered_to.clear();
+    ws.update(event(call));
+    assert!(ws.call().is_none());
+    assert!(!shows(&ws, "Incoming call from Grace Hopper"));
+    assert!(!shows(&ws, "You transferred the call to Priya Natarajan."));
+}
+
+#[test]
 fn declining_ends_the_ringing_at_once() {
     use switchboard_protocol::CallState;
     let mut ws = workspace("available");

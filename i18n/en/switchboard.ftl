@@ -105,6 +105,7 @@ settings-hub-builtin = this computer
 directory-call = Call
 call-calling = Calling { $name }…
 call-incoming = Incoming call from { $name }
+call-incoming-via = via { $group }, to { $number }
 call-live = On a call with { $name }
 call-accept = Accept
 call-decline = Decline

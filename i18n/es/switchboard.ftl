@@ -105,6 +105,7 @@ settings-hub-builtin = este equipo
 directory-call = Llamar
 call-calling = Llamando a { $name }…
 call-incoming = Llamada entrante de { $name }
+call-incoming-via = por { $group }, al { $number }
 call-live = En llamada con { $name }
 call-accept = Aceptar
 call-decline = Rechazar

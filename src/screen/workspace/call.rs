@@ -367,7 +367,7 @@ impl Phone {
             }
             return Action::None;
         }
-        if matches!(self.call, Some(Call::Ringing { .. }))
+        if matches!(self.call, Some(Call::Incoming { .. }))
             && !info.rings_at(cx.me)
             && !info.involves(cx.me)
         {
@@ -538,7 +538,7 @@ impl Phone {
                 ))
             }
             Call::Incoming { call, answering } => row![
-                text(fl!("call-incoming", name = other_party(call, me))).font(font::BOLD),
+                incoming_title(call, me),
                 space().width(Length::Fill),
                 action(
                     fl!("call-accept"),
@@ -682,6 +682,50 @@ fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element
 
 fn other_party(call: &CallInfo, me: Id) -> String {
     call.other_party(me).name.clone()
+}
+
+/// Who calls; for a call from the phone network, also how it came in.
+fn incoming_title<'a>(call: &CallInfo, me: Id) -> Element<'a, Message> {
+    let title = text(fl!("call-incoming", name = other_party(call, me))).font(font::BOLD);
+    match phone_details(call) {
+        Some(details) => column![title, text(details).size(13).style(theme::text::muted)]
+            .spacing(2)
+            .into(),
+        None => title.into(),
+    }
+}
+
+/// For a call from the phone network: the caller's number (when the name is a contact's),
+/// the ring group that offered it and the number dialled.
+fn phone_details(call: &CallInfo) -> Option<String> {
+    let dialled = call.dialled.as_deref()?;
+    let number = call
+        .from
+        .number
+        .as_deref()
+        .filter(|number| *number != call.from.name)
+        .map(international);
+    let group = call.ring_group.clone().unwrap_or_default();
+    let via = fl!(
+        "call-incoming-via",
+        group = group,
+        number = international(dialled)
+    );
+    Some(match number {
+        Some(number) => format!("{number} · {via}"),
+        None => via,
+    })
+}
+
+/// An E.164 number as people read it (+1 415-555-0100).
+fn international(e164: &str) -> String {
+    phonenumber::parse(None, e164)
+        .map(|n| {
+            n.format()
+                .mode(phonenumber::Mode::International)
+                .to_string()
+        })
+        .unwrap_or_else(|_| e164.to_string())
 }
 
 fn failed(failure: Failure) -> Action {
