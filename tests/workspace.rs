@@ -397,6 +397,23 @@ fn on_a_call() -> switchboard::screen::workspace::Workspace {
 }
 
 #[test]
+fn news_of_an_offer_that_arrives_after_answering_it_changes_nothing() {
+    use switchboard_protocol::{CallState, Party};
+    let mut ws = on_a_call();
+    // The ring group's word that the call still rang here, overtaken by the answer.
+    let mut stale = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    stale.to = Party {
+        agent_id: None,
+        name: "Support".into(),
+        number: None,
+    };
+    stale.offered_to = vec![1];
+    ws.update(event(stale));
+    assert!(shows(&ws, "On a call with Lucía Fernández"));
+    assert!(!shows(&ws, "You transferred the call to Support."));
+}
+
+#[test]
 fn hold_and_resume_follow_the_hub() {
     use switchboard_protocol::CallState;
     let mut ws = on_a_call();

@@ -80,14 +80,25 @@ pub(crate) async fn publish_to(
     call: &Call,
     also: &[Id],
 ) -> Result<()> {
-    let mut tx = state.store.write().await?;
-    let mut told = Vec::new();
-    for agent in [call.from.agent_id, call.to.agent_id]
+    let everyone: Vec<Id> = [call.from.agent_id, call.to.agent_id]
         .into_iter()
         .flatten()
         .chain(call.offered_to.iter().copied())
         .chain(also.iter().copied())
-    {
+        .collect();
+    publish_only(state, account_id, call, &everyone).await
+}
+
+/// Tells just these agents how the call stands.
+pub(crate) async fn publish_only(
+    state: &AppState,
+    account_id: Id,
+    call: &Call,
+    agents: &[Id],
+) -> Result<()> {
+    let mut tx = state.store.write().await?;
+    let mut told = Vec::new();
+    for agent in agents.iter().copied() {
         if told.contains(&agent) {
             continue;
         }

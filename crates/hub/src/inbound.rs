@@ -174,9 +174,10 @@ async fn carry_out(state: &AppState, account: Id, actions: Vec<Action>) {
                 let call = offered(state, interaction, |offered| {
                     offered.retain(|a| !agents.contains(a));
                 });
-                // The withdrawn agents are told too: their desks stop ringing.
+                // Only the withdrawn agents are told: their desks stop ringing. (The one who
+                // took the call hears from the call itself.)
                 if let Some(call) = &call
-                    && let Err(error) = calls::publish_to(state, account, call, &agents).await
+                    && let Err(error) = calls::publish_only(state, account, call, &agents).await
                 {
                     tracing::warn!(%error, "an offer's withdrawal was not published");
                 }

@@ -367,6 +367,10 @@ impl Phone {
             }
             return Action::None;
         }
+        if matches!(self.call, Some(Call::Live(_))) && info.rings_at(cx.me) {
+            // An offer's news overtaken by our own answer.
+            return Action::None;
+        }
         if matches!(self.call, Some(Call::Incoming { .. }))
             && !info.rings_at(cx.me)
             && !info.involves(cx.me)
@@ -681,7 +685,12 @@ fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element
 }
 
 fn other_party(call: &CallInfo, me: Id) -> String {
-    call.other_party(me).name.clone()
+    let party = call.other_party(me);
+    match party.number.as_deref() {
+        // No contact by that number: the number, as people read it.
+        Some(number) if number == party.name => international(number),
+        _ => party.name.clone(),
+    }
 }
 
 /// Who calls; for a call from the phone network, also how it came in.
