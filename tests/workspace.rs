@@ -212,7 +212,7 @@ fn call_event(
         seq: 20,
         at: noon(),
         event: Event::CallUpdated {
-            call: Call {
+            call: Box::new(Call {
                 id: 7,
                 from: Party::agent(2, "Lucía Fernández"),
                 to: Party::agent(1, "Alex Rivera"),
@@ -223,7 +223,8 @@ fn call_event(
                 offered_to: Vec::new(),
                 dialled: None,
                 ring_group: None,
-            },
+                waiting_since: None,
+            }),
         },
     })))
 }
@@ -263,11 +264,12 @@ fn a_customers_call_offered_by_a_ring_group_shows_how_it_came_in_and_goes_when_t
     call.offered_to = vec![1, 5];
     call.dialled = Some("+14155550100".into());
     call.ring_group = Some("Sales".into());
+    call.waiting_since = Some(noon() - time::Duration::seconds(42));
     ws.update(event(call.clone()));
     assert!(shows(&ws, "Incoming call from Grace Hopper"));
     assert!(shows(
         &ws,
-        "+44 20 7183 8750 · via Sales, to +1 415-555-0100"
+        "+44 20 7183 8750 · via Sales, to +1 415-555-0100 · waiting 00:42"
     ));
     assert!(shows(&ws, "Accept"));
     // Priya (agent 5) takes it: Alex's desk stops ringing, without a word.
@@ -359,6 +361,7 @@ fn lucia_call(
         offered_to: Vec::new(),
         dialled: None,
         ring_group: None,
+        waiting_since: None,
     }
 }
 
@@ -366,7 +369,9 @@ fn event(call: switchboard_protocol::Call) -> Message {
     Message::Stream(Update::Event(Box::new(EventEnvelope {
         seq: 30,
         at: noon(),
-        event: Event::CallUpdated { call },
+        event: Event::CallUpdated {
+            call: Box::new(call),
+        },
     })))
 }
 

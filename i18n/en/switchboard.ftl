@@ -106,6 +106,7 @@ directory-call = Call
 call-calling = Calling { $name }…
 call-incoming = Incoming call from { $name }
 call-incoming-via = via { $group }, to { $number }
+call-incoming-waited = waiting { $time }
 call-live = On a call with { $name }
 call-accept = Accept
 call-decline = Decline

@@ -106,6 +106,7 @@ directory-call = Llamar
 call-calling = Llamando a { $name }…
 call-incoming = Llamada entrante de { $name }
 call-incoming-via = por { $group }, al { $number }
+call-incoming-waited = en espera { $time }
 call-live = En llamada con { $name }
 call-accept = Aceptar
 call-decline = Rechazar

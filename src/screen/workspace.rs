@@ -401,7 +401,7 @@ impl Workspace {
                 }
                 Event::CallUpdated { call } => {
                     let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
-                    let action = self.phone.updated(call, &cx);
+                    let action = self.phone.updated(*call, &cx);
                     return self.phone_action(action);
                 }
                 Event::Unknown => {}

@@ -107,7 +107,9 @@ pub(crate) async fn publish_only(
             &mut tx,
             account_id,
             Some(agent),
-            &Event::CallUpdated { call: call.clone() },
+            &Event::CallUpdated {
+                call: Box::new(call.clone()),
+            },
             state.config.events.retention,
         )
         .await?;
@@ -180,6 +182,7 @@ pub async fn start(
         offered_to: Vec::new(),
         dialled: None,
         ring_group: None,
+        waiting_since: None,
     };
     state.calls.lock().insert(
         id,
@@ -294,6 +297,7 @@ pub async fn accept(
         if let Some(me) = me {
             live.call.to = Party::agent(me.id, me.name);
             live.call.offered_to.clear();
+            live.call.waiting_since = None;
         }
         live.call.clone()
     };

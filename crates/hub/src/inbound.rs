@@ -315,6 +315,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         offered_to: Vec::new(),
         dialled: Some(route.number.clone()),
         ring_group: group_name,
+        waiting_since: Some(time::OffsetDateTime::now_utc()),
     };
     state.calls.insert(Live {
         call,

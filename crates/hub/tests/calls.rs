@@ -31,7 +31,7 @@ fn loud_frames(recording: &Recording, frames: usize) -> usize {
 
 fn call_of(event: Event) -> Call {
     match event {
-        Event::CallUpdated { call } => call,
+        Event::CallUpdated { call } => *call,
         other => panic!("expected a call update, got {other:?}"),
     }
 }

@@ -85,7 +85,7 @@ fn baresip(dir: &Path, uri: &str, speech: &Path, seconds: u32) -> std::process::
 async fn next_call(events: &mut common::Events) -> Call {
     loop {
         if let Event::CallUpdated { call } = events.next().await.event {
-            return call;
+            return *call;
         }
     }
 }
@@ -130,6 +130,10 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
     assert_eq!(offered.from.number.as_deref(), Some("+442071838750"));
     assert_eq!(offered.dialled.as_deref(), Some("+14155550100"));
     assert_eq!(offered.ring_group.as_deref(), Some("Sales"));
+    assert!(
+        offered.waiting_since.is_some(),
+        "the caller's wait is on the offer"
+    );
 
     let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
     let response = hub
@@ -143,6 +147,7 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
     let accepted: MediaAnswer = response.json().await.unwrap();
     assert_eq!(accepted.call.state, CallState::Live);
     assert!(accepted.call.to.is(ana.id()));
+    assert_eq!(accepted.call.waiting_since, None, "no longer waiting");
     media.accept_answer(&accepted.answer).unwrap();
     let heard = Recording::default();
     let (engine, _engine_events) = media

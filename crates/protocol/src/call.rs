@@ -146,6 +146,14 @@ pub struct Call {
     /// For a call from the phone network: the ring group that offered it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ring_group: Option<String>,
+    /// For a call from the phone network: since when the caller has been waiting for an agent.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
+    pub waiting_since: Option<time::OffsetDateTime>,
 }
 
 impl Call {

@@ -31,7 +31,8 @@ pub enum Event {
     /// An agent left the account.
     AgentRemoved { agent_id: Id },
     /// A call the receiver takes part in was offered, answered or ended.
-    CallUpdated { call: crate::Call },
+    /// Boxed: a call (parties, offers, numbers) is much larger than the other events.
+    CallUpdated { call: Box<crate::Call> },
     /// The receiver's session ended (signed out elsewhere, revoked, expired).
     SessionEnded,
     /// Events were lost to retention: reload the bootstrap and continue after this `seq`.

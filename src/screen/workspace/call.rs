@@ -542,7 +542,7 @@ impl Phone {
                 ))
             }
             Call::Incoming { call, answering } => row![
-                incoming_title(call, me),
+                incoming_title(call, me, now),
                 space().width(Length::Fill),
                 action(
                     fl!("call-accept"),
@@ -694,9 +694,9 @@ fn other_party(call: &CallInfo, me: Id) -> String {
 }
 
 /// Who calls; for a call from the phone network, also how it came in.
-fn incoming_title<'a>(call: &CallInfo, me: Id) -> Element<'a, Message> {
+fn incoming_title<'a>(call: &CallInfo, me: Id, now: OffsetDateTime) -> Element<'a, Message> {
     let title = text(fl!("call-incoming", name = other_party(call, me))).font(font::BOLD);
-    match phone_details(call) {
+    match phone_details(call, now) {
         Some(details) => column![title, text(details).size(13).style(theme::text::muted)]
             .spacing(2)
             .into(),
@@ -706,7 +706,7 @@ fn incoming_title<'a>(call: &CallInfo, me: Id) -> Element<'a, Message> {
 
 /// For a call from the phone network: the caller's number (when the name is a contact's),
 /// the ring group that offered it and the number dialled.
-fn phone_details(call: &CallInfo) -> Option<String> {
+fn phone_details(call: &CallInfo, now: OffsetDateTime) -> Option<String> {
     let dialled = call.dialled.as_deref()?;
     let number = call
         .from
@@ -720,10 +720,19 @@ fn phone_details(call: &CallInfo) -> Option<String> {
         group = group,
         number = international(dialled)
     );
-    Some(match number {
-        Some(number) => format!("{number} · {via}"),
-        None => via,
-    })
+    let waited = call.waiting_since.map(|since| {
+        fl!(
+            "call-incoming-waited",
+            time = widget::duration((now - since).whole_seconds().max(0))
+        )
+    });
+    Some(
+        [number, Some(via), waited]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · "),
+    )
 }
 
 /// An E.164 number as people read it (+1 415-555-0100).
