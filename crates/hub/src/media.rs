@@ -358,6 +358,7 @@ impl Worker {
                         .values()
                         .filter_map(|t| t.held.map(|(_, at)| at)),
                 )
+                .chain(self.trunks.values().filter_map(TrunkLeg::key_due))
                 .min()
                 .unwrap_or(now + Duration::from_millis(20))
                 .min(now + Duration::from_millis(20));
@@ -607,6 +608,9 @@ impl Worker {
                     if let Some(leg) = self.legs.get_mut(&to) {
                         leg.keys.push_back(event);
                     }
+                    if let Some(trunk) = self.trunks.get_mut(&to) {
+                        trunk.press(event);
+                    }
                 }
             }
         }
@@ -660,6 +664,9 @@ impl Worker {
             .collect();
         for (id, event) in due {
             self.send_key(id, event);
+        }
+        for trunk in self.trunks.values_mut().filter(|t| t.held.is_none()) {
+            trunk.send_keys(now);
         }
     }
 

@@ -96,9 +96,12 @@ async fn a_caller_on_the_phone_network_and_an_agent_hear_each_other() {
 
     // The caller's phone: speech every 20 ms, the key 5 halfway, and what comes back.
     let heard_by_caller = Arc::new(Mutex::new(Vec::<i16>::new()));
+    // RFC 4733 packets from the agent's keypad: (event, end bit, timestamp, marker).
+    let keys_to_caller = Arc::new(Mutex::new(Vec::<(u8, bool, u32, bool)>::new()));
     let done = Arc::new(AtomicBool::new(false));
     let receiver = {
         let done = done.clone();
+        let keys = keys_to_caller.clone();
         let carrier = carrier.try_clone().unwrap();
         let heard = heard_by_caller.clone();
         carrier
@@ -111,6 +114,16 @@ async fn a_caller_on_the_phone_network_and_an_agent_hear_each_other() {
                 if let Ok((n, source)) = carrier.recv_from(&mut buf) {
                     from.push(source);
                     let packet = RtpReader::new(&buf[..n]).unwrap();
+                    if packet.payload_type() == 101 {
+                        let event = packet.payload();
+                        keys.lock().unwrap().push((
+                            event[0],
+                            event[1] & 0x80 != 0,
+                            packet.timestamp(),
+                            packet.mark(),
+                        ));
+                        continue;
+                    }
                     assert_eq!(packet.payload_type(), 0, "PCMU back to the caller");
                     let mut heard = heard.lock().unwrap();
                     heard.extend(packet.payload().iter().map(|b| Law::Mu.decode(*b)));
@@ -163,6 +176,8 @@ async fn a_caller_on_the_phone_network_and_an_agent_hear_each_other() {
                     .unwrap();
                 seq = seq.wrapping_add(1);
             }
+            // And the agent presses 7 for the caller (an IVR on the far side, say).
+            agent.send_dtmf('7').unwrap();
         }
         clock = clock.wrapping_add(FRAME as u32);
         next += Duration::from_millis(20);
@@ -187,6 +202,19 @@ async fn a_caller_on_the_phone_network_and_an_agent_hear_each_other() {
 
     done.store(true, Ordering::Relaxed);
     let sources = receiver.join().unwrap();
+    let keys = keys_to_caller.lock().unwrap().clone();
+    assert!(!keys.is_empty(), "the agent's key reached the caller");
+    assert!(keys.iter().all(|(event, _, _, _)| *event == 7), "{keys:?}");
+    assert!(keys[0].3, "the press starts with the marker bit");
+    assert!(
+        keys.iter().all(|k| k.2 == keys[0].2),
+        "one press, one timestamp: {keys:?}"
+    );
+    assert_eq!(
+        keys.iter().filter(|k| k.1).count(),
+        3,
+        "three end packets: {keys:?}"
+    );
     assert!(!sources.is_empty(), "the caller heard nothing");
     assert!(sources.iter().all(|s| *s == hub_rtp), "{sources:?}");
     let heard = heard_by_caller.lock().unwrap().clone();

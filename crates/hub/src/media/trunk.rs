@@ -3,6 +3,7 @@
 //! presses, and symmetric RTP: media goes back to where the carrier's packets come from,
 //! which behind NAT is not what its SDP says.
 
+use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -114,7 +115,24 @@ pub struct TrunkLeg {
     last_sent: Option<Instant>,
     /// RTP timestamp of the last key press passed on (its packets repeat).
     last_key: Option<u32>,
+    /// Key presses from the agent waiting to go out, the one going out, and when the next
+    /// may start (presses must not run together).
+    keys: VecDeque<TelephoneEvent>,
+    key: Option<KeyOut>,
+    next_key: Instant,
 }
+
+/// A key press being sent as RFC 4733 events: a packet every 50 ms while it lasts, then
+/// three end packets, all with the press's start timestamp.
+#[derive(Debug, Clone, Copy)]
+struct KeyOut {
+    event: TelephoneEvent,
+    timestamp: u32,
+    started: Instant,
+    next: Instant,
+}
+
+const KEY_EVERY: Duration = Duration::from_millis(50);
 
 /// What a packet from the carrier became.
 pub enum Heard {
@@ -143,6 +161,9 @@ impl TrunkLeg {
             timestamp: rand::random(),
             last_sent: None,
             last_key: None,
+            keys: VecDeque::new(),
+            key: None,
+            next_key: Instant::now(),
         })
     }
 
@@ -192,6 +213,74 @@ impl TrunkLeg {
                 duration: switchboard_voice::dtmf::TONE,
             })
         }
+    }
+
+    /// A key the agent pressed, for the carrier.
+    pub fn press(&mut self, event: TelephoneEvent) {
+        self.keys.push_back(event);
+    }
+
+    /// When [`send_keys`](Self::send_keys) next has a packet to send.
+    pub fn key_due(&self) -> Option<Instant> {
+        match self.key {
+            Some(key) => Some(key.next),
+            None if !self.keys.is_empty() => Some(self.next_key),
+            None => None,
+        }
+    }
+
+    /// Sends the key packets due by `now`.
+    pub fn send_keys(&mut self, now: Instant) {
+        if self.key.is_none() && now >= self.next_key {
+            if let Some(event) = self.keys.pop_front() {
+                self.key = Some(KeyOut {
+                    event,
+                    timestamp: self.timestamp,
+                    started: now,
+                    next: now,
+                });
+            }
+        }
+        let Some(mut key) = self.key else { return };
+        if now < key.next {
+            return;
+        }
+        let elapsed = now.saturating_duration_since(key.started);
+        let first = elapsed.is_zero();
+        if elapsed >= key.event.duration {
+            let ticks = (key.event.duration.as_millis() as u32).saturating_mul(8);
+            for _ in 0..3 {
+                self.send_event(&key, ticks.min(0xffff) as u16, true, false);
+            }
+            self.key = None;
+            self.next_key = now + switchboard_voice::dtmf::GAP;
+            return;
+        }
+        let ticks = (elapsed.as_millis() as u32).saturating_mul(8);
+        self.send_event(&key, ticks.min(0xffff) as u16, false, first);
+        key.next = now + KEY_EVERY;
+        self.key = Some(key);
+    }
+
+    fn send_event(&mut self, key: &KeyOut, duration: u16, end: bool, first: bool) {
+        let Some(pt) = self.negotiated.event_pt else {
+            return;
+        };
+        let flags = if end { 0x80 } else { 0 } | (key.event.volume & 0x3f);
+        let [high, low] = duration.to_be_bytes();
+        let payload = [key.event.event, flags, high, low];
+        let built = RtpPacketBuilder::new()
+            .payload_type(pt)
+            .ssrc(self.ssrc)
+            .sequence(self.seq)
+            .timestamp(key.timestamp)
+            .marked(first)
+            .payload(&payload)
+            .build();
+        if let Ok(packet) = built {
+            let _ = self.socket.send_to(&packet, self.remote);
+        }
+        self.seq = self.seq.next();
     }
 
     /// One Opus frame for the carrier (from the bridged leg, or music).
