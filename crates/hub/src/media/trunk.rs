@@ -231,15 +231,16 @@ impl TrunkLeg {
 
     /// Sends the key packets due by `now`.
     pub fn send_keys(&mut self, now: Instant) {
-        if self.key.is_none() && now >= self.next_key {
-            if let Some(event) = self.keys.pop_front() {
-                self.key = Some(KeyOut {
-                    event,
-                    timestamp: self.timestamp,
-                    started: now,
-                    next: now,
-                });
-            }
+        if self.key.is_none()
+            && now >= self.next_key
+            && let Some(event) = self.keys.pop_front()
+        {
+            self.key = Some(KeyOut {
+                event,
+                timestamp: self.timestamp,
+                started: now,
+                next: now,
+            });
         }
         let Some(mut key) = self.key else { return };
         if now < key.next {
