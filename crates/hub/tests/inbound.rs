@@ -6,12 +6,12 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+mod phone;
 
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::path::Path;
-use std::process::{Command, Stdio};
+use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use phone::free_port;
 use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_protocol::{Call, CallOutcome, CallState, Event, MediaAnswer, StatusKey};
@@ -19,68 +19,6 @@ use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::peer::Setup;
 use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
-use switchboard_voice::wav;
-
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-/// Speech as an 8 kHz WAV with `silence` seconds before it (the agent answers meanwhile).
-fn phone_speech(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, std::path::PathBuf) {
-    let said = wav::speak(text, &dir.join("said48.wav")).expect("espeak-ng is installed");
-    let narrow = wav::resample(said.samples(), 48_000, 8_000);
-    let path = dir.join("caller.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
-    for sample in std::iter::repeat_n(0, 8_000 * silence as usize).chain(narrow) {
-        writer.write_sample(sample).unwrap();
-    }
-    writer.finalize().unwrap();
-    (said.samples().to_vec(), path)
-}
-
-fn baresip(dir: &Path, uri: &str, speech: &Path, seconds: u32) -> std::process::Child {
-    std::fs::write(
-        dir.join("config"),
-        format!(
-            "module_path /usr/lib/baresip/modules\nsip_listen 127.0.0.1:{}\n\
-             audio_source aufile,{}\naudio_player alsa,null\naudio_alert alsa,null\n\
-             module g711.so\nmodule aufile.so\nmodule alsa.so\nmodule account.so\n\
-             module menu.so\n",
-            free_port(),
-            speech.display(),
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        "<sip:+442071838750@127.0.0.1>;regint=0;audio_codecs=PCMU\n",
-    )
-    .unwrap();
-    Command::new("baresip")
-        .arg("-f")
-        .arg(dir)
-        .arg("-e")
-        .arg(format!("/dial {uri}"))
-        .arg("-t")
-        .arg(seconds.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("baresip is installed by the test command")
-}
 
 async fn next_call(events: &mut common::Events) -> Call {
     loop {
@@ -115,12 +53,18 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
     let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let (spoken, speech) = phone_speech(
+    let (spoken, speech) = phone::speech(
         dir.path(),
         "Hi, I am calling because my invoice is wrong.",
         1,
     );
-    let phone = baresip(dir.path(), &format!("sip:+14155550100@{sip}"), &speech, 9);
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &speech,
+        9,
+    );
 
     let offered = tokio::time::timeout(Duration::from_secs(10), next_call(&mut events))
         .await

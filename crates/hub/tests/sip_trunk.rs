@@ -6,11 +6,12 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::net::{SocketAddr, TcpListener, UdpSocket};
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod phone;
+
+use std::net::{SocketAddr, UdpSocket};
 use std::time::Duration;
 
+use phone::free_port;
 use switchboard_hub::media::MediaBridge;
 use switchboard_hub::sip::Trunk;
 use switchboard_voice::FRAME_SAMPLES;
@@ -18,60 +19,6 @@ use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::peer::{Event, Setup};
 use switchboard_voice::recording::Recording;
 use switchboard_voice::wav::{self, Source};
-
-/// A port free for both UDP and TCP on 127.0.0.1.
-fn free_port() -> u16 {
-    loop {
-        let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        let port = udp.local_addr().unwrap().port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-/// A baresip that dials `uri` at start, plays `speech`, records what it hears in `dir`, and
-/// quits (hanging up) after `seconds`.
-fn baresip(dir: &Path, uri: &str, speech: &Path, seconds: u32) -> std::process::Child {
-    std::fs::write(
-        dir.join("config"),
-        format!(
-            "module_path /usr/lib/baresip/modules\n\
-             sip_listen 127.0.0.1:{port}\n\
-             audio_source aufile,{speech}\n\
-             audio_player alsa,null\n\
-             audio_alert alsa,null\n\
-             snd_path {dir}\n\
-             module g711.so\n\
-             module aufile.so\n\
-             module alsa.so\n\
-             module sndfile.so\n\
-             module account.so\n\
-             module menu.so\n",
-            port = free_port(),
-            speech = speech.display(),
-            dir = dir.display(),
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        "<sip:caller@127.0.0.1>;regint=0;audio_codecs=PCMU\n",
-    )
-    .unwrap();
-    Command::new("baresip")
-        .arg("-f")
-        .arg(dir)
-        .arg("-e")
-        .arg(format!("/dial {uri}"))
-        .arg("-t")
-        .arg(seconds.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("baresip is installed by the test command")
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
@@ -81,28 +28,11 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
     let (_trunk, mut incoming) = Trunk::start(sip, bridge.control()).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    // The caller's voice, at the phone network's 8 kHz.
-    let caller_said = wav::speak(
+    let (spoken, caller_wav) = phone::speech(
+        dir.path(),
         "Hello, I would like to change the address on my account.",
-        &dir.path().join("caller48.wav"),
-    )
-    .expect("espeak-ng is installed by the test command");
-    let caller_wav = dir.path().join("caller.wav");
-    {
-        let narrow = wav::resample(caller_said.samples(), 48_000, 8_000);
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: 8_000,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut writer = hound::WavWriter::create(&caller_wav, spec).unwrap();
-        // A second of silence first: the agent's leg connects while the phone rings.
-        for sample in std::iter::repeat_n(0, 8_000).chain(narrow) {
-            writer.write_sample(sample).unwrap();
-        }
-        writer.finalize().unwrap();
-    }
+        1,
+    );
     let agent_said = wav::speak(
         "Of course. I can help you with that right away.",
         &dir.path().join("agent.wav"),
@@ -110,8 +40,9 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
     .unwrap();
     let agent_samples = agent_said.samples().to_vec();
 
-    let phone = baresip(
+    let phone = phone::dial(
         dir.path(),
+        "caller",
         &format!("sip:+14155550100@{sip}"),
         &caller_wav,
         8,
@@ -154,7 +85,6 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
     .unwrap();
     assert!(status.success(), "baresip exited with {status}");
 
-    let spoken = caller_said.samples().to_vec();
     let best = envelope_match(&spoken, &heard_by_agent.samples(), 120);
     eprintln!("baresip (PCMU) → trunk → agent: envelope correlation {best:.3}");
     assert!(best > 0.7, "the agent heard the caller: {best:.3}");
