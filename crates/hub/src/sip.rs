@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use bytesstr::BytesStr;
 use ezk_sdp_types::SessionDescription;
 use ezk_sip_core::{Endpoint, IncomingRequest, Layer, MayTake};
-use ezk_sip_types::header::typed::Contact;
+use ezk_sip_types::header::typed::{Allow, Contact};
 use ezk_sip_types::uri::{NameAddr, SipUri, SipUriUserPart};
 use ezk_sip_types::{Method, StatusCode};
 use ezk_sip_ua::dialog::DialogLayer;
@@ -138,7 +138,33 @@ impl Layer for Inbound {
                         .await;
                 }
             }
-            _ => {}
+            // Requests of a dialog the trunk does not know (BYE, CANCEL, ACK…) are the
+            // endpoint's to answer (481); anything else is a method a trunk does not take.
+            Method::ACK
+            | Method::BYE
+            | Method::CANCEL
+            | Method::PRACK
+            | Method::UPDATE
+            | Method::INFO => {}
+            _ => {
+                let mut refused = request.take();
+                let mut response =
+                    endpoint.create_response(&refused, StatusCode::METHOD_NOT_ALLOWED, None);
+                let allowed = [
+                    Method::INVITE,
+                    Method::ACK,
+                    Method::BYE,
+                    Method::CANCEL,
+                    Method::OPTIONS,
+                ]
+                .map(Allow)
+                .to_vec();
+                response.msg.headers.insert_named(&allowed);
+                let tsx = endpoint.create_server_tsx(&mut refused);
+                if let Err(error) = tsx.respond(response).await {
+                    tracing::debug!(?error, "405 not sent");
+                }
+            }
         }
     }
 }

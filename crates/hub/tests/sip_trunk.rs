@@ -174,6 +174,20 @@ async fn malformed_sip_is_refused_or_dropped_and_the_trunk_keeps_working() {
     let (n, _) = socket.recv_from(&mut buf).unwrap();
     let text = String::from_utf8_lossy(&buf[..n]);
     assert!(text.starts_with("SIP/2.0 488"), "{text}");
+    // A method a trunk does not take: 405, saying which it does.
+    socket
+        .send_to(
+            request("MESSAGE", port, "chat", "text/plain", "hi").as_bytes(),
+            sip,
+        )
+        .unwrap();
+    let (n, _) = socket.recv_from(&mut buf).unwrap();
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("SIP/2.0 405"), "{text}");
+    assert!(
+        text.contains("Allow: INVITE, ACK, BYE, CANCEL, OPTIONS"),
+        "{text}"
+    );
     // Nothing of that reached the call engine, and the trunk still answers.
     assert!(incoming.try_recv().is_err());
     let answer = exchange(request("OPTIONS", port, "alive", "text/plain", "")).await;
