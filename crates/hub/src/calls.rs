@@ -28,6 +28,8 @@ pub(crate) struct Live {
     pub callee_leg: Option<LegId>,
     /// For a call from the phone network: told when the hub ends the call (BYE the carrier).
     pub hangup: Option<Arc<tokio::sync::Notify>>,
+    /// For a call from the phone network: the ring group it waits in.
+    pub group: Option<Id>,
 }
 
 impl Live {
@@ -192,6 +194,7 @@ pub async fn start(
             caller_leg: leg,
             callee_leg: None,
             hangup: None,
+            group: None,
         },
     );
     publish(&state, caller.account_id, &call, None).await?;
@@ -281,7 +284,17 @@ pub async fn accept(
     } else {
         None
     };
-    let (leg, answer) = state.media.add_leg(body.offer).await?;
+    let (leg, answer) = match state.media.add_leg(body.offer).await {
+        Ok(added) => added,
+        Err(error) => {
+            if offered && let Some(group) = live.group {
+                // The router gave the call to this agent; it goes back to the queue, and the
+                // agent is free again.
+                requeue(&state, &live, caller.agent_id, group).await;
+            }
+            return Err(error);
+        }
+    };
     let call = {
         let mut calls = state.calls.lock();
         let Some(live) = calls
@@ -356,6 +369,11 @@ pub async fn hang_up(
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
     let live = party_of(&state, &caller, id)?;
+    if !live.call.involves(caller.agent_id) {
+        return Err(Error::Conflict(
+            "the call is offered to you: accept or decline it".into(),
+        ));
+    }
     let outcome = match live.call.state {
         CallState::Ringing => CallOutcome::Cancelled,
         _ => CallOutcome::Completed,
@@ -601,10 +619,37 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
         .await?;
     for agent in in_call.into_iter().flatten() {
         state.call_ended(live.account_id, agent).await?;
+        // The router counted the agent busy since they took a call; whatever their status
+        // now (it may not have changed at all), it learns it.
+        sync_availability(state, live.account_id, agent).await;
     }
     publish(state, live.account_id, &live.call, None).await?;
     tracing::info!(call = id, ?outcome, "call ended");
     Ok(live.call)
+}
+
+/// Tells the router whether `agent` can be offered callers, from their status now.
+async fn sync_availability(state: &AppState, account: Id, agent: Id) {
+    if let Ok(row) = state.store.agent(account, agent).await {
+        let _ = state.routing.send(crate::inbound::Input::Presence {
+            account,
+            agent,
+            available: row.status() == switchboard_protocol::StatusKey::available(),
+        });
+    }
+}
+
+/// A call the router gave to an agent who then could not take it waits again.
+async fn requeue(state: &AppState, live: &Live, agent: Id, group: Id) {
+    sync_availability(state, live.account_id, agent).await;
+    if let Some(waiting) = state.calls.lock().get_mut(&live.call.id) {
+        waiting.call.offered_to.retain(|a| *a != agent);
+    }
+    let _ = state.routing.send(crate::inbound::Input::Enqueue {
+        account: live.account_id,
+        call: live.call.id,
+        group,
+    });
 }
 
 /// At start: calls open in the records were cut off when the hub stopped (calls live in its

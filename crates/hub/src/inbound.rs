@@ -323,6 +323,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         caller_leg: answered.leg,
         callee_leg: None,
         hangup: Some(hangup.clone()),
+        group: Some(group),
     });
     tracing::info!(call = id, number = %route.number, "inbound call queued");
     let _ = state.routing.send(Input::Enqueue {

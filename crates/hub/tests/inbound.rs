@@ -79,6 +79,12 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
         "the caller's wait is on the offer"
     );
 
+    // Offered is not answered: hanging up is not hers to do (decline is).
+    let response = hub
+        .post(&ana, &format!("/calls/{}/hangup", offered.id), json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+
     let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
     let response = hub
         .post(
