@@ -202,3 +202,91 @@ fn status_line(message: &[u8]) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// An account without automatic statuses: an agent's status stays Available through a call,
+/// and once she hangs up the next customer is offered to her.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_who_hung_up_gets_the_next_caller_even_if_her_status_never_changed() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    let mut settings = store.account(hub.alpha).await.unwrap().settings;
+    settings.auto_on_call = false;
+    settings.after_call_work = false;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    store
+        .create_ring_group(hub.alpha, "Sales", "longest_idle")
+        .await
+        .unwrap();
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
+        .await
+        .unwrap();
+    store
+        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "")
+        .await
+        .unwrap();
+    assert_eq!(
+        hub.set_status(&ana, "available").await.status(),
+        StatusCode::OK
+    );
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (_, speech) = phone::speech(dir.path(), "Hello there.", 1);
+    let uri = format!("sip:+14155550100@{sip}");
+    let first_dir = dir.path().join("first");
+    std::fs::create_dir_all(&first_dir).unwrap();
+    let mut first = phone::dial(&first_dir, "+442071838750", &uri, &speech, 30);
+    let offered = next_call(&mut events).await;
+    assert_eq!(offered.offered_to, [ana.id()]);
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/accept", offered.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    media.accept_answer(&accepted.answer).unwrap();
+    let (engine, _) = media
+        .start(
+            Box::new(Sine::new(440.0, 6000)),
+            Box::new(Recording::default()),
+        )
+        .unwrap();
+    // Ana hangs up; her status was never touched.
+    let response = hub
+        .post(&ana, &format!("/calls/{}/hangup", offered.id), json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    engine.hang_up();
+    assert_eq!(
+        hub.bootstrap(&ana).await.me.presence.status,
+        StatusKey::available()
+    );
+
+    // The next customer rings at her desk.
+    let second_dir = dir.path().join("second");
+    std::fs::create_dir_all(&second_dir).unwrap();
+    let mut second = phone::dial(&second_dir, "+442071838751", &uri, &speech, 30);
+    let next = loop {
+        let call = next_call(&mut events).await;
+        if call.id != offered.id && call.state == CallState::Ringing {
+            break call;
+        }
+    };
+    assert_eq!(next.offered_to, [ana.id()]);
+    assert_eq!(next.from.number.as_deref(), Some("+442071838751"));
+    for phone in [&mut first, &mut second] {
+        let _ = phone.kill();
+        let _ = phone.wait();
+    }
+}
