@@ -283,6 +283,23 @@ fn a_customers_call_offered_by_a_ring_group_shows_how_it_came_in_and_goes_when_t
 }
 
 #[test]
+fn a_caller_who_sent_no_number_is_an_unknown_caller_in_the_agents_language() {
+    use switchboard_protocol::{CallState, Party};
+    let mut ws = workspace("available");
+    let mut call = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    call.from = Party {
+        agent_id: None,
+        name: String::new(),
+        number: None,
+    };
+    call.offered_to = vec![1];
+    call.dialled = Some("+14155550100".into());
+    call.ring_group = Some("Sales".into());
+    ws.update(event(call));
+    assert!(shows(&ws, "Incoming call from an unknown caller"));
+}
+
+#[test]
 fn declining_ends_the_ringing_at_once() {
     use switchboard_protocol::CallState;
     let mut ws = workspace("available");

@@ -107,6 +107,7 @@ call-calling = Calling { $name }…
 call-incoming = Incoming call from { $name }
 call-incoming-via = via { $group }, to { $number }
 call-incoming-waited = waiting { $time }
+call-unknown-caller = an unknown caller
 call-live = On a call with { $name }
 call-accept = Accept
 call-decline = Decline

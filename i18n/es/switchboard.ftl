@@ -107,6 +107,7 @@ call-calling = Llamando a { $name }…
 call-incoming = Llamada entrante de { $name }
 call-incoming-via = por { $group }, al { $number }
 call-incoming-waited = en espera { $time }
+call-unknown-caller = un número oculto
 call-live = En llamada con { $name }
 call-accept = Aceptar
 call-decline = Rechazar

@@ -465,14 +465,12 @@ async fn caller_id(store: &Store, command: CallerIdCommand) -> Result<String> {
             number,
             label,
         } => {
-            let account = store.account_by_name(&account).await?;
-            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            let (account, e164) = account_number(store, &account, &number).await?;
             store.add_caller_id(account.id, &e164, &label).await?;
             format!("added caller ID {e164}")
         }
         CallerIdCommand::Remove { account, number } => {
-            let account = store.account_by_name(&account).await?;
-            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            let (account, e164) = account_number(store, &account, &number).await?;
             store.remove_caller_id(account.id, &e164).await?;
             format!("removed caller ID {e164}")
         }
@@ -497,16 +495,14 @@ async fn inbound_number(store: &Store, command: NumberCommand) -> Result<String>
             group,
             label,
         } => {
-            let account = store.account_by_name(&account).await?;
-            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            let (account, e164) = account_number(store, &account, &number).await?;
             store
                 .add_inbound_number(account.id, &e164, &group, &label)
                 .await?;
             format!("calls to {e164} ring {group}")
         }
         NumberCommand::Remove { account, number } => {
-            let account = store.account_by_name(&account).await?;
-            let e164 = phone::to_e164(&number, &account.settings.default_country)?;
+            let (account, e164) = account_number(store, &account, &number).await?;
             store.remove_inbound_number(account.id, &e164).await?;
             format!("{e164} no longer takes calls")
         }
@@ -523,4 +519,15 @@ async fn inbound_number(store: &Store, command: NumberCommand) -> Result<String>
                 .join("\n")
         }
     })
+}
+
+/// The account named `account`, and `number` in E.164 as that account's country reads it.
+async fn account_number(
+    store: &Store,
+    account: &str,
+    number: &str,
+) -> Result<(switchboard_protocol::Account, String)> {
+    let account = store.account_by_name(account).await?;
+    let e164 = phone::to_e164(number, &account.settings.default_country)?;
+    Ok((account, e164))
 }

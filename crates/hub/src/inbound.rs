@@ -373,14 +373,11 @@ async fn caller_party(state: &AppState, account: Id, from: &str) -> Party {
                 .unwrap_or_else(|| e164.clone());
             Party::phone(e164, name)
         }
-        // A private or non-numeric caller.
+        // A private or non-numeric caller: what the carrier sent (empty when nothing; the
+        // desktop says "unknown caller" in the agent's language).
         Err(_) => Party {
             agent_id: None,
-            name: if from.is_empty() {
-                "Unknown".into()
-            } else {
-                from.to_string()
-            },
+            name: from.to_string(),
             number: None,
         },
     }

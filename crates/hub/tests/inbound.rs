@@ -20,18 +20,8 @@ use switchboard_voice::peer::Setup;
 use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
 
-async fn next_call(events: &mut common::Events) -> Call {
-    loop {
-        if let Event::CallUpdated { call } = events.next().await.event {
-            return *call;
-        }
-    }
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
-    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+/// Ana, Available, is the Sales group, which +14155550100 rings; her event stream.
+async fn ana_takes_sales_calls(hub: &common::Hub) -> (common::Agent, common::Events) {
     let store = &hub.state.store;
     let ana = hub.sign_in("ana@alpha.test").await;
     store
@@ -50,7 +40,24 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
         hub.set_status(&ana, "available").await.status(),
         StatusCode::OK
     );
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    (ana, events)
+}
+
+async fn next_call(events: &mut common::Events) -> Call {
+    loop {
+        if let Event::CallUpdated { call } = events.next().await.event {
+            return *call;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    let (ana, mut events) = ana_takes_sales_calls(&hub).await;
 
     let dir = tempfile::tempdir().unwrap();
     let (spoken, speech) = phone::speech(
@@ -217,24 +224,7 @@ async fn an_agent_who_hung_up_gets_the_next_caller_even_if_her_status_never_chan
         .set_account_settings(hub.alpha, &settings)
         .await
         .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .create_ring_group(hub.alpha, "Sales", "longest_idle")
-        .await
-        .unwrap();
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "")
-        .await
-        .unwrap();
-    assert_eq!(
-        hub.set_status(&ana, "available").await.status(),
-        StatusCode::OK
-    );
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let (ana, mut events) = ana_takes_sales_calls(&hub).await;
 
     let dir = tempfile::tempdir().unwrap();
     let (_, speech) = phone::speech(dir.path(), "Hello there.", 1);

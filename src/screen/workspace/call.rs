@@ -686,6 +686,9 @@ fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element
 
 fn other_party(call: &CallInfo, me: Id) -> String {
     let party = call.other_party(me);
+    if party.name.is_empty() {
+        return fl!("call-unknown-caller");
+    }
     match party.number.as_deref() {
         // No contact by that number: the number, as people read it.
         Some(number) if number == party.name => international(number),
