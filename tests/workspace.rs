@@ -224,6 +224,7 @@ fn call_event(
                 dialled: None,
                 ring_group: None,
                 waiting_since: None,
+                alerting: false,
             }),
         },
     })))
@@ -379,6 +380,7 @@ fn lucia_call(
         dialled: None,
         ring_group: None,
         waiting_since: None,
+        alerting: false,
     }
 }
 
@@ -648,4 +650,86 @@ fn a_call_ringing_in_notifies_only_when_the_window_is_in_the_background() {
         "in the background: a desktop notification too"
     );
     assert!(shows(&ws, "Incoming call from Lucía Fernández"));
+}
+
+/// Alex's call to a customer's number: call 8, from Alex (1) to +1 415 555 0123.
+fn outside_call(
+    state: switchboard_protocol::CallState,
+    outcome: Option<switchboard_protocol::CallOutcome>,
+    alerting: bool,
+) -> switchboard_protocol::Call {
+    use switchboard_protocol::Party;
+    let mut call = lucia_call(state, None, (1, "Alex Rivera"));
+    call.id = 8;
+    call.from = Party::agent(1, "Alex Rivera");
+    call.to = Party::phone("+14155550123", "+14155550123");
+    call.outcome = outcome;
+    call.alerting = alerting;
+    call
+}
+
+/// Alex has dialled +1 415 555 0123 and the hub took the call (a real, unconnected engine).
+fn calling_out() -> switchboard::screen::workspace::Workspace {
+    use switchboard_protocol::CallState;
+    use switchboard_voice::peer::Setup;
+    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (handle, reports) = setup
+        .start(
+            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
+            Box::new(switchboard_voice::recording::Recording::default()),
+        )
+        .unwrap();
+    let engine = switchboard::call::Engine::new(handle, reports);
+    let mut ws = workspace("available");
+    ws.update(Message::Call(call::Message::Dial {
+        target: switchboard_protocol::Target::Number {
+            e164: "+14155550123".into(),
+            caller_id: None,
+        },
+        name: "+1 415-555-0123".into(),
+    }));
+    ws.update(Message::Call(call::Message::Dialed(Ok((
+        outside_call(CallState::Ringing, None, false),
+        engine,
+    )))));
+    assert!(shows(&ws, "Calling +1 415-555-0123…"));
+    ws
+}
+
+#[test]
+fn calling_a_number_says_when_it_rings_and_when_it_is_busy() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = calling_out();
+    ws.update(event(outside_call(CallState::Ringing, None, true)));
+    assert!(shows(&ws, "Ringing +1 415-555-0123…"));
+    ws.update(event(outside_call(
+        CallState::Ended,
+        Some(CallOutcome::Busy),
+        false,
+    )));
+    assert!(ws.call().is_none());
+    assert!(shows(&ws, "+1 415-555-0123 is busy."));
+}
+
+#[test]
+fn a_number_that_does_not_answer_or_cannot_be_reached_is_said_in_words() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = calling_out();
+    ws.update(event(outside_call(
+        CallState::Ended,
+        Some(CallOutcome::NoAnswer),
+        false,
+    )));
+    assert!(shows(&ws, "+1 415-555-0123 did not answer."));
+
+    let mut ws = calling_out();
+    ws.update(event(outside_call(
+        CallState::Ended,
+        Some(CallOutcome::Failed),
+        false,
+    )));
+    assert!(shows(
+        &ws,
+        "The call to +1 415-555-0123 could not be placed: the phone line failed. Try again, or tell your administrator if it keeps happening."
+    ));
 }

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use switchboard_protocol::{AccountSettings, Role};
 
 use crate::auth::{hash_password, new_token};
-use crate::store::{NewAccount, NewAgent, OverflowTo, RoutingChange, Store};
+use crate::store::{Carrier, NewAccount, NewAgent, OverflowTo, RoutingChange, Store};
 use crate::{Error, Result, phone};
 
 #[derive(Debug, Clone, Subcommand)]
@@ -97,6 +97,41 @@ pub enum Command {
     /// The numbers customers call (DIDs on the SIP trunk), and the ring group each rings.
     #[command(subcommand)]
     Number(NumberCommand),
+    /// The account's SIP carrier: where calls to outside numbers go.
+    #[command(subcommand)]
+    Carrier(CarrierCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CarrierCommand {
+    /// Set (or replace) the carrier. A running hub picks it up within a minute.
+    Set {
+        #[arg(long)]
+        account: String,
+        /// The carrier's SIP proxy or registrar, `host[:port]` (port 5060 when left out).
+        #[arg(long)]
+        proxy: String,
+        /// `udp` or `tcp`.
+        #[arg(long, default_value = "udp")]
+        transport: String,
+        /// Digest user name, for a carrier that challenges requests.
+        #[arg(long)]
+        username: Option<String>,
+        /// Read the digest password from the first line of standard input.
+        #[arg(long, requires = "username")]
+        password_stdin: bool,
+        /// Register with the carrier (else the carrier knows the hub by its IP address).
+        #[arg(long, requires = "username")]
+        register: bool,
+    },
+    Show {
+        #[arg(long)]
+        account: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -380,6 +415,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         Command::RingGroup(command) => ring_group(store, command).await?,
         Command::CallerId(command) => caller_id(store, command).await?,
         Command::Number(command) => inbound_number(store, command).await?,
+        Command::Carrier(command) => carrier(store, command).await?,
     })
 }
 
@@ -456,6 +492,78 @@ async fn ring_group(store: &Store, command: RingGroup) -> Result<String> {
             format!("updated ring group {group:?}")
         }
     })
+}
+
+async fn carrier(store: &Store, command: CarrierCommand) -> Result<String> {
+    Ok(match command {
+        CarrierCommand::Set {
+            account,
+            proxy,
+            transport,
+            username,
+            password_stdin,
+            register,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let transport = transport.parse()?;
+            crate::sip::carrier_uri(&proxy, "0", transport)?;
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .map_err(|e| Error::BadRequest(format!("cannot read the password: {e}")))?;
+                Some(line.trim_end_matches(['\r', '\n']).to_owned())
+            } else {
+                None
+            };
+            let carrier = Carrier {
+                account_id: account.id,
+                proxy,
+                transport,
+                username,
+                password,
+                register,
+            };
+            store.set_carrier(&carrier).await?;
+            format!("{}: {}", account.name, describe(&carrier))
+        }
+        CarrierCommand::Show { account } => {
+            let account = store.account_by_name(&account).await?;
+            match store.carrier(account.id).await? {
+                Some(carrier) => describe(&carrier),
+                None => "no carrier: calls to outside numbers are refused".into(),
+            }
+        }
+        CarrierCommand::Remove { account } => {
+            let account = store.account_by_name(&account).await?;
+            store.remove_carrier(account.id).await?;
+            format!("{}: carrier removed", account.name)
+        }
+    })
+}
+
+/// A carrier as an administrator reads it (never its password).
+fn describe(carrier: &Carrier) -> String {
+    let mut text = format!(
+        "sip:{};transport={}",
+        carrier.proxy,
+        carrier.transport.as_str()
+    );
+    if let Some(user) = &carrier.username {
+        let secret = if carrier.password.is_some() {
+            "with a password"
+        } else {
+            "without a password"
+        };
+        text.push_str(&format!(", user {user} {secret}"));
+    }
+    text.push_str(if carrier.register {
+        ", registers"
+    } else {
+        ", IP-authenticated"
+    });
+    text
 }
 
 async fn caller_id(store: &Store, command: CallerIdCommand) -> Result<String> {

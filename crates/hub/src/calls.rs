@@ -139,7 +139,10 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<MediaAnswer>)> {
     let to_agent = match (body.to_agent, body.to_number.as_deref()) {
         (Some(agent), None) => agent,
-        (None, Some(number)) => return external(&state, &caller, number, body.caller_id).await,
+        (None, Some(number)) => {
+            let number = number.to_owned();
+            return external(&state, &caller, body, &number).await;
+        }
         _ => {
             return Err(Error::BadRequest(
                 "give either to_agent or to_number".into(),
@@ -185,6 +188,7 @@ pub async fn start(
         dialled: None,
         ring_group: None,
         waiting_since: None,
+        alerting: false,
     };
     state.calls.lock().insert(
         id,
@@ -207,35 +211,106 @@ pub async fn start(
     Ok((StatusCode::CREATED, Json(MediaAnswer { call, answer })))
 }
 
-/// An external number: checked (number, caller ID) so the agent learns what is wrong with
-/// it, then refused while the account has no phone line — the SIP trunk comes next.
+/// An outside number (F-14): checked (number, caller ID) so the agent learns what is wrong
+/// with it, then placed through the account's carrier. The agent's leg is answered at once;
+/// the call rings until the far end answers, and the agent follows it in events.
 async fn external(
-    state: &AppState,
+    state: &Arc<AppState>,
     caller: &Caller,
+    body: StartCall,
     number: &str,
-    caller_id: Option<Id>,
 ) -> Result<(StatusCode, Json<MediaAnswer>)> {
     let account = state.store.account(caller.account_id).await?;
-    crate::phone::to_e164(number, &account.settings.default_country)?;
-    if let Some(caller_id) = caller_id {
-        let agent = state
-            .store
-            .agent(caller.account_id, caller.agent_id)
-            .await?;
-        if !agent.can_choose_caller_id {
-            return Err(Error::Forbidden);
+    let e164 = crate::phone::to_e164(number, &account.settings.default_country)?;
+    let agent = state
+        .store
+        .agent(caller.account_id, caller.agent_id)
+        .await?;
+    let caller_ids = state.store.caller_ids(caller.account_id).await?;
+    let presented = match body.caller_id {
+        Some(chosen) => {
+            if !agent.can_choose_caller_id {
+                return Err(Error::Forbidden);
+            }
+            let chosen = caller_ids
+                .iter()
+                .find(|c| c.id == chosen)
+                .ok_or(Error::NotFound("caller ID"))?;
+            Some(chosen.number.clone())
         }
-        let known = state
-            .store
-            .caller_ids(caller.account_id)
-            .await?
-            .iter()
-            .any(|c| c.id == caller_id);
-        if !known {
-            return Err(Error::NotFound("caller ID"));
+        // Agents who may not choose call out with the account's first.
+        None => caller_ids.first().map(|c| c.number.clone()),
+    };
+    let trunk = state.trunk.get().cloned().ok_or(Error::NoTrunk)?;
+    let carrier = state
+        .store
+        .carrier(caller.account_id)
+        .await?
+        .ok_or(Error::NoTrunk)?;
+    let name = state
+        .store
+        .contacts_by_phone(caller.account_id, &e164)
+        .await?
+        .into_iter()
+        .next()
+        .map_or_else(|| e164.clone(), |contact| contact.name);
+    let (leg, answer) = state.media.add_leg(body.offer).await?;
+    let recorded: Result<i64, sqlx::Error> = sqlx::query_scalar(
+        "INSERT INTO calls (account_id, direction, from_agent, to_number, caller_id, started_at)
+         VALUES (?, 'outbound', ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(caller.account_id)
+    .bind(agent.id)
+    .bind(&e164)
+    .bind(presented.as_deref())
+    .bind(now_ms())
+    .fetch_one(state.store.pool())
+    .await;
+    let id = match recorded {
+        Ok(id) => id,
+        Err(error) => {
+            let _ = state.media.remove(leg);
+            return Err(error.into());
         }
-    }
-    Err(Error::NoTrunk)
+    };
+    let hangup = Arc::new(tokio::sync::Notify::new());
+    let call = Call {
+        id,
+        from: Party::agent(agent.id, agent.name),
+        to: Party::phone(e164.clone(), name),
+        state: CallState::Ringing,
+        outcome: None,
+        held_by: None,
+        transferred_by: None,
+        offered_to: Vec::new(),
+        dialled: None,
+        ring_group: None,
+        waiting_since: None,
+        alerting: false,
+    };
+    state.calls.insert(Live {
+        call: call.clone(),
+        account_id: caller.account_id,
+        caller_leg: leg,
+        callee_leg: None,
+        hangup: Some(hangup.clone()),
+        group: None,
+    });
+    publish(state, caller.account_id, &call, None).await?;
+    tracing::info!(call = id, to = %e164, "calling an outside number");
+    tokio::spawn(crate::outbound::place(
+        state.clone(),
+        crate::outbound::Placement {
+            call: id,
+            account: caller.account_id,
+            carrier,
+            trunk,
+            number: e164,
+            caller_id: presented,
+            hangup,
+        },
+    ));
+    Ok((StatusCode::CREATED, Json(MediaAnswer { call, answer })))
 }
 
 /// The callee answers (F-23): their engine's offer joins the call's media.

@@ -23,12 +23,24 @@ pub struct Config {
 }
 
 /// The SIP trunk to the phone network.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Sip {
     /// Where carriers send SIP (UDP and TCP, one fixed port); none: no trunk.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listen: Option<SocketAddr>,
+    /// How long an outside number may ring before the hub gives up ("no answer").
+    #[serde(with = "humantime_serde")]
+    pub ring_timeout: Duration,
+}
+
+impl Default for Sip {
+    fn default() -> Self {
+        Self {
+            listen: None,
+            ring_timeout: Duration::from_secs(60),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

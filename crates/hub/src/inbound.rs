@@ -245,7 +245,11 @@ pub async fn follow_trunk(state: Arc<AppState>, mut incoming: mpsc::UnboundedRec
 
 /// One call from the phone network, from INVITE to BYE.
 async fn take(state: Arc<AppState>, mut incoming: Incoming) {
-    let route = match state.store.inbound_route(&incoming.to).await {
+    let mut route = state.store.inbound_route(&incoming.to).await;
+    if matches!(route, Ok(None)) && incoming.to_header != incoming.to {
+        route = state.store.inbound_route(&incoming.to_header).await;
+    }
+    let route = match route {
         Ok(Some(route)) => route,
         Ok(None) => {
             tracing::info!(to = %incoming.to, "a call for a number no account has");
@@ -316,6 +320,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         dialled: Some(route.number.clone()),
         ring_group: group_name,
         waiting_since: Some(time::OffsetDateTime::now_utc()),
+        alerting: false,
     };
     state.calls.insert(Live {
         call,

@@ -14,6 +14,7 @@ pub mod events;
 pub mod ice;
 pub mod inbound;
 pub mod media;
+pub mod outbound;
 pub mod phone;
 pub mod presence;
 pub mod routing;
@@ -46,6 +47,8 @@ pub struct AppState {
     media_events: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<media::MediaEvent>>>,
     /// Cancelled when the hub shuts down; long-lived connections watch it.
     pub shutdown: CancellationToken,
+    /// The SIP trunk, once listening (calls to outside numbers go out through it).
+    pub trunk: std::sync::OnceLock<sip::Trunk>,
 }
 
 impl AppState {
@@ -75,6 +78,7 @@ impl AppState {
             routing_inputs: std::sync::Mutex::new(Some(routing_inputs)),
             media_events: std::sync::Mutex::new(Some(media_rx)),
             shutdown,
+            trunk: std::sync::OnceLock::new(),
         })
     }
 }
@@ -114,8 +118,9 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     let trunk = match state.config.sip.listen {
         Some(addr) => {
             let (trunk, incoming) = sip::Trunk::start(addr, state.media.control()).await?;
+            let _ = state.trunk.set(trunk.clone());
             Some((
-                trunk,
+                tokio::spawn(outbound::keep_registered(state.clone(), trunk)),
                 tokio::spawn(inbound::follow_trunk(state.clone(), incoming)),
             ))
         }
@@ -136,7 +141,8 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     if let Some(routing) = routing {
         routing.abort();
     }
-    if let Some((_trunk, calls)) = trunk {
+    if let Some((registrations, calls)) = trunk {
+        registrations.abort();
         calls.abort();
     }
     state.store.close().await;

@@ -47,6 +47,14 @@ enum Command {
         offer: String,
         reply: oneshot::Sender<Result<(LegId, String)>>,
     },
+    OfferTrunkLeg {
+        reply: oneshot::Sender<Result<(LegId, String)>>,
+    },
+    AnswerTrunkLeg {
+        leg: LegId,
+        answer: String,
+        reply: oneshot::Sender<Result<()>>,
+    },
     Bridge(LegId, LegId),
     Hold(LegId, bool),
     Remove(LegId),
@@ -126,6 +134,7 @@ impl MediaBridge {
             music: hold_music()?,
             legs: HashMap::new(),
             trunks: HashMap::new(),
+            offered: HashMap::new(),
             next_id: 1,
             commands: command_rx,
             events,
@@ -167,6 +176,24 @@ impl Control {
         self.send(Command::AddTrunkLeg { offer, reply })?;
         answer
             .await
+            .map_err(|_| Error::Internal("the media bridge stopped".into()))?
+    }
+
+    /// Opens a leg to the phone network for a call the hub places: returns our SDP offer
+    /// (PCMU, PCMA, key presses); the carrier's answer goes to [`Self::answer_trunk_leg`].
+    pub async fn offer_trunk_leg(&self) -> Result<(LegId, String)> {
+        let (reply, offer) = oneshot::channel();
+        self.send(Command::OfferTrunkLeg { reply })?;
+        offer
+            .await
+            .map_err(|_| Error::Internal("the media bridge stopped".into()))?
+    }
+
+    /// The carrier's SDP answer to [`Self::offer_trunk_leg`]: the leg starts carrying audio.
+    pub async fn answer_trunk_leg(&self, leg: LegId, answer: String) -> Result<()> {
+        let (reply, done) = oneshot::channel();
+        self.send(Command::AnswerTrunkLeg { leg, answer, reply })?;
+        done.await
             .map_err(|_| Error::Internal("the media bridge stopped".into()))?
     }
 
@@ -314,6 +341,8 @@ struct Worker {
     legs: HashMap<LegId, Leg>,
     /// Legs to the phone network (they share the ids of `legs`).
     trunks: HashMap<LegId, TrunkLeg>,
+    /// Legs to the phone network whose offer awaits the carrier's answer.
+    offered: HashMap<LegId, mio::net::UdpSocket>,
     next_id: LegId,
     commands: mpsc::Receiver<Command>,
     events: async_mpsc::UnboundedSender<MediaEvent>,
@@ -490,6 +519,12 @@ impl Worker {
             Command::AddTrunkLeg { offer, reply } => {
                 let _ = reply.send(self.add_trunk_leg(&offer));
             }
+            Command::OfferTrunkLeg { reply } => {
+                let _ = reply.send(self.offer_trunk_leg());
+            }
+            Command::AnswerTrunkLeg { leg, answer, reply } => {
+                let _ = reply.send(self.answer_trunk_leg(leg, &answer));
+            }
             Command::Bridge(a, b) => {
                 for (id, peer) in [(a, b), (b, a)] {
                     if let Some(leg) = self.legs.get_mut(&id) {
@@ -557,6 +592,34 @@ impl Worker {
     /// A leg to the phone network, on a UDP port of its own next to the shared socket.
     fn add_trunk_leg(&mut self, offer: &str) -> Result<(LegId, String)> {
         let negotiated = trunk::read_offer(offer)?;
+        let (id, socket, advertised) = self.trunk_socket()?;
+        let answer = trunk::answer(&negotiated, advertised, id);
+        self.trunks.insert(id, TrunkLeg::new(socket, negotiated)?);
+        Ok((id, answer))
+    }
+
+    fn offer_trunk_leg(&mut self) -> Result<(LegId, String)> {
+        let (id, socket, advertised) = self.trunk_socket()?;
+        self.offered.insert(id, socket);
+        Ok((id, trunk::offer(advertised, id)))
+    }
+
+    fn answer_trunk_leg(&mut self, id: LegId, answer: &str) -> Result<()> {
+        let negotiated = trunk::read_answer(answer)?;
+        let socket = self
+            .offered
+            .remove(&id)
+            .ok_or_else(|| Error::Internal(format!("no offered trunk leg {id}")))?;
+        self.trunks.insert(id, TrunkLeg::new(socket, negotiated)?);
+        // What arrived before the answer (early media) waits in the socket.
+        let mut buf = vec![0u8; 2000];
+        self.receive_trunk(id, &mut buf);
+        Ok(())
+    }
+
+    /// A UDP port of its own for a trunk leg, registered with the poll, and the address
+    /// the carrier is told.
+    fn trunk_socket(&mut self) -> Result<(LegId, mio::net::UdpSocket, SocketAddr)> {
         let bind = SocketAddr::new(self.addr.ip(), 0);
         let socket =
             UdpSocket::bind(bind).map_err(|e| Error::Internal(format!("trunk socket: {e}")))?;
@@ -582,9 +645,7 @@ impl Worker {
             Some(public) => SocketAddr::new(public.ip(), local.port()),
             None => local,
         };
-        let answer = trunk::answer(&negotiated, advertised, id);
-        self.trunks.insert(id, TrunkLeg::new(socket, negotiated)?);
-        Ok((id, answer))
+        Ok((id, socket, advertised))
     }
 
     /// Feeds one input to a leg, drains it, and forwards its audio to its peer.
@@ -793,6 +854,9 @@ impl Worker {
         } else if let Some(mut trunk) = self.trunks.remove(&id) {
             let _ = self.poll.registry().deregister(&mut trunk.socket);
             trunk.peer
+        } else if let Some(mut socket) = self.offered.remove(&id) {
+            let _ = self.poll.registry().deregister(&mut socket);
+            None
         } else {
             return;
         };

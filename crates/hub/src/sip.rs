@@ -13,18 +13,32 @@ use ezk_sip_core::{Endpoint, IncomingRequest, Layer, MayTake};
 use ezk_sip_types::header::typed::{Allow, Contact};
 use ezk_sip_types::uri::{NameAddr, SipUri, SipUriUserPart};
 use ezk_sip_types::{Method, StatusCode};
+pub use ezk_sip_ua::Registration;
 use ezk_sip_ua::dialog::DialogLayer;
 use ezk_sip_ua::invite::InviteLayer;
-use ezk_sip_ua::{Call, CallEvent, InboundCall, MediaBackend};
+use ezk_sip_ua::{Call, CallEvent, InboundCall, MediaBackend, RegistrarConfig};
+
+mod dial;
+use dial::authenticator;
+pub use dial::{Connected, DialFailure, Dialing};
 use tokio::sync::mpsc;
 
 use crate::media::{Control, LegId};
+use crate::store::{Carrier, Transport};
 use crate::{Error, Result};
 
-/// The running SIP endpoint; dropping it stops listening.
+/// The running SIP endpoint; dropping every handle stops listening.
+#[derive(Clone)]
 pub struct Trunk {
-    _endpoint: Endpoint,
+    endpoint: Endpoint,
     pub addr: SocketAddr,
+    media: Control,
+}
+
+impl std::fmt::Debug for Trunk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trunk").field("addr", &self.addr).finish()
+    }
 }
 
 impl Trunk {
@@ -51,7 +65,7 @@ impl Trunk {
         builder.add_layer(InviteLayer::default());
         builder.add_layer(Inbound {
             calls,
-            media,
+            media: media.clone(),
             contact,
         });
         let bound = |e: std::io::Error| Error::Internal(format!("SIP {addr}: {e}"));
@@ -61,12 +75,108 @@ impl Trunk {
         tracing::info!(%addr, "SIP trunk listening");
         Ok((
             Self {
-                _endpoint: endpoint,
+                endpoint,
                 addr,
+                media,
             },
             incoming,
         ))
     }
+
+    /// Calls `number` (E.164) through the account's carrier, presenting `caller_id` (E.164;
+    /// none: anonymous). Returns once the carrier answers anything but 100 Trying: the call
+    /// rings (or was answered at once), or it failed with the carrier's reason.
+    pub async fn dial(
+        &self,
+        carrier: &Carrier,
+        number: &str,
+        caller_id: Option<&str>,
+    ) -> std::result::Result<Dialing, DialFailure> {
+        let target = carrier_uri(&carrier.proxy, number, carrier.transport)
+            .map_err(|e| DialFailure::Local(e.to_string()))?;
+        let from_user = caller_id.unwrap_or("anonymous");
+        let from = carrier_uri(&carrier.proxy, from_user, carrier.transport)
+            .map_err(|e| DialFailure::Local(e.to_string()))?;
+        let id = NameAddr::uri(from);
+        let contact_user = carrier.username.as_deref().unwrap_or(from_user);
+        let contact = Contact::new(NameAddr::uri(
+            format!("sip:{contact_user}@{}", self.addr)
+                .parse::<SipUri>()
+                .map_err(|e| DialFailure::Local(format!("SIP contact: {e:?}")))?,
+        ));
+        let (leg, offer) = self
+            .media
+            .offer_trunk_leg()
+            .await
+            .map_err(|e| DialFailure::Local(e.to_string()))?;
+        dial::invite(
+            self.endpoint.clone(),
+            self.media.clone(),
+            carrier,
+            id,
+            contact,
+            target,
+            leg,
+            offer,
+        )
+        .await
+        .inspect_err(|_| {
+            let _ = self.media.remove(leg);
+        })
+    }
+
+    /// Keeps a registration with the carrier up while the returned value lives.
+    pub async fn register(&self, carrier: &Carrier) -> Result<Registration> {
+        let user = carrier
+            .username
+            .clone()
+            .ok_or_else(|| Error::BadRequest("registering needs a user name".into()))?;
+        // Checked as a carrier address; the registrar's own URI has no user part.
+        carrier_uri(&carrier.proxy, &user, carrier.transport)?;
+        let params = match carrier.transport {
+            Transport::Udp => "",
+            Transport::Tcp => ";transport=tcp",
+        };
+        let registrar = format!("sip:{}{params}", carrier.proxy)
+            .parse::<SipUri>()
+            .map_err(|e| Error::BadRequest(format!("registrar {}: {e:?}", carrier.proxy)))?;
+        let mut config = RegistrarConfig::new(user.clone(), registrar);
+        config.override_contact = Some(Contact::new(NameAddr::uri(
+            format!("sip:{user}@{}", self.addr)
+                .parse::<SipUri>()
+                .map_err(|e| Error::Internal(format!("SIP contact: {e:?}")))?,
+        )));
+        Registration::register(self.endpoint.clone(), config, authenticator(carrier))
+            .await
+            .map_err(|e| Error::Internal(format!("registration with {}: {e}", carrier.proxy)))
+    }
+}
+
+/// `sip:user@proxy`, with `;transport=tcp` for TCP; `proxy` is `host[:port]`.
+pub fn carrier_uri(proxy: &str, user: &str, transport: Transport) -> Result<SipUri> {
+    let bad = || {
+        Error::BadRequest(format!(
+            "{proxy:?} is not a SIP proxy address (host[:port])"
+        ))
+    };
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']');
+    if proxy.is_empty() || !proxy.chars().all(plain) {
+        return Err(bad());
+    }
+    let user_ok =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '*' | '#');
+    if user.is_empty() || !user.chars().all(user_ok) {
+        return Err(Error::BadRequest(format!(
+            "{user:?} cannot go in a SIP address"
+        )));
+    }
+    let params = match transport {
+        Transport::Udp => "",
+        Transport::Tcp => ";transport=tcp",
+    };
+    format!("sip:{user}@{proxy}{params}")
+        .parse::<SipUri>()
+        .map_err(|_| bad())
 }
 
 /// Takes INVITEs (and answers OPTIONS keep-alives) outside any dialog.
@@ -95,6 +205,7 @@ impl Layer for Inbound {
             Method::INVITE => {
                 let invite = request.take();
                 let to = user_of(&invite.line.uri);
+                let to_header = user_of(&invite.base_headers.to.uri.uri);
                 let from = user_of(&invite.base_headers.from.uri.uri);
                 let call = match InboundCall::from_invite(
                     endpoint.clone(),
@@ -130,7 +241,13 @@ impl Layer for Inbound {
                     return;
                 }
                 tracing::info!(%from, %to, "incoming call on the trunk");
-                if let Err(refused) = self.calls.send(Incoming { to, from, call }) {
+                let incoming = Incoming {
+                    to,
+                    to_header,
+                    from,
+                    call,
+                };
+                if let Err(refused) = self.calls.send(incoming) {
                     let _ = refused
                         .0
                         .call
@@ -182,6 +299,9 @@ fn user_of(uri: &SipUri) -> String {
 pub struct Incoming {
     /// The number dialled (the Request-URI's user part).
     pub to: String,
+    /// The To header's user part: the number dialled when the carrier sends calls to the
+    /// hub's registration (the Request-URI then names the registered user).
+    pub to_header: String,
     /// The caller (the From URI's user part): a number, or a name for private callers.
     pub from: String,
     call: InboundCall<BridgeMedia>,

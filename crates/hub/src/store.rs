@@ -4,6 +4,7 @@
 
 mod accounts;
 pub(crate) mod agents;
+mod carriers;
 mod directory;
 mod sessions;
 
@@ -17,6 +18,7 @@ use time::OffsetDateTime;
 
 pub use accounts::NewAccount;
 pub use agents::{AgentRow, NewAgent};
+pub use carriers::{Carrier, Transport};
 pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
 pub use sessions::SessionRow;
 

@@ -90,15 +90,7 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
     assert!(best > 0.7, "the agent heard the caller: {best:.3}");
 
     // What baresip heard: its decoded-audio dump.
-    let dump = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| {
-            p.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with("dump-") && n.ends_with("-dec.wav"))
-        })
-        .expect("baresip recorded the call");
+    let dump = phone::heard(dir.path()).expect("baresip recorded the call");
     let heard = Source::open(&dump, false).unwrap().samples().to_vec();
     assert!(heard.len() > 2 * FRAME_SAMPLES * 50, "two seconds at least");
     let best = envelope_match(&agent_samples, &heard, 120);

@@ -79,8 +79,14 @@ pub enum CallOutcome {
     Cancelled,
     /// A party's connection was lost.
     Failed,
-    /// Nobody took the call in time (a waiting caller with nowhere left to go).
+    /// Nobody took the call in time (a waiting caller with nowhere left to go, or an
+    /// outside number that rang out).
     NoAnswer,
+    /// The outside number was busy.
+    Busy,
+    /// The outside number could not be reached: it does not exist, or the carrier refused
+    /// the call.
+    Unreachable,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +160,9 @@ pub struct Call {
     )]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub waiting_since: Option<time::OffsetDateTime>,
+    /// For a call to the phone network: the far end is ringing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alerting: bool,
 }
 
 impl Call {

@@ -388,11 +388,20 @@ impl Phone {
             return Action::None;
         };
         let (next, notice) = match (call, info.state) {
-            (_, CallState::Ended) => {
+            (call, CallState::Ended) => {
                 let other = other_party(&info, cx.me);
+                let placing = matches!(call, Call::Ringing { .. }) && info.from.is(cx.me);
                 let notice = match info.outcome {
                     Some(CallOutcome::Declined) if info.from.is(cx.me) => {
                         Some(fl!("call-declined", name = other))
+                    }
+                    Some(CallOutcome::Busy) => Some(fl!("call-busy", name = other)),
+                    Some(CallOutcome::NoAnswer) if placing => {
+                        Some(fl!("call-no-answer", name = other))
+                    }
+                    Some(CallOutcome::Unreachable) => Some(fl!("call-unreachable", name = other)),
+                    Some(CallOutcome::Failed) if placing => {
+                        Some(fl!("call-not-placed", name = other))
                     }
                     Some(CallOutcome::Failed) => Some(fl!("call-ended-failed", name = other)),
                     _ => None,
@@ -529,6 +538,11 @@ impl Phone {
                             name = call.to.name.clone()
                         ))
                         .font(font::BOLD),
+                    );
+                } else if call.alerting {
+                    bar = bar.push(
+                        text(fl!("call-ringing-out", name = other_party(call, me)))
+                            .font(font::BOLD),
                     );
                 } else {
                     bar = bar.push(

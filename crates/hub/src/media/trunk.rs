@@ -27,8 +27,17 @@ pub struct Negotiated {
 
 /// Reads a carrier's SDP offer: its audio address and the first G.711 law it lists.
 pub fn read_offer(offer: &str) -> Result<Negotiated> {
-    let bad = |why: String| Error::BadRequest(format!("bad SDP offer: {why}"));
-    let sdp = SessionDescription::parse(&BytesStr::from(offer)).map_err(|e| bad(e.to_string()))?;
+    read(offer, "offer")
+}
+
+/// Reads the carrier's SDP answer to our [`offer`]: the law it chose, where it listens.
+pub fn read_answer(answer: &str) -> Result<Negotiated> {
+    read(answer, "answer")
+}
+
+fn read(sdp: &str, what: &str) -> Result<Negotiated> {
+    let bad = |why: String| Error::BadRequest(format!("bad SDP {what}: {why}"));
+    let sdp = SessionDescription::parse(&BytesStr::from(sdp)).map_err(|e| bad(e.to_string()))?;
     let audio = sdp
         .media_descriptions
         .iter()
@@ -54,7 +63,9 @@ pub fn read_offer(offer: &str) -> Result<Negotiated> {
         .iter()
         .find_map(|pt| Law::from_payload_type(*pt))
         .ok_or_else(|| {
-            Error::BadRequest("the offer has neither PCMU nor PCMA: no codec in common".into())
+            Error::BadRequest(format!(
+                "the {what} has neither PCMU nor PCMA: no codec in common"
+            ))
         })?;
     let event_pt = audio
         .rtpmap
@@ -69,16 +80,36 @@ pub fn read_offer(offer: &str) -> Result<Negotiated> {
     })
 }
 
-/// Our answer: `local` is where the carrier sends to.
-pub fn answer(negotiated: &Negotiated, local: SocketAddr, session: u64) -> String {
+/// The telephone-event payload type of our offers.
+const OFFERED_EVENT_PT: u8 = 101;
+
+fn session_lines(local: SocketAddr, session: u64) -> String {
     let family = if local.is_ipv4() { "IP4" } else { "IP6" };
     let ip = local.ip();
-    let pt = negotiated.law.payload_type();
-    let name = negotiated.law.name();
-    let mut sdp = format!(
+    format!(
         "v=0\r\no=switchboard {session} {session} IN {family} {ip}\r\ns=switchboard\r\n\
          c=IN {family} {ip}\r\nt=0 0\r\n"
-    );
+    )
+}
+
+/// Our offer for a call to the phone network: PCMU, PCMA and key presses, at `local`.
+pub fn offer(local: SocketAddr, session: u64) -> String {
+    let mut sdp = session_lines(local, session);
+    let event = OFFERED_EVENT_PT;
+    sdp.push_str(&format!(
+        "m=audio {port} RTP/AVP 0 8 {event}\r\na=rtpmap:0 PCMU/8000\r\n\
+         a=rtpmap:8 PCMA/8000\r\na=rtpmap:{event} telephone-event/8000\r\n\
+         a=fmtp:{event} 0-15\r\na=ptime:20\r\na=sendrecv\r\n",
+        port = local.port()
+    ));
+    sdp
+}
+
+/// Our answer: `local` is where the carrier sends to.
+pub fn answer(negotiated: &Negotiated, local: SocketAddr, session: u64) -> String {
+    let pt = negotiated.law.payload_type();
+    let name = negotiated.law.name();
+    let mut sdp = session_lines(local, session);
     match negotiated.event_pt {
         Some(event) => sdp.push_str(&format!(
             "m=audio {port} RTP/AVP {pt} {event}\r\na=rtpmap:{pt} {name}/8000\r\n\

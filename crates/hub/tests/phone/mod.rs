@@ -44,6 +44,53 @@ pub fn speech(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, PathBuf) {
 /// A baresip that, as `caller` (its SIP user), dials `uri` at start, plays `speech`, records
 /// what it hears in `dir` (`dump-…-dec.wav`) and hangs up after `seconds`.
 pub fn dial(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) -> Child {
+    configure(
+        dir,
+        free_port(),
+        &format!("<sip:{caller}@127.0.0.1>;regint=0;audio_codecs=PCMU"),
+        speech,
+    );
+    run(dir, Some(uri), seconds)
+}
+
+/// A baresip that answers calls to `user` at once on the returned port of 127.0.0.1, plays
+/// `speech`, records what it hears in `dir` and quits after `seconds`.
+pub fn answer(dir: &Path, user: &str, speech: &Path, seconds: u32) -> (Child, u16) {
+    let port = free_port();
+    configure(
+        dir,
+        port,
+        &format!("<sip:{user}@127.0.0.1:{port}>;regint=0;answermode=auto;audio_codecs=PCMU"),
+        speech,
+    );
+    (run(dir, None, seconds), port)
+}
+
+/// A baresip that lets calls to `user` ring (nobody answers) on the returned port.
+pub fn ring(dir: &Path, user: &str, speech: &Path, seconds: u32) -> (Child, u16) {
+    let port = free_port();
+    configure(
+        dir,
+        port,
+        &format!("<sip:{user}@127.0.0.1:{port}>;regint=0;answermode=manual;audio_codecs=PCMU"),
+        speech,
+    );
+    (run(dir, None, seconds), port)
+}
+
+/// The recording of what baresip heard on its (last) call.
+pub fn heard(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("dump-") && n.ends_with("-dec.wav"))
+        })
+}
+
+fn configure(dir: &Path, port: u16, account: &str, speech: &Path) {
     std::fs::write(
         dir.join("config"),
         format!(
@@ -59,26 +106,25 @@ pub fn dial(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) ->
              module sndfile.so\n\
              module account.so\n\
              module menu.so\n",
-            port = free_port(),
             speech = speech.display(),
             dir = dir.display(),
         ),
     )
     .unwrap();
-    std::fs::write(
-        dir.join("accounts"),
-        format!("<sip:{caller}@127.0.0.1>;regint=0;audio_codecs=PCMU\n"),
-    )
-    .unwrap();
-    Command::new("baresip")
-        .arg("-f")
-        .arg(dir)
-        .arg("-e")
-        .arg(format!("/dial {uri}"))
+    std::fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();
+}
+
+fn run(dir: &Path, dial: Option<&str>, seconds: u32) -> Child {
+    let mut command = Command::new("baresip");
+    command.arg("-f").arg(dir);
+    if let Some(uri) = dial {
+        command.arg("-e").arg(format!("/dial {uri}"));
+    }
+    command
         .arg("-t")
         .arg(seconds.to_string())
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(dir.join("baresip.log")).unwrap())
         .stderr(Stdio::null())
         .spawn()
         .expect("baresip is installed by the test command")

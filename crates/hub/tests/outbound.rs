@@ -1,0 +1,271 @@
+//! An agent calls a customer's phone (baresip) through the account's carrier: the number
+//! rings, the phone answers, each hears the other, and the call is on record with the caller
+//! ID presented. A number that rings out, and an agent who gives up while it rings, end the
+//! call the way the agent expects.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod phone;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use phone::free_port;
+use reqwest::StatusCode;
+use serde_json::json;
+use switchboard_hub::store::{Carrier, Transport};
+use switchboard_protocol::{Call, CallOutcome, CallState, Event, MediaAnswer};
+use switchboard_voice::analysis::envelope_match;
+use switchboard_voice::peer::Setup;
+use switchboard_voice::recording::Recording;
+use switchboard_voice::tone::Sine;
+use switchboard_voice::wav::{self, Source};
+
+/// A hub with a SIP trunk whose account alpha sends outside calls to `phone_port`.
+async fn hub_with_carrier(phone_port: u16, ring_timeout: Duration) -> common::Hub {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| {
+        config.sip.listen = Some(sip);
+        config.sip.ring_timeout = ring_timeout;
+    })
+    .await;
+    hub.state
+        .store
+        .set_carrier(&Carrier {
+            account_id: hub.alpha,
+            proxy: format!("127.0.0.1:{phone_port}"),
+            transport: Transport::Udp,
+            username: None,
+            password: None,
+            register: false,
+        })
+        .await
+        .unwrap();
+    hub.state
+        .store
+        .add_caller_id(hub.alpha, "+14155550100", "Main line")
+        .await
+        .unwrap();
+    hub
+}
+
+/// The next news of a call, within `wait`.
+async fn next_call(events: &mut common::Events, wait: Duration) -> Call {
+    loop {
+        let envelope = events
+            .try_next(wait)
+            .await
+            .expect("the call's news arrived in time");
+        if let Event::CallUpdated { call } = envelope.event {
+            return *call;
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_calls_a_customers_phone_and_they_talk() {
+    let dir = tempfile::tempdir().unwrap();
+    let (customer_said, customer_wav) =
+        phone::speech(dir.path(), "Hello? Yes, this is Maria speaking.", 1);
+    let (phone, port) = phone::answer(dir.path(), "+14155550123", &customer_wav, 10);
+    let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+
+    let agent_said = wav::speak(
+        "Good morning Maria, I am calling about your order.",
+        &dir.path().join("agent.wav"),
+    )
+    .unwrap();
+    let agent_samples = agent_said.samples().to_vec();
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let response = hub
+        .post(
+            &ana,
+            "/calls",
+            json!({ "to_number": "(415) 555-0123", "offer": offer }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let placed: MediaAnswer = response.json().await.unwrap();
+    assert_eq!(placed.call.state, CallState::Ringing);
+    assert_eq!(placed.call.to.number.as_deref(), Some("+14155550123"));
+    media.accept_answer(&placed.answer).unwrap();
+    let heard = Recording::default();
+    let (engine, _engine_events) = media
+        .start(Box::new(agent_said), Box::new(heard.clone()))
+        .unwrap();
+
+    // News in order: calling, the phone rings (or answers straight away), live.
+    let mut seen = Vec::new();
+    let live = loop {
+        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        assert_eq!(call.id, placed.call.id);
+        seen.push((call.state, call.alerting));
+        if call.state == CallState::Live {
+            break call;
+        }
+        assert_eq!(call.state, CallState::Ringing, "{seen:?}");
+    };
+    assert!(
+        seen.contains(&(CallState::Ringing, true)),
+        "the agent was told the phone rings: {seen:?}"
+    );
+    assert!(live.from.is(ana.id()));
+
+    // The customer hangs up when baresip's time is up.
+    let ended = loop {
+        let call = next_call(&mut events, Duration::from_secs(20)).await;
+        if call.state == CallState::Ended {
+            break call;
+        }
+    };
+    assert_eq!(ended.outcome, Some(CallOutcome::Completed));
+    engine.hang_up();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut phone = phone;
+        phone.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "baresip exited with {status}");
+
+    let best = envelope_match(&customer_said, &heard.samples(), 120);
+    eprintln!("customer (baresip, PCMU) → trunk → agent: envelope correlation {best:.3}");
+    assert!(best > 0.7, "Ana heard the customer: {best:.3}");
+    // The customer's phone showed the account's caller ID.
+    let log = std::fs::read_to_string(dir.path().join("baresip.log")).unwrap();
+    assert!(
+        log.contains("from sip:+14155550100@"),
+        "the caller ID reached the phone: {log}"
+    );
+    let dump = phone::heard(dir.path()).expect("baresip recorded the call");
+    let heard_by_customer = Source::open(&dump, false).unwrap().samples().to_vec();
+    let best = envelope_match(&agent_samples, &heard_by_customer, 120);
+    eprintln!("agent → trunk → customer (baresip): envelope correlation {best:.3}");
+    assert!(best > 0.7, "the customer heard Ana: {best:.3}");
+
+    let (direction, to_number, caller_id, answered, outcome): (
+        String,
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT direction, to_number, caller_id, answered_at, outcome FROM calls WHERE id = ?",
+    )
+    .bind(placed.call.id)
+    .fetch_one(hub.state.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            direction.as_str(),
+            to_number.as_deref(),
+            caller_id.as_deref()
+        ),
+        ("outbound", Some("+14155550123"), Some("+14155550100"))
+    );
+    assert!(answered.is_some());
+    assert_eq!(outcome.as_deref(), Some("completed"));
+}
+
+/// A phone that rings and is never answered (baresip without auto-answer).
+fn ringing_phone(dir: &std::path::Path) -> (std::process::Child, u16) {
+    let (_, wav) = phone::speech(dir, "Hello.", 0);
+    phone::ring(dir, "+14155550123", &wav, 30)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_nobody_answers_ends_as_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut phone, port) = ringing_phone(dir.path());
+    let hub = hub_with_carrier(port, Duration::from_secs(2)).await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let placed: MediaAnswer = hub
+        .post(
+            &ana,
+            "/calls",
+            json!({ "to_number": "+14155550123", "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    media.accept_answer(&placed.answer).unwrap();
+    let (engine, _) = media
+        .start(
+            Box::new(Sine::new(440.0, 6000)),
+            Box::new(Recording::default()),
+        )
+        .unwrap();
+    let ended = loop {
+        let call = next_call(&mut events, Duration::from_secs(15)).await;
+        if call.state == CallState::Ended {
+            break call;
+        }
+    };
+    assert_eq!(ended.outcome, Some(CallOutcome::NoAnswer));
+    engine.hang_up();
+    let _ = phone.kill();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_who_hangs_up_while_it_rings_cancels_the_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut phone, port) = ringing_phone(dir.path());
+    let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let placed: MediaAnswer = hub
+        .post(
+            &ana,
+            "/calls",
+            json!({ "to_number": "+14155550123", "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    media.accept_answer(&placed.answer).unwrap();
+    let (engine, _) = media
+        .start(
+            Box::new(Sine::new(440.0, 6000)),
+            Box::new(Recording::default()),
+        )
+        .unwrap();
+    loop {
+        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        if call.alerting {
+            break;
+        }
+    }
+    let response = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/hangup", placed.call.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let ended: Call = response.json().await.unwrap();
+    assert_eq!(ended.outcome, Some(CallOutcome::Cancelled));
+    engine.hang_up();
+    // The phone stops ringing: the CANCEL reached it and closed the call there.
+    let log = dir.path().join("baresip.log");
+    let mut closed = false;
+    for _ in 0..100 {
+        closed = std::fs::read_to_string(&log).is_ok_and(|log| log.contains("session closed"));
+        if closed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = phone.kill();
+    assert!(closed, "the phone stopped ringing");
+}
