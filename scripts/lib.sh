@@ -46,8 +46,9 @@ KEYCHAIN_PACKAGES=(dbus dbus-x11 gnome-keyring keyutils)
 AUDIO_TEST_PACKAGES=(pulseaudio pulseaudio-utils espeak-ng)
 # A WebRTC stack we did not write, for the interop tests: Debian's Chromium, driven from Node.
 BROWSER_TEST_PACKAGES=(chromium nodejs)
-# A real SIP phone on the far side of the trunk: baresip, with G.711 and WAV file audio.
-PHONE_TEST_PACKAGES=(baresip-core)
+# A real SIP phone on the far side of the trunk: baresip, with G.711 and WAV file audio;
+# SIPp (sip-tester) plays carriers that challenge with digest authentication.
+PHONE_TEST_PACKAGES=(baresip-core sip-tester)
 
 # A real STUN/TURN server for the NAT traversal tests, which start their own on 127.0.0.1.
 # Debian's package enables a system-wide server listening on every interface: when we are

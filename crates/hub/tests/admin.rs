@@ -609,3 +609,76 @@ async fn each_number_customers_call_belongs_to_one_account_and_rings_one_group()
         None
     );
 }
+
+#[tokio::test]
+async fn an_operator_gives_an_account_its_carrier() {
+    let hub = common::start().await;
+    assert_eq!(
+        run(&hub, &["carrier", "show", "--account", "Alpha"])
+            .await
+            .unwrap(),
+        "no carrier: calls to outside numbers are refused"
+    );
+    let out = run(
+        &hub,
+        &[
+            "carrier",
+            "set",
+            "--account",
+            "Alpha",
+            "--proxy",
+            "sip.carrier.example:5080",
+            "--transport",
+            "tcp",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        "Alpha: sip:sip.carrier.example:5080;transport=tcp, IP-authenticated"
+    );
+    let carrier = hub.state.store.carrier(hub.alpha).await.unwrap().unwrap();
+    assert_eq!(carrier.proxy, "sip.carrier.example:5080");
+    assert_eq!(hub.state.store.carrier(hub.beta).await.unwrap(), None);
+
+    // A proxy that is not host[:port], or a transport SIP trunks do not use, is refused.
+    for (proxy, transport) in [
+        ("sip:user@carrier.example", "udp"),
+        ("carrier example", "udp"),
+        ("carrier.example", "sctp"),
+    ] {
+        let refused = run(
+            &hub,
+            &[
+                "carrier",
+                "set",
+                "--account",
+                "Alpha",
+                "--proxy",
+                proxy,
+                "--transport",
+                transport,
+            ],
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(switchboard_hub::Error::BadRequest(_))),
+            "{proxy} {transport}: {refused:?}"
+        );
+    }
+    // The refused changes left the carrier as it was.
+    assert_eq!(
+        hub.state.store.carrier(hub.alpha).await.unwrap(),
+        Some(carrier)
+    );
+
+    run(&hub, &["carrier", "remove", "--account", "Alpha"])
+        .await
+        .unwrap();
+    assert_eq!(hub.state.store.carrier(hub.alpha).await.unwrap(), None);
+    assert!(matches!(
+        run(&hub, &["carrier", "remove", "--account", "Alpha"]).await,
+        Err(switchboard_hub::Error::NotFound("carrier"))
+    ));
+}

@@ -112,7 +112,15 @@ pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Hub {
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let state = Arc::new(AppState::new(config, store, shutdown.clone()).unwrap());
+    let trunk = state.config.sip.listen.is_some();
     tokio::spawn(switchboard_hub::serve(state.clone(), listener));
+    // With a SIP trunk, ready once it listens (outside calls go through it).
+    for _ in 0..500 {
+        if !trunk || state.trunk.get().is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
     Hub {
         url: format!("http://{addr}/api/v1"),
         state,

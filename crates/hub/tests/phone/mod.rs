@@ -129,3 +129,28 @@ fn run(dir: &Path, dial: Option<&str>, seconds: u32) -> Child {
         .spawn()
         .expect("baresip is installed by the test command")
 }
+
+/// A carrier played by Debian's SIPp: runs `scenario` (in `tests/sipp/`) as a server on the
+/// returned port of 127.0.0.1 for one call, writing its `<log>` lines to `dir/sipp.log`.
+pub fn carrier(dir: &Path, scenario: &str) -> (Child, u16) {
+    let port = free_port();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/sipp")
+        .join(scenario);
+    let child = Command::new("sipp")
+        .arg("-sf")
+        .arg(scenario)
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error"])
+        // Errors and the messages exchanged stay next to the log, for a failing test.
+        .args(["-trace_logs", "-trace_err", "-trace_msg"])
+        .arg("-log_file")
+        .arg(dir.join("sipp.log"))
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("SIPp (sip-tester) is installed by the test command");
+    (child, port)
+}
