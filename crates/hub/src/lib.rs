@@ -11,6 +11,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod flow;
 pub mod ice;
 pub mod inbound;
 pub mod media;

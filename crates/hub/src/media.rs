@@ -36,6 +36,9 @@ const FIRST_TRUNK: usize = 2;
 pub enum MediaEvent {
     Connected(LegId),
     Ended { leg: LegId, reason: String },
+    /// A caller pressed a key while their trunk leg was bridged to nobody (a call flow
+    /// listens): `0`–`9`, `*`, `#`, `A`–`D`.
+    Key { leg: LegId, key: char },
 }
 
 enum Command {
@@ -57,6 +60,18 @@ enum Command {
     },
     Bridge(LegId, LegId),
     Hold(LegId, bool),
+    Play {
+        leg: LegId,
+        frames: Arc<[Arc<[u8]>]>,
+        done: oneshot::Sender<()>,
+    },
+    StopPlaying(LegId),
+    Record {
+        leg: LegId,
+        path: std::path::PathBuf,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    StopRecording(LegId),
     Remove(LegId),
     Shutdown,
 }
@@ -202,6 +217,34 @@ impl Control {
         self.send(Command::Bridge(a, b))
     }
 
+    /// Plays a prompt to a trunk leg; resolves when it has played to the end, or at once
+    /// (with an error) when it was stopped or the leg is gone.
+    pub async fn play(&self, leg: LegId, frames: Arc<[Arc<[u8]>]>) -> Result<()> {
+        let (done, played) = oneshot::channel();
+        self.send(Command::Play { leg, frames, done })?;
+        played
+            .await
+            .map_err(|_| Error::Conflict("the prompt was stopped".into()))
+    }
+
+    pub fn stop_playing(&self, leg: LegId) -> Result<()> {
+        self.send(Command::StopPlaying(leg))
+    }
+
+    /// Records what the caller on a trunk leg says into a WAV file at `path` (8 kHz mono)
+    /// until [`Self::stop_recording`] or the leg's end.
+    pub async fn record(&self, leg: LegId, path: std::path::PathBuf) -> Result<()> {
+        let (reply, started) = oneshot::channel();
+        self.send(Command::Record { leg, path, reply })?;
+        started
+            .await
+            .map_err(|_| Error::Internal("the media bridge stopped".into()))?
+    }
+
+    pub fn stop_recording(&self, leg: LegId) -> Result<()> {
+        self.send(Command::StopRecording(leg))
+    }
+
     /// Puts a leg on hold (it hears music and is not heard) or takes it off.
     pub fn hold(&self, leg: LegId, on: bool) -> Result<()> {
         self.send(Command::Hold(leg, on))
@@ -241,10 +284,16 @@ impl Drop for MediaBridge {
 
 /// The music a held party hears: Opus packets, 20 ms each, played in a loop.
 fn hold_music() -> Result<Vec<Arc<[u8]>>> {
+    encode_wav(include_bytes!("../resources/hold-music.wav"))
+        .map(|frames| frames.to_vec())
+        .map_err(|e| Error::Internal(format!("hold music: {e}")))
+}
+
+/// A WAV file (any rate, mono or stereo) as the Opus frames a leg is sent, 20 ms each.
+pub fn encode_wav(wav: &[u8]) -> Result<Arc<[Arc<[u8]>]>> {
     use switchboard_voice::{FRAME_SAMPLES, Frame, codec::Encoder, wav::Source};
-    let failed = |e: switchboard_voice::Error| Error::Internal(format!("hold music: {e}"));
-    let source =
-        Source::from_bytes(include_bytes!("../resources/hold-music.wav"), false).map_err(failed)?;
+    let failed = |e: switchboard_voice::Error| Error::BadRequest(format!("WAV: {e}"));
+    let source = Source::from_bytes(wav, false).map_err(failed)?;
     let mut encoder = Encoder::new(24_000).map_err(failed)?;
     let mut frame: Frame = [0; FRAME_SAMPLES];
     source
@@ -254,7 +303,8 @@ fn hold_music() -> Result<Vec<Arc<[u8]>>> {
             frame.copy_from_slice(chunk);
             encoder.encode(&frame).map(Arc::from).map_err(failed)
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()
+        .map(Arc::from)
 }
 
 const FRAME: Duration = Duration::from_millis(20);
@@ -371,6 +421,7 @@ impl Worker {
                 self.input(id, Input::Timeout(now));
             }
             self.play_music(now);
+            self.play_prompts(now);
             self.send_keys(now);
             // Commands are checked at least every 20 ms.
             let next = self
@@ -386,6 +437,11 @@ impl Worker {
                     self.trunks
                         .values()
                         .filter_map(|t| t.held.map(|(_, at)| at)),
+                )
+                .chain(
+                    self.trunks
+                        .values()
+                        .filter_map(|t| t.prompt.as_ref().map(|p| p.due)),
                 )
                 .chain(self.trunks.values().filter_map(TrunkLeg::key_due))
                 .min()
@@ -482,6 +538,13 @@ impl Worker {
                 trunk.connected = true;
                 let _ = self.events.send(MediaEvent::Connected(id));
             }
+            // A caller bridged to nobody presses keys for the call flow.
+            if trunk.peer.is_none()
+                && let Heard::Key(event) = &heard
+                && let Some(key) = switchboard_voice::dtmf::key(event.event)
+            {
+                let _ = self.events.send(MediaEvent::Key { leg: id, key });
+            }
             // Nothing passes to or from a held leg.
             let (Some(peer), None) = (trunk.peer, trunk.held) else {
                 continue;
@@ -546,6 +609,32 @@ impl Worker {
                 }
                 if let Some(trunk) = self.trunks.get_mut(&id) {
                     trunk.held = held(trunk.held);
+                }
+            }
+            Command::Play { leg, frames, done } => {
+                if let Some(trunk) = self.trunks.get_mut(&leg) {
+                    // A prompt replaces the one playing (whose waiter learns it stopped).
+                    trunk.prompt = Some(trunk::Prompt {
+                        frames,
+                        next: 0,
+                        due: Instant::now(),
+                        done: Some(done),
+                    });
+                }
+            }
+            Command::StopPlaying(leg) => {
+                if let Some(trunk) = self.trunks.get_mut(&leg) {
+                    trunk.prompt = None;
+                }
+            }
+            Command::Record { leg, path, reply } => {
+                let _ = reply.send(self.record(leg, &path));
+            }
+            Command::StopRecording(leg) => {
+                if let Some(recording) = self.trunks.get_mut(&leg).and_then(|t| t.recording.take())
+                    && let Err(error) = recording.finalize()
+                {
+                    tracing::warn!(%error, leg, "a recording could not be finished");
                 }
             }
             Command::Remove(id) => self.end(id, "removed".into()),
@@ -759,6 +848,49 @@ impl Worker {
         let mut nothing = Vec::new();
         if let Err(reason) = self.drain(id, &mut nothing) {
             self.end(id, reason);
+        }
+    }
+
+    fn record(&mut self, leg: LegId, path: &std::path::Path) -> Result<()> {
+        let trunk = self
+            .trunks
+            .get_mut(&leg)
+            .ok_or_else(|| Error::Conflict("the caller is gone".into()))?;
+        let writer = hound::WavWriter::create(path, trunk::recording_spec())
+            .map_err(|e| Error::Internal(format!("recording {}: {e}", path.display())))?;
+        trunk.recording = Some(writer);
+        Ok(())
+    }
+
+    /// Trunk legs playing a prompt get its next frame when due; at its end, the waiter is
+    /// told.
+    fn play_prompts(&mut self, now: Instant) {
+        let mut due = Vec::new();
+        for (id, trunk) in &mut self.trunks {
+            let Some(prompt) = &mut trunk.prompt else {
+                continue;
+            };
+            if prompt.due > now {
+                continue;
+            }
+            match prompt.frames.get(prompt.next) {
+                Some(frame) => {
+                    due.push((*id, frame.clone()));
+                    prompt.next += 1;
+                    prompt.due = (prompt.due + FRAME).max(now);
+                }
+                None => {
+                    if let Some(done) = prompt.done.take() {
+                        let _ = done.send(());
+                    }
+                    trunk.prompt = None;
+                }
+            }
+        }
+        for (id, frame) in due {
+            if let Some(trunk) = self.trunks.get_mut(&id) {
+                trunk.say(&frame);
+            }
         }
     }
 

@@ -125,6 +125,26 @@ pub fn answer(negotiated: &Negotiated, local: SocketAddr, session: u64) -> Strin
     sdp
 }
 
+/// A prompt playing on a trunk leg: Opus frames, 20 ms each, the next one due, and who to
+/// tell when it has played to the end.
+pub struct Prompt {
+    pub frames: std::sync::Arc<[std::sync::Arc<[u8]>]>,
+    pub next: usize,
+    pub due: Instant,
+    pub done: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A WAV file for recording what a caller says: 8 kHz, 16-bit mono, as the phone network
+/// carries it.
+pub fn recording_spec() -> hound::WavSpec {
+    hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    }
+}
+
 /// After this long without a packet from the carrier, the call is gone.
 pub const SILENT_FOR: Duration = Duration::from_secs(30);
 
@@ -133,6 +153,10 @@ pub struct TrunkLeg {
     pub peer: Option<super::LegId>,
     /// On hold: the next music frame and when it is due.
     pub held: Option<(usize, Instant)>,
+    /// A prompt being played to the caller (a call flow's).
+    pub prompt: Option<Prompt>,
+    /// What the caller says, written as it arrives (a voicemail).
+    pub recording: Option<hound::WavWriter<std::io::BufWriter<std::fs::File>>>,
     pub last_heard: Instant,
     pub connected: bool,
     remote: SocketAddr,
@@ -181,6 +205,8 @@ impl TrunkLeg {
             socket,
             peer: None,
             held: None,
+            prompt: None,
+            recording: None,
             last_heard: Instant::now(),
             connected: false,
             remote: negotiated.remote,
@@ -221,6 +247,16 @@ impl TrunkLeg {
         self.latched = true;
         self.last_heard = Instant::now();
         if audio {
+            if let Some(recording) = &mut self.recording {
+                let law = self.negotiated.law;
+                for byte in packet.payload() {
+                    if recording.write_sample(law.decode(*byte)).is_err() {
+                        tracing::warn!("a recording could not be written; it stops here");
+                        self.recording = None;
+                        break;
+                    }
+                }
+            }
             let time = u64::from(packet.timestamp()) * 6;
             match self.transcoder.to_opus(packet.payload()) {
                 Ok(opus) => Heard::Audio(time, opus.to_vec()),
