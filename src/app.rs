@@ -51,10 +51,17 @@ pub enum Message {
     Started(Started),
     SignIn(sign_in::Message),
     SignedIn(Result<(Session, Box<Bootstrap>), Error>),
-    Workspace(workspace::Message),
+    /// Boxed: the workspace's messages carry whole calls.
+    Workspace(Box<workspace::Message>),
     ConfigSaved(Result<(), Error>),
     /// A frame of the signed-in workspace was presented (only with `report_first_frame`).
     Frame,
+}
+
+impl Message {
+    fn workspace(message: workspace::Message) -> Self {
+        Self::Workspace(Box::new(message))
+    }
 }
 
 impl App {
@@ -143,9 +150,9 @@ impl App {
                 let Screen::Workspace(workspace) = &mut self.screen else {
                     return Task::none();
                 };
-                match workspace.update(message) {
+                match workspace.update(*message) {
                     workspace::Action::None => Task::none(),
-                    workspace::Action::Run(task) => task.map(Message::Workspace),
+                    workspace::Action::Run(task) => task.map(Message::workspace),
                     workspace::Action::SignOut => {
                         let session = workspace.session().clone();
                         let email = workspace.me().email.clone();
@@ -182,7 +189,7 @@ impl App {
                     }
                     workspace::Action::DialCountryPicked(country, then) => {
                         self.config.dial_country = Some(country);
-                        Task::batch([self.save_config(), then.map(Message::Workspace)])
+                        Task::batch([self.save_config(), then.map(Message::workspace)])
                     }
                 }
             }
@@ -251,7 +258,7 @@ impl App {
     pub fn subscription(&self) -> Subscription<Message> {
         match &self.screen {
             Screen::Workspace(workspace) => {
-                let mut subscriptions = vec![workspace.subscription().map(Message::Workspace)];
+                let mut subscriptions = vec![workspace.subscription().map(Message::workspace)];
                 if self.flags.report_first_frame {
                     subscriptions.push(iced::window::frames().map(|_| Message::Frame));
                 }
@@ -265,7 +272,7 @@ impl App {
         match &self.screen {
             Screen::Starting => center(text(fl!("starting")).size(18)).into(),
             Screen::SignIn(sign_in) => sign_in.view().map(Message::SignIn),
-            Screen::Workspace(workspace) => workspace.view(&self.config).map(Message::Workspace),
+            Screen::Workspace(workspace) => workspace.view(&self.config).map(Message::workspace),
         }
     }
 }

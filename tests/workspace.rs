@@ -225,6 +225,7 @@ fn call_event(
                 ring_group: None,
                 waiting_since: None,
                 alerting: false,
+                context: Vec::new(),
             }),
         },
     })))
@@ -381,6 +382,7 @@ fn lucia_call(
         ring_group: None,
         waiting_since: None,
         alerting: false,
+        context: Vec::new(),
     }
 }
 

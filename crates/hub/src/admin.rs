@@ -100,6 +100,65 @@ pub enum Command {
     /// The account's SIP carrier: where calls to outside numbers go.
     #[command(subcommand)]
     Carrier(CarrierCommand),
+    /// Call flows: what callers hear and press before an agent takes the call.
+    #[command(subcommand)]
+    Flow(FlowCommand),
+    /// The recordings call flows play (WAV files).
+    #[command(subcommand)]
+    Prompt(PromptCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum FlowCommand {
+    /// Saves a flow from its TOML file, after checking it (steps, prompts, ring groups).
+    Set {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    /// Prints a flow's file.
+    Show {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PromptCommand {
+    /// Adds (or replaces) a prompt from a WAV file (any rate, mono or stereo).
+    Add {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        file: std::path::PathBuf,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -142,10 +201,22 @@ pub enum NumberCommand {
         #[arg(long)]
         number: String,
         /// The ring group its calls go to.
+        #[arg(long, required_unless_present = "flow", conflicts_with = "flow")]
+        group: Option<String>,
+        /// The call flow its callers go through (which routes them on).
         #[arg(long)]
-        group: String,
+        flow: Option<String>,
         #[arg(long, default_value = "")]
         label: String,
+    },
+    /// Sends an existing number's callers through a call flow.
+    Flow {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        flow: String,
     },
     Remove {
         #[arg(long)]
@@ -416,6 +487,8 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         Command::CallerId(command) => caller_id(store, command).await?,
         Command::Number(command) => inbound_number(store, command).await?,
         Command::Carrier(command) => carrier(store, command).await?,
+        Command::Flow(command) => flow(store, command).await?,
+        Command::Prompt(command) => prompt(store, command).await?,
     })
 }
 
@@ -543,6 +616,64 @@ async fn carrier(store: &Store, command: CarrierCommand) -> Result<String> {
     })
 }
 
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::BadRequest(format!("{}: {e}", path.display())))
+}
+
+async fn flow(store: &Store, command: FlowCommand) -> Result<String> {
+    Ok(match command {
+        FlowCommand::Set {
+            account,
+            name,
+            file,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let source = String::from_utf8(read_file(&file)?)
+                .map_err(|_| Error::BadRequest(format!("{} is not text", file.display())))?;
+            store.set_flow(account.id, &name, &source).await?;
+            format!("saved flow {name:?}")
+        }
+        FlowCommand::Show { account, name } => {
+            let account = store.account_by_name(&account).await?;
+            store.flow_source(account.id, &name).await?
+        }
+        FlowCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store.flow_names(account.id).await?.join("\n")
+        }
+        FlowCommand::Remove { account, name } => {
+            let account = store.account_by_name(&account).await?;
+            store.remove_flow(account.id, &name).await?;
+            format!("removed flow {name:?}; its numbers ring their group again")
+        }
+    })
+}
+
+async fn prompt(store: &Store, command: PromptCommand) -> Result<String> {
+    Ok(match command {
+        PromptCommand::Add {
+            account,
+            name,
+            file,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .set_prompt(account.id, &name, &read_file(&file)?)
+                .await?;
+            format!("saved prompt {name:?}")
+        }
+        PromptCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store.prompt_names(account.id).await?.join("\n")
+        }
+        PromptCommand::Remove { account, name } => {
+            let account = store.account_by_name(&account).await?;
+            store.remove_prompt(account.id, &name).await?;
+            format!("removed prompt {name:?}")
+        }
+    })
+}
+
 /// A carrier as an administrator reads it (never its password).
 fn describe(carrier: &Carrier) -> String {
     let mut text = format!(
@@ -601,13 +732,36 @@ async fn inbound_number(store: &Store, command: NumberCommand) -> Result<String>
             account,
             number,
             group,
+            flow,
             label,
         } => {
             let (account, e164) = account_number(store, &account, &number).await?;
-            store
-                .add_inbound_number(account.id, &e164, &group, &label)
-                .await?;
-            format!("calls to {e164} ring {group}")
+            match (group, flow) {
+                (Some(group), _) => {
+                    store
+                        .add_inbound_number(account.id, &e164, &group, &label)
+                        .await?;
+                    format!("calls to {e164} ring {group}")
+                }
+                (None, Some(flow)) => {
+                    store
+                        .add_flow_number(account.id, &e164, &flow, &label)
+                        .await?;
+                    format!("calls to {e164} go through flow {flow}")
+                }
+                (None, None) => {
+                    return Err(Error::BadRequest("give --group or --flow".into()));
+                }
+            }
+        }
+        NumberCommand::Flow {
+            account,
+            number,
+            flow,
+        } => {
+            let (account, e164) = account_number(store, &account, &number).await?;
+            store.set_number_flow(account.id, &e164, &flow).await?;
+            format!("calls to {e164} go through flow {flow}")
         }
         NumberCommand::Remove { account, number } => {
             let (account, e164) = account_number(store, &account, &number).await?;
@@ -620,8 +774,9 @@ async fn inbound_number(store: &Store, command: NumberCommand) -> Result<String>
                 .inbound_numbers(account.id)
                 .await?
                 .into_iter()
-                .map(|(number, group, label)| {
-                    format!("{number}\t{}\t{label}", group.as_deref().unwrap_or("-"))
+                .map(|(number, group, label, flow)| match flow {
+                    Some(flow) => format!("{number}\tflow {flow}\t{label}"),
+                    None => format!("{number}\t{}\t{label}", group.as_deref().unwrap_or("-")),
                 })
                 .collect::<Vec<_>>()
                 .join("\n")

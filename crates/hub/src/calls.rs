@@ -30,6 +30,9 @@ pub(crate) struct Live {
     pub hangup: Option<Arc<tokio::sync::Notify>>,
     /// For a call from the phone network: the ring group it waits in.
     pub group: Option<Id>,
+    /// For a call from the phone network: told when the caller is to leave a message
+    /// instead (the ring group overflowed to voicemail).
+    pub to_voicemail: Option<Arc<tokio::sync::Notify>>,
 }
 
 impl Live {
@@ -189,6 +192,7 @@ pub async fn start(
         ring_group: None,
         waiting_since: None,
         alerting: false,
+        context: Vec::new(),
     };
     state.calls.lock().insert(
         id,
@@ -199,6 +203,7 @@ pub async fn start(
             callee_leg: None,
             hangup: None,
             group: None,
+            to_voicemail: None,
         },
     );
     publish(&state, caller.account_id, &call, None).await?;
@@ -287,6 +292,7 @@ async fn external(
         ring_group: None,
         waiting_since: None,
         alerting: false,
+        context: Vec::new(),
     };
     state.calls.insert(Live {
         call: call.clone(),
@@ -295,6 +301,7 @@ async fn external(
         callee_leg: None,
         hangup: Some(hangup.clone()),
         group: None,
+        to_voicemail: None,
     });
     publish(state, caller.account_id, &call, None).await?;
     tracing::info!(call = id, to = %e164, "calling an outside number");
@@ -769,6 +776,13 @@ pub async fn follow_media(
     mut events: tokio::sync::mpsc::UnboundedReceiver<MediaEvent>,
 ) {
     while let Some(event) = events.recv().await {
+        if let MediaEvent::Key { leg, key } = event {
+            state.keys.pressed(leg, key);
+            continue;
+        }
+        if let MediaEvent::Ended { leg, .. } = &event {
+            state.keys.stop(*leg);
+        }
         if let MediaEvent::Ended { leg, reason } = event
             && let Some(id) = state.calls.by_leg(leg)
         {

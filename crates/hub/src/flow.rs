@@ -395,10 +395,7 @@ impl Flow {
                 }
             } else if let Some(values) = &step.set {
                 Step::Set {
-                    values: values
-                        .iter()
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect(),
+                    values: values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
                     next: needs(name, "next", &step.next)?,
                 }
             } else if let Some(hours) = &step.business_hours {
@@ -525,13 +522,9 @@ impl Run {
 
     pub fn input(&mut self, input: Input, now: Timestamp) -> Effect {
         match self.flow.steps[self.at].clone() {
-            Step::Play { next, .. } => match input {
-                Input::Played => self.enter(next, now),
-                // Keys while an announcement plays wait for the next question.
-                Input::Key(_) | Input::TimedOut => Effect::Listen {
-                    timeout: Duration::ZERO,
-                },
-            },
+            // An announcement is not interrupted: keys pressed meanwhile wait, unread, for
+            // the next question.
+            Step::Play { next, .. } => self.enter(next, now),
             Step::Gather {
                 spec,
                 choices,
@@ -563,10 +556,8 @@ impl Run {
                 }
                 Input::TimedOut => self.ask_again(&spec, no_input, now),
             },
-            // The other steps never wait for input; a stray one changes nothing.
-            _ => Effect::Listen {
-                timeout: Duration::ZERO,
-            },
+            // The other steps never wait for input: the flow was over.
+            _ => Effect::Hangup,
         }
     }
 

@@ -9,10 +9,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use switchboard_protocol::{Call, CallOutcome, CallState, Id, Party, StatusKey};
+use switchboard_protocol::{Call, CallOutcome, CallState, ContextItem, Id, Party, StatusKey};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::calls::{self, Live};
+use crate::flow::Flow;
+use crate::ivr;
 use crate::presence::Cause;
 use crate::routing::{Action, Refused, Router};
 use crate::sip::Incoming;
@@ -208,10 +210,21 @@ async fn carry_out(state: &AppState, account: Id, actions: Vec<Action>) {
                 })
             }
             Action::Voicemail { interaction } => {
-                // Voicemail comes with the call flows; until then the caller is told no one
-                // is available (the call ends, recorded as not answered).
-                if let Err(error) = calls::end(state, interaction, CallOutcome::NoAnswer).await {
-                    tracing::warn!(%error, "an overflowing call could not be ended");
+                // The caller's task takes the message.
+                let to_voicemail = state
+                    .calls
+                    .lock()
+                    .get(&interaction)
+                    .and_then(|live| live.to_voicemail.clone());
+                match to_voicemail {
+                    Some(voicemail) => voicemail.notify_one(),
+                    None => {
+                        if let Err(error) =
+                            calls::end(state, interaction, CallOutcome::NoAnswer).await
+                        {
+                            tracing::warn!(%error, "an overflowing call could not be ended");
+                        }
+                    }
                 }
                 None
             }
@@ -243,7 +256,8 @@ pub async fn follow_trunk(state: Arc<AppState>, mut incoming: mpsc::UnboundedRec
     }
 }
 
-/// One call from the phone network, from INVITE to BYE.
+/// One call from the phone network, from INVITE to BYE: answered, through the number's
+/// call flow (if it has one), queued in a ring group with music, or to voicemail.
 async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     let mut route = state.store.inbound_route(&incoming.to).await;
     if matches!(route, Ok(None)) && incoming.to_header != incoming.to {
@@ -262,16 +276,18 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             return;
         }
     };
-    let Some(group) = route.ring_group_id else {
+    // Flows were checked when saved; one that no longer reads falls back to the group.
+    let flow = route.flow.as_deref().and_then(|source| {
+        Flow::parse(source)
+            .inspect_err(
+                |error| tracing::error!(%error, number = %route.number, "a flow no longer reads"),
+            )
+            .ok()
+    });
+    if flow.is_none() && route.ring_group_id.is_none() {
         let _ = incoming.reject(480).await;
         return;
-    };
-    let group_name = state
-        .store
-        .routing_group_name(route.account_id, group)
-        .await
-        .ok()
-        .flatten();
+    }
     let _ = incoming.ring().await;
     let from = incoming.from.clone();
     let mut answered = match incoming.answer().await {
@@ -281,14 +297,14 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             return;
         }
     };
-    // The caller waits with music until an agent takes the call.
-    let _ = state.media.hold(answered.leg, true);
-    let caller = caller_party(&state, route.account_id, &from).await;
+    let leg = answered.leg;
+    let account = route.account_id;
+    let caller = caller_party(&state, account, &from).await;
     let recorded: std::result::Result<Id, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_number, dialled, started_at)
          VALUES (?, 'inbound', ?, ?, ?) RETURNING id",
     )
-    .bind(route.account_id)
+    .bind(account)
     .bind(caller.number.as_deref())
     .bind(&route.number)
     .bind(now_ms())
@@ -298,44 +314,111 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         Ok(id) => id,
         Err(error) => {
             tracing::error!(%error, "an inbound call could not be recorded");
-            let _ = state.media.remove(answered.leg);
+            let _ = state.media.remove(leg);
             let _ = answered.hang_up().await;
             return;
         }
     };
     let hangup = Arc::new(Notify::new());
-    let call = Call {
-        id,
-        from: caller,
-        to: Party {
-            agent_id: None,
-            name: group_name.clone().unwrap_or_default(),
-            number: None,
-        },
-        state: CallState::Ringing,
-        outcome: None,
-        held_by: None,
-        transferred_by: None,
-        offered_to: Vec::new(),
-        dialled: Some(route.number.clone()),
-        ring_group: group_name,
-        waiting_since: Some(time::OffsetDateTime::now_utc()),
-        alerting: false,
-    };
+    let voicemail = Arc::new(Notify::new());
     state.calls.insert(Live {
-        call,
-        account_id: route.account_id,
-        caller_leg: answered.leg,
+        call: Call {
+            id,
+            from: caller,
+            to: Party {
+                agent_id: None,
+                name: String::new(),
+                number: None,
+            },
+            state: CallState::Ringing,
+            outcome: None,
+            held_by: None,
+            transferred_by: None,
+            offered_to: Vec::new(),
+            dialled: Some(route.number.clone()),
+            ring_group: None,
+            waiting_since: None,
+            alerting: false,
+            context: Vec::new(),
+        },
+        account_id: account,
+        caller_leg: leg,
         callee_leg: None,
         hangup: Some(hangup.clone()),
-        group: Some(group),
+        group: None,
+        to_voicemail: Some(voicemail.clone()),
     });
-    tracing::info!(call = id, number = %route.number, "inbound call queued");
-    let _ = state.routing.send(Input::Enqueue {
-        account: route.account_id,
-        call: id,
-        group,
-    });
+    let mut keys = state.keys.listen(leg);
+    let mut ivr = ivr::Caller::new(&state, account, leg, &mut keys);
+
+    // The flow, while the caller stays on the line.
+    let ended = match flow {
+        Some(flow) => {
+            let context = |collected: &[(String, String)]| {
+                if let Some(live) = state.calls.lock().get_mut(&id) {
+                    live.call.context = collected
+                        .iter()
+                        .map(|(key, value)| ContextItem {
+                            key: key.clone(),
+                            value: value.clone(),
+                        })
+                        .collect();
+                }
+            };
+            tokio::select! {
+                ended = ivr.run(flow, context) => ended.into(),
+                gone = answered.until_hung_up() => {
+                    if let Err(error) = gone {
+                        tracing::info!(%error, call = id, "the trunk call's dialog failed");
+                    }
+                    drop(ivr);
+                    state.keys.stop(leg);
+                    let _ = calls::end(&state, id, CallOutcome::Cancelled).await;
+                    return;
+                }
+                () = hangup.notified() => {
+                    drop(ivr);
+                    state.keys.stop(leg);
+                    let _ = answered.hang_up().await;
+                    return;
+                }
+            }
+        }
+        None => Ended::Queue,
+    };
+
+    let group = match ended {
+        Ended::Route(name) => match state.store.ring_group_id(account, &name).await {
+            Ok(group) => Some(group),
+            Err(error) => {
+                tracing::error!(%error, group = %name, "a flow routes to a ring group that is gone");
+                route.ring_group_id
+            }
+        },
+        Ended::Queue => route.ring_group_id,
+        Ended::Voicemail { prompt, max } => {
+            let hung_up =
+                take_message(&state, &mut ivr, &mut answered, id, prompt.as_deref(), max).await;
+            drop(ivr);
+            state.keys.stop(leg);
+            if !hung_up {
+                let _ = answered.hang_up().await;
+            }
+            return;
+        }
+        Ended::Hangup => None,
+    };
+    drop(ivr);
+    let Some(group) = group else {
+        state.keys.stop(leg);
+        let _ = calls::end(&state, id, CallOutcome::Completed).await;
+        let _ = answered.hang_up().await;
+        return;
+    };
+    queue(&state, id, account, group, leg).await;
+
+    // Waiting, then talking, until either side hangs up.
+    let mut ivr = ivr::Caller::new(&state, account, leg, &mut keys);
     tokio::select! {
         ended = answered.until_hung_up() => {
             if let Err(error) = ended {
@@ -344,7 +427,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             // The caller hung up: still waiting, they abandoned the queue.
             let waiting = state.calls.state_of(id) == Some(CallState::Ringing);
             if waiting {
-                let _ = state.routing.send(Input::Abandon { account: route.account_id, call: id });
+                let _ = state.routing.send(Input::Abandon { account, call: id });
             }
             let outcome = if waiting { CallOutcome::Cancelled } else { CallOutcome::Completed };
             let _ = calls::end(&state, id, outcome).await;
@@ -354,7 +437,118 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
                 tracing::info!(%error, call = id, "BYE to the carrier failed");
             }
         }
+        () = voicemail.notified() => {
+            let _ = state.media.hold(leg, false);
+            let max = std::time::Duration::from_secs(120);
+            let hung_up = take_message(&state, &mut ivr, &mut answered, id, None, max).await;
+            drop(ivr);
+            state.keys.stop(leg);
+            if !hung_up {
+                let _ = answered.hang_up().await;
+            }
+            return;
+        }
     }
+    drop(ivr);
+    state.keys.stop(leg);
+}
+
+/// Why the flow stage ended: the flow's own ending, or there was no flow (the number's
+/// group takes the caller).
+enum Ended {
+    Route(String),
+    Queue,
+    Voicemail {
+        prompt: Option<String>,
+        max: std::time::Duration,
+    },
+    Hangup,
+}
+
+impl From<ivr::Ended> for Ended {
+    fn from(ended: ivr::Ended) -> Self {
+        match ended {
+            ivr::Ended::Route(group) => Self::Route(group),
+            ivr::Ended::Voicemail { prompt, max } => Self::Voicemail { prompt, max },
+            ivr::Ended::Hangup => Self::Hangup,
+        }
+    }
+}
+
+/// Queues the caller in a ring group: music, the group on the call, the Context on record.
+async fn queue(state: &AppState, id: Id, account: Id, group: Id, leg: crate::media::LegId) {
+    let name = state
+        .store
+        .routing_group_name(account, group)
+        .await
+        .ok()
+        .flatten();
+    let _ = state.media.hold(leg, true);
+    let context = {
+        let mut calls = state.calls.lock();
+        let Some(live) = calls.get_mut(&id) else {
+            return;
+        };
+        live.group = Some(group);
+        live.call.to.name = name.clone().unwrap_or_default();
+        live.call.ring_group = name;
+        live.call.waiting_since = Some(time::OffsetDateTime::now_utc());
+        live.call.context.clone()
+    };
+    if !context.is_empty() {
+        let pairs: Vec<(&str, &str)> = context
+            .iter()
+            .map(|item| (item.key.as_str(), item.value.as_str()))
+            .collect();
+        if let Err(error) = sqlx::query("UPDATE calls SET context = ? WHERE id = ?")
+            .bind(serde_json::to_string(&pairs).unwrap_or_default())
+            .bind(id)
+            .execute(state.store.pool())
+            .await
+        {
+            tracing::warn!(%error, call = id, "a call's context was not kept");
+        }
+    }
+    tracing::info!(call = id, group, "inbound call queued");
+    let _ = state.routing.send(Input::Enqueue {
+        account,
+        call: id,
+        group,
+    });
+}
+
+/// The caller leaves a message (their hang-up ends it, and it is kept); the call ends as
+/// voicemail. Whether the caller hung up (else the hub is to).
+async fn take_message(
+    state: &AppState,
+    ivr: &mut ivr::Caller<'_>,
+    answered: &mut crate::sip::Answered,
+    id: Id,
+    prompt: Option<&str>,
+    max: std::time::Duration,
+) -> bool {
+    let (from, dialled) = state
+        .calls
+        .lock()
+        .get(&id)
+        .map(|live| (live.call.from.number.clone(), live.call.dialled.clone()))
+        .unwrap_or_default();
+    let stop = Notify::new();
+    let message = ivr.voicemail(prompt, max, id, from, dialled, &stop);
+    tokio::pin!(message);
+    let (saved, hung_up) = tokio::select! {
+        saved = &mut message => (saved, false),
+        _ = answered.until_hung_up() => {
+            stop.notify_one();
+            (message.await, true)
+        }
+    };
+    match saved {
+        Ok(voicemail) => tracing::info!(call = id, voicemail, "the caller left a message"),
+        Err(error) => tracing::info!(%error, call = id, "no message was left"),
+    }
+    let _ = calls::end(state, id, CallOutcome::Voicemail).await;
+    hung_up
 }
 
 /// The caller as agents see them: the contact's name when the number is known, else the

@@ -14,6 +14,7 @@ pub mod events;
 pub mod flow;
 pub mod ice;
 pub mod inbound;
+pub mod ivr;
 pub mod media;
 pub mod outbound;
 pub mod phone;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub shutdown: CancellationToken,
     /// The SIP trunk, once listening (calls to outside numbers go out through it).
     pub trunk: std::sync::OnceLock<sip::Trunk>,
+    /// Keys callers press while a call flow listens.
+    pub keys: ivr::Keys,
 }
 
 impl AppState {
@@ -80,6 +83,7 @@ impl AppState {
             media_events: std::sync::Mutex::new(Some(media_rx)),
             shutdown,
             trunk: std::sync::OnceLock::new(),
+            keys: ivr::Keys::default(),
         })
     }
 }

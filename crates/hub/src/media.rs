@@ -35,10 +35,16 @@ const FIRST_TRUNK: usize = 2;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MediaEvent {
     Connected(LegId),
-    Ended { leg: LegId, reason: String },
+    Ended {
+        leg: LegId,
+        reason: String,
+    },
     /// A caller pressed a key while their trunk leg was bridged to nobody (a call flow
     /// listens): `0`–`9`, `*`, `#`, `A`–`D`.
-    Key { leg: LegId, key: char },
+    Key {
+        leg: LegId,
+        key: char,
+    },
 }
 
 enum Command {
@@ -291,13 +297,18 @@ fn hold_music() -> Result<Vec<Arc<[u8]>>> {
 
 /// A WAV file (any rate, mono or stereo) as the Opus frames a leg is sent, 20 ms each.
 pub fn encode_wav(wav: &[u8]) -> Result<Arc<[Arc<[u8]>]>> {
-    use switchboard_voice::{FRAME_SAMPLES, Frame, codec::Encoder, wav::Source};
-    let failed = |e: switchboard_voice::Error| Error::BadRequest(format!("WAV: {e}"));
-    let source = Source::from_bytes(wav, false).map_err(failed)?;
+    let source = switchboard_voice::wav::Source::from_bytes(wav, false)
+        .map_err(|e| Error::BadRequest(format!("WAV: {e}")))?;
+    encode_pcm(source.samples())
+}
+
+/// 48 kHz mono samples as Opus frames, 20 ms each (a last partial frame is dropped).
+pub fn encode_pcm(samples: &[i16]) -> Result<Arc<[Arc<[u8]>]>> {
+    use switchboard_voice::{FRAME_SAMPLES, Frame, codec::Encoder};
+    let failed = |e: switchboard_voice::Error| Error::Internal(format!("Opus: {e}"));
     let mut encoder = Encoder::new(24_000).map_err(failed)?;
     let mut frame: Frame = [0; FRAME_SAMPLES];
-    source
-        .samples()
+    samples
         .chunks_exact(FRAME_SAMPLES)
         .map(|chunk| {
             frame.copy_from_slice(chunk);

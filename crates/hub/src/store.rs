@@ -6,6 +6,7 @@ mod accounts;
 pub(crate) mod agents;
 mod carriers;
 mod directory;
+mod flows;
 mod sessions;
 
 use std::path::Path;
@@ -20,6 +21,7 @@ pub use accounts::NewAccount;
 pub use agents::{AgentRow, NewAgent};
 pub use carriers::{Carrier, Transport};
 pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
+pub use flows::{MAX_PROMPT_BYTES, NewVoicemail, VoicemailRow};
 pub use sessions::SessionRow;
 
 use crate::Result;

@@ -2,6 +2,8 @@
 //! call's Context — menus, digits with a finishing key, timeouts and attempts, business
 //! hours, and flow files that are refused with a reason.
 
+#![allow(clippy::unwrap_used)]
+
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -226,8 +228,10 @@ fn a_flow_file_with_a_mistake_is_refused_with_where_it_is() {
             .contains("weekdays")
     );
     assert!(
-        refused("start = \"a\"\n[steps.a]\ngather = { min_digits = 3, max_digits = 2 }\nnext = \"a\"\n")
-            .contains("min_digits")
+        refused(
+            "start = \"a\"\n[steps.a]\ngather = { min_digits = 3, max_digits = 2 }\nnext = \"a\"\n"
+        )
+        .contains("min_digits")
     );
     assert!(refused("start = \"a\"\n[steps.a]\nplya = \"x\"\n").contains("plya"));
     assert!(refused("not toml at all [").starts_with("the flow file"));
@@ -235,7 +239,8 @@ fn a_flow_file_with_a_mistake_is_refused_with_where_it_is() {
 
 #[test]
 fn a_flow_that_loops_on_its_own_ends_the_call() {
-    let flow = Flow::parse("start = \"a\"\n[steps.a]\nset = { x = \"1\" }\nnext = \"a\"\n").unwrap();
+    let flow =
+        Flow::parse("start = \"a\"\n[steps.a]\nset = { x = \"1\" }\nnext = \"a\"\n").unwrap();
     let (_, first) = Run::start(flow, monday_morning());
     assert_eq!(first, Effect::Hangup);
 }

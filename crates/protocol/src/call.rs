@@ -87,6 +87,8 @@ pub enum CallOutcome {
     /// The outside number could not be reached: it does not exist, or the carrier refused
     /// the call.
     Unreachable,
+    /// The caller left a message instead of talking to an agent.
+    Voicemail,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +165,26 @@ pub struct Call {
     /// For a call to the phone network: the far end is ringing.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub alerting: bool,
+    /// What is known about why the customer calls: what they keyed in the call flow, what
+    /// it set, what outside systems attached (F-21), in the order it was learnt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<ContextItem>,
+}
+
+/// One piece of an interaction's Context.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContextItem {
+    pub key: String,
+    pub value: String,
+}
+
+/// Body of `POST /api/v1/calls/{id}/context`: pieces of Context an outside system (or an
+/// agent) attaches to a live call; a key already there takes the new value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachContext {
+    pub context: Vec<ContextItem>,
 }
 
 impl Call {

@@ -10,8 +10,8 @@ pub mod presence;
 pub mod session;
 
 pub use call::{
-    AcceptCall, Call, CallOutcome, CallState, IceServer, IceServers, IceTransportPolicy,
-    MediaAnswer, Party, StartCall, Target, TransferCall,
+    AcceptCall, AttachContext, Call, CallOutcome, CallState, ContextItem, IceServer, IceServers,
+    IceTransportPolicy, MediaAnswer, Party, StartCall, Target, TransferCall,
 };
 pub use contact::{Badge, Contact, ContactPhone};
 pub use error::{ErrorBody, ErrorCode};

@@ -483,7 +483,7 @@ impl Store {
         )
     }
 
-    async fn ring_group_id(&self, account_id: Id, name: &str) -> Result<Id> {
+    pub(crate) async fn ring_group_id(&self, account_id: Id, name: &str) -> Result<Id> {
         sqlx::query_scalar("SELECT id FROM ring_groups WHERE account_id = ? AND name = ?")
             .bind(account_id)
             .bind(name)
@@ -531,14 +531,16 @@ impl Store {
         Ok(())
     }
 
-    /// An account's inbound numbers: number, ring group (if it still exists), label.
+    /// An account's inbound numbers: number, ring group (if it still exists), label, and
+    /// the flow callers go through first (if any).
     pub async fn inbound_numbers(
         &self,
         account_id: Id,
-    ) -> Result<Vec<(String, Option<String>, String)>> {
+    ) -> Result<Vec<(String, Option<String>, String, Option<String>)>> {
         Ok(sqlx::query_as(
-            "SELECT n.number, g.name, n.label FROM inbound_numbers n
+            "SELECT n.number, g.name, n.label, f.name FROM inbound_numbers n
              LEFT JOIN ring_groups g ON g.id = n.ring_group_id
+             LEFT JOIN flows f ON f.id = n.flow_id
              WHERE n.account_id = ? ORDER BY n.number",
         )
         .bind(account_id)
@@ -553,20 +555,24 @@ impl Store {
         if digits.is_empty() || digits.len() > 15 {
             return Ok(None);
         }
-        let row: Option<(Id, Id, String, Option<Id>)> = sqlx::query_as(
-            "SELECT id, account_id, number, ring_group_id FROM inbound_numbers WHERE number = ?",
+        type Row = (Id, Id, String, Option<Id>, Option<String>);
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT n.id, n.account_id, n.number, n.ring_group_id, f.source
+             FROM inbound_numbers n LEFT JOIN flows f ON f.id = n.flow_id
+             WHERE n.number = ?",
         )
         .bind(format!("+{digits}"))
         .fetch_optional(&self.pool)
         .await?;
-        Ok(
-            row.map(|(id, account_id, number, ring_group_id)| InboundRoute {
+        Ok(row.map(
+            |(id, account_id, number, ring_group_id, flow)| InboundRoute {
                 id,
                 account_id,
                 number,
                 ring_group_id,
-            }),
-        )
+                flow,
+            },
+        ))
     }
 
     /// Ring groups of an account with their members' emails.
@@ -630,4 +636,6 @@ pub struct InboundRoute {
     /// The number as stored (E.164).
     pub number: String,
     pub ring_group_id: Option<Id>,
+    /// The call flow callers go through first (its source), when the number has one.
+    pub flow: Option<String>,
 }

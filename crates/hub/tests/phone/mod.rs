@@ -50,7 +50,42 @@ pub fn dial(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) ->
         &format!("<sip:{caller}@127.0.0.1>;regint=0;audio_codecs=PCMU"),
         speech,
     );
-    run(dir, Some(uri), seconds)
+    run(dir, Some(uri), seconds, false)
+}
+
+/// Like [`dial`], with a keypad: [`press`] sends keys (RFC 4733) once the call is up.
+pub fn dial_with_keypad(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) -> Child {
+    configure(
+        dir,
+        free_port(),
+        &format!("<sip:{caller}@127.0.0.1>;regint=0;audio_codecs=PCMU"),
+        speech,
+    );
+    run(dir, Some(uri), seconds, true)
+}
+
+/// Waits (polling baresip's log) until its call is established.
+pub async fn established(dir: &Path) -> bool {
+    for _ in 0..200 {
+        let log = std::fs::read_to_string(dir.join("baresip.log")).unwrap_or_default();
+        if log.contains("Call established") {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
+/// Presses keys on a [`dial_with_keypad`] phone's keypad, one at a time.
+pub async fn press(phone: &mut Child, keys: &str) {
+    use std::io::Write;
+    let stdin = phone.stdin.as_mut().expect("the phone has a keypad");
+    for key in keys.chars() {
+        stdin.write_all(key.to_string().as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        // One key at a time, as fingers do (each press is its own RFC 4733 event).
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 /// A baresip that answers calls to `user` at once on the returned port of 127.0.0.1, plays
@@ -63,7 +98,7 @@ pub fn answer(dir: &Path, user: &str, speech: &Path, seconds: u32) -> (Child, u1
         &format!("<sip:{user}@127.0.0.1:{port}>;regint=0;answermode=auto;audio_codecs=PCMU"),
         speech,
     );
-    (run(dir, None, seconds), port)
+    (run(dir, None, seconds, false), port)
 }
 
 /// A baresip that lets calls to `user` ring (nobody answers) on the returned port.
@@ -75,7 +110,7 @@ pub fn ring(dir: &Path, user: &str, speech: &Path, seconds: u32) -> (Child, u16)
         &format!("<sip:{user}@127.0.0.1:{port}>;regint=0;answermode=manual;audio_codecs=PCMU"),
         speech,
     );
-    (run(dir, None, seconds), port)
+    (run(dir, None, seconds, false), port)
 }
 
 /// The recording of what baresip heard on its (last) call.
@@ -114,7 +149,13 @@ fn configure(dir: &Path, port: u16, account: &str, speech: &Path) {
     std::fs::write(dir.join("accounts"), format!("{account}\n")).unwrap();
 }
 
-fn run(dir: &Path, dial: Option<&str>, seconds: u32) -> Child {
+fn run(dir: &Path, dial: Option<&str>, seconds: u32, keypad: bool) -> Child {
+    if keypad {
+        let config = dir.join("config");
+        let mut text = std::fs::read_to_string(&config).unwrap();
+        text.push_str("module stdio.so\n");
+        std::fs::write(config, text).unwrap();
+    }
     let mut command = Command::new("baresip");
     command.arg("-f").arg(dir);
     if let Some(uri) = dial {
@@ -123,7 +164,11 @@ fn run(dir: &Path, dial: Option<&str>, seconds: u32) -> Child {
     command
         .arg("-t")
         .arg(seconds.to_string())
-        .stdin(Stdio::null())
+        .stdin(if keypad {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(std::fs::File::create(dir.join("baresip.log")).unwrap())
         .stderr(Stdio::null())
         .spawn()
