@@ -682,3 +682,139 @@ async fn an_operator_gives_an_account_its_carrier() {
         Err(switchboard_hub::Error::NotFound("carrier"))
     ));
 }
+
+#[tokio::test]
+async fn an_operator_writes_a_call_flow_and_its_prompts() {
+    let hub = common::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("main.toml");
+    std::fs::write(
+        &flow,
+        "start = \"welcome\"\n[steps.welcome]\nplay = \"welcome\"\nnext = \"queue\"\n\
+         [steps.queue]\nroute = \"Sales\"\n",
+    )
+    .unwrap();
+    let set = |flow: &std::path::Path| {
+        [
+            "flow",
+            "set",
+            "--account",
+            "Alpha",
+            "--name",
+            "main",
+            "--file",
+        ]
+        .into_iter()
+        .map(str::to_owned)
+        .chain([flow.display().to_string()])
+        .collect::<Vec<_>>()
+    };
+    let args = set(&flow);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // Its prompt and its group do not exist yet: refused, saying which.
+    let refused = run(&hub, &args).await;
+    assert!(
+        matches!(&refused, Err(switchboard_hub::Error::BadRequest(why)) if why.contains("\"welcome\"")),
+        "{refused:?}"
+    );
+    let wav = dir.path().join("welcome.wav");
+    switchboard_voice::wav::speak("Welcome to Alpha.", &wav).unwrap();
+    let out = run(
+        &hub,
+        &[
+            "prompt",
+            "add",
+            "--account",
+            "Alpha",
+            "--name",
+            "welcome",
+            "--file",
+            &wav.display().to_string(),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, "saved prompt \"welcome\"");
+    let refused = run(&hub, &args).await;
+    assert!(
+        matches!(&refused, Err(switchboard_hub::Error::BadRequest(why)) if why.contains("\"Sales\"")),
+        "{refused:?}"
+    );
+    run(
+        &hub,
+        &["ring-group", "create", "--account", "Alpha", "--name", "Sales"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(run(&hub, &args).await.unwrap(), "saved flow \"main\"");
+    assert_eq!(
+        run(&hub, &["flow", "list", "--account", "Alpha"])
+            .await
+            .unwrap(),
+        "main"
+    );
+    assert!(
+        run(&hub, &["flow", "show", "--account", "Alpha", "--name", "main"])
+            .await
+            .unwrap()
+            .contains("route = \"Sales\"")
+    );
+    // Another account sees none of it.
+    assert_eq!(
+        run(&hub, &["flow", "list", "--account", "Beta"])
+            .await
+            .unwrap(),
+        ""
+    );
+
+    // A number runs it.
+    let out = run(
+        &hub,
+        &[
+            "number",
+            "add",
+            "--account",
+            "Alpha",
+            "--number",
+            "+14155550100",
+            "--flow",
+            "main",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(out, "calls to +14155550100 go through flow main");
+    let route = hub
+        .state
+        .store
+        .inbound_route("+14155550100")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(route.flow.is_some_and(|f| f.contains("welcome")));
+
+    // A prompt in use stays; a file that is no WAV is refused.
+    assert!(matches!(
+        run(&hub, &["prompt", "remove", "--account", "Alpha", "--name", "welcome"]).await,
+        Err(switchboard_hub::Error::Conflict(_))
+    ));
+    let not_wav = dir.path().join("notes.txt");
+    std::fs::write(&not_wav, "hello").unwrap();
+    assert!(matches!(
+        run(
+            &hub,
+            &[
+                "prompt",
+                "add",
+                "--account",
+                "Alpha",
+                "--name",
+                "notes",
+                "--file",
+                &not_wav.display().to_string(),
+            ],
+        )
+        .await,
+        Err(switchboard_hub::Error::BadRequest(_))
+    ));
+}
