@@ -106,6 +106,31 @@ pub enum Command {
     /// The recordings call flows play (WAV files).
     #[command(subcommand)]
     Prompt(PromptCommand),
+    /// Keys outside systems use for the account's API (e.g. to attach context to calls).
+    #[command(subcommand)]
+    ApiKey(ApiKeyCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Creates a key and prints it (the only time it is shown).
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    /// Revokes a key: requests with it are refused from now on.
+    Revoke {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -489,6 +514,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         Command::Carrier(command) => carrier(store, command).await?,
         Command::Flow(command) => flow(store, command).await?,
         Command::Prompt(command) => prompt(store, command).await?,
+        Command::ApiKey(command) => api_key(store, command).await?,
     })
 }
 
@@ -670,6 +696,45 @@ async fn prompt(store: &Store, command: PromptCommand) -> Result<String> {
             let account = store.account_by_name(&account).await?;
             store.remove_prompt(account.id, &name).await?;
             format!("removed prompt {name:?}")
+        }
+    })
+}
+
+async fn api_key(store: &Store, command: ApiKeyCommand) -> Result<String> {
+    Ok(match command {
+        ApiKeyCommand::Create { account, name } => {
+            let account = store.account_by_name(&account).await?;
+            let key = store.create_api_key(account.id, &name).await?;
+            format!(
+                "created API key {name:?} for {}; keep it safe, it is not shown again:\n{key}",
+                account.name
+            )
+        }
+        ApiKeyCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            let when = |ms: i64| {
+                time::OffsetDateTime::from_unix_timestamp(ms / 1000)
+                    .map(|t| t.date().to_string())
+                    .unwrap_or_default()
+            };
+            store
+                .api_keys(account.id)
+                .await?
+                .into_iter()
+                .map(|(name, created, used)| {
+                    let used = used.map_or_else(
+                        || "never used".into(),
+                        |ms| format!("last used {}", when(ms)),
+                    );
+                    format!("{name}\tcreated {}\t{used}", when(created))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        ApiKeyCommand::Revoke { account, name } => {
+            let account = store.account_by_name(&account).await?;
+            store.revoke_api_key(account.id, &name).await?;
+            format!("revoked API key {name:?}")
         }
     })
 }

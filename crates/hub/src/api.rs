@@ -68,6 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::calls::hold))
         .routes(routes!(crate::calls::resume))
         .routes(routes!(crate::calls::transfer))
+        .routes(routes!(crate::calls::attach_context))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);

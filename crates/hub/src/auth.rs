@@ -203,18 +203,53 @@ impl FromRequestParts<Arc<AppState>> for Caller {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .ok_or(Error::Unauthorized)?;
-        let token = header
-            .strip_prefix("Bearer ")
-            .map(str::trim)
-            .filter(|token| !token.is_empty())
-            .ok_or(Error::Unauthorized)?;
-        authenticate(&state.store, token).await
+        authenticate(&state.store, bearer(parts)?).await
     }
+}
+
+/// Who may act on an account's live interactions: one of its agents, or an outside system
+/// with one of its API keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountCaller {
+    Agent(Caller),
+    System { account_id: Id },
+}
+
+impl AccountCaller {
+    pub fn account_id(&self) -> Id {
+        match self {
+            Self::Agent(caller) => caller.account_id,
+            Self::System { account_id } => *account_id,
+        }
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for AccountCaller {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Self> {
+        let token = bearer(parts)?;
+        if token.starts_with("sbk_") {
+            let account_id = state
+                .store
+                .api_key_account(token)
+                .await?
+                .ok_or(Error::Unauthorized)?;
+            return Ok(Self::System { account_id });
+        }
+        authenticate(&state.store, token).await.map(Self::Agent)
+    }
+}
+
+fn bearer(parts: &Parts) -> Result<&str> {
+    parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|header| header.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or(Error::Unauthorized)
 }
 
 #[cfg(test)]

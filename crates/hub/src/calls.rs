@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 use axum::extract::State;
 use axum::http::StatusCode;
 use switchboard_protocol::{
-    AcceptCall, Call, CallOutcome, CallState, ErrorBody, Event, Id, MediaAnswer, Party, StartCall,
-    TransferCall,
+    AcceptCall, AttachContext, Call, CallOutcome, CallState, ContextItem, ErrorBody, Event, Id,
+    MediaAnswer, Party, StartCall, TransferCall,
 };
 
-use crate::auth::Caller;
+use crate::auth::{AccountCaller, Caller};
 use crate::error::{Json, Path};
 use crate::media::{LegId, MediaEvent};
 use crate::store::now_ms;
@@ -318,6 +318,82 @@ async fn external(
         },
     ));
     Ok((StatusCode::CREATED, Json(MediaAnswer { call, answer })))
+}
+
+/// Most pieces of Context one call keeps.
+pub const MAX_CONTEXT_ITEMS: usize = 50;
+
+/// Attaches Context to a live call (F-21): an outside system (with one of the account's API
+/// keys) or an agent of the account tells the agents what it knows; the call's parties and
+/// the agents it rings at see it at once.
+#[utoipa::path(
+    post, path = "/calls/{id}/context", tag = "calls", request_body = AttachContext,
+    params(("id" = Id, Path)),
+    responses(
+        (status = 200, body = Call),
+        (status = 400, description = "Empty or too long keys or values, too many items", body = ErrorBody),
+        (status = 404, description = "No such live call in the account", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn attach_context(
+    State(state): State<Arc<AppState>>,
+    caller: AccountCaller,
+    Path(id): Path<Id>,
+    Json(body): Json<AttachContext>,
+) -> Result<Json<Call>> {
+    for item in &body.context {
+        let key = item.key.trim();
+        if key.is_empty() || key.chars().count() > 64 || key.chars().any(char::is_control) {
+            return Err(Error::BadRequest(format!(
+                "{:?}: a context key is 1 to 64 printable characters",
+                item.key
+            )));
+        }
+        if item.value.chars().count() > 1024 {
+            return Err(Error::BadRequest(format!(
+                "the value of {key:?} is longer than 1024 characters"
+            )));
+        }
+    }
+    let (call, account_id) = {
+        let mut calls = state.calls.lock();
+        // Another account's call is as unknown as one that never was.
+        let live = calls
+            .get_mut(&id)
+            .filter(|live| live.account_id == caller.account_id())
+            .ok_or(Error::NotFound("call"))?;
+        let mut context = live.call.context.clone();
+        for item in body.context {
+            let key = item.key.trim().to_owned();
+            match context.iter_mut().find(|known| known.key == key) {
+                Some(known) => known.value = item.value,
+                None => context.push(ContextItem {
+                    key,
+                    value: item.value,
+                }),
+            }
+        }
+        if context.len() > MAX_CONTEXT_ITEMS {
+            return Err(Error::BadRequest(format!(
+                "a call keeps at most {MAX_CONTEXT_ITEMS} pieces of context"
+            )));
+        }
+        live.call.context = context;
+        (live.call.clone(), live.account_id)
+    };
+    let pairs: Vec<(&str, &str)> = call
+        .context
+        .iter()
+        .map(|item| (item.key.as_str(), item.value.as_str()))
+        .collect();
+    sqlx::query("UPDATE calls SET context = ? WHERE id = ?")
+        .bind(serde_json::to_string(&pairs).unwrap_or_default())
+        .bind(id)
+        .execute(state.store.pool())
+        .await?;
+    publish_to(&state, account_id, &call, &[]).await?;
+    Ok(Json(call))
 }
 
 /// The callee answers (F-23): their engine's offer joins the call's media.

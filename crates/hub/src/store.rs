@@ -4,6 +4,7 @@
 
 mod accounts;
 pub(crate) mod agents;
+mod api_keys;
 mod carriers;
 mod directory;
 mod flows;

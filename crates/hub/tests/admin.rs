@@ -742,7 +742,14 @@ async fn an_operator_writes_a_call_flow_and_its_prompts() {
     );
     run(
         &hub,
-        &["ring-group", "create", "--account", "Alpha", "--name", "Sales"],
+        &[
+            "ring-group",
+            "create",
+            "--account",
+            "Alpha",
+            "--name",
+            "Sales",
+        ],
     )
     .await
     .unwrap();
@@ -754,10 +761,13 @@ async fn an_operator_writes_a_call_flow_and_its_prompts() {
         "main"
     );
     assert!(
-        run(&hub, &["flow", "show", "--account", "Alpha", "--name", "main"])
-            .await
-            .unwrap()
-            .contains("route = \"Sales\"")
+        run(
+            &hub,
+            &["flow", "show", "--account", "Alpha", "--name", "main"]
+        )
+        .await
+        .unwrap()
+        .contains("route = \"Sales\"")
     );
     // Another account sees none of it.
     assert_eq!(
@@ -795,7 +805,18 @@ async fn an_operator_writes_a_call_flow_and_its_prompts() {
 
     // A prompt in use stays; a file that is no WAV is refused.
     assert!(matches!(
-        run(&hub, &["prompt", "remove", "--account", "Alpha", "--name", "welcome"]).await,
+        run(
+            &hub,
+            &[
+                "prompt",
+                "remove",
+                "--account",
+                "Alpha",
+                "--name",
+                "welcome"
+            ]
+        )
+        .await,
         Err(switchboard_hub::Error::Conflict(_))
     ));
     let not_wav = dir.path().join("notes.txt");
