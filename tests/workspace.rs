@@ -735,3 +735,104 @@ fn a_number_that_does_not_answer_or_cannot_be_reached_is_said_in_words() {
         "The call to +1 415-555-0123 could not be placed: the phone line failed. Try again, or tell your administrator if it keeps happening."
     ));
 }
+
+/// Grace, on the phone network, rings Alex through the Support group with what the call
+/// flow collected.
+fn graces_call() -> switchboard_protocol::Call {
+    use switchboard_protocol::{CallState, ContextItem, Party};
+    let mut call = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    call.from = Party::phone("+442071838750", "Grace Hopper");
+    call.to = Party {
+        agent_id: None,
+        name: "Support".into(),
+        number: None,
+    };
+    call.offered_to = vec![1];
+    call.dialled = Some("+14155550100".into());
+    call.ring_group = Some("Support".into());
+    call.context = vec![
+        ContextItem {
+            key: "choice".into(),
+            value: "2".into(),
+        },
+        ContextItem {
+            key: "account".into(),
+            value: "12345".into(),
+        },
+    ];
+    call
+}
+
+#[test]
+fn a_ringing_customer_shows_the_context_and_who_they_are_with_their_crm_badges() {
+    use switchboard_protocol::{Badge, Contact, ContactPhone};
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    assert!(ws.call().is_some());
+    assert!(shows(&ws, "Context"));
+    assert!(shows(&ws, "choice"));
+    assert!(shows(&ws, "12345"));
+    assert!(shows(&ws, "Looking up +44 20 7183 8750…"));
+    let grace = Contact {
+        id: 3,
+        name: "Grace Hopper".into(),
+        company: "Northwind".into(),
+        phones: vec![ContactPhone {
+            number: "+442071838750".into(),
+            label: "Mobile".into(),
+        }],
+        emails: vec!["grace@northwind.example".into()],
+        badges: vec![
+            Badge {
+                integration: "contacts".into(),
+                label: "Contacts".into(),
+                url: String::new(),
+                default: false,
+            },
+            Badge {
+                integration: "crm".into(),
+                label: "Acme CRM".into(),
+                url: "https://crm.example/contacts/3".into(),
+                default: true,
+            },
+        ],
+    };
+    ws.update(Message::Call(call::Message::CallerLooked(
+        7,
+        Ok(vec![grace]),
+    )));
+    assert!(shows(&ws, "Grace Hopper · Northwind"));
+    assert!(shows(&ws, "+44 20 7183 8750 · Mobile"));
+    assert!(shows(&ws, "grace@northwind.example"));
+    // The CRM's badge opens the contact there (through the desktop's handler).
+    let actions = click(&mut ws, "Acme CRM");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+    // An answer about another call changes nothing.
+    ws.update(Message::Call(call::Message::CallerLooked(99, Ok(vec![]))));
+    assert!(shows(&ws, "Grace Hopper · Northwind"));
+}
+
+#[test]
+fn a_caller_no_contact_has_is_said_so_and_a_failed_lookup_is_explained() {
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    ws.update(Message::Call(call::Message::CallerLooked(7, Ok(vec![]))));
+    assert!(shows(&ws, "No contact has +44 20 7183 8750."));
+
+    let mut ws = workspace("available");
+    let mut call = graces_call();
+    call.context.clear();
+    ws.update(event(call));
+    assert!(shows(&ws, "Nothing collected for this call."));
+    ws.update(Message::Call(call::Message::CallerLooked(
+        7,
+        Err(switchboard_client::Error::Unreachable {
+            url: "http://hub.example".into(),
+            reason: "connection refused".into(),
+        }),
+    )));
+    assert!(shows(
+        &ws,
+        "The contact could not be looked up: cannot reach the hub at http://hub.example: connection refused"
+    ));
+}

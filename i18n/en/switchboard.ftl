@@ -116,6 +116,18 @@ call-mute = Mute
 call-unmute = Unmute
 call-declined = { $name } declined the call.
 call-ended-failed = The call with { $name } was cut off.
+call-card-context = Context
+call-card-context-empty = Nothing collected for this call.
+call-card-contact = Contact
+call-card-looking-up = Looking up { $number }…
+call-card-lookup-failed = The contact could not be looked up: { $reason }
+call-card-no-contact = No contact has { $number }.
+call-card-name-company = { $name } · { $company }
+call-card-more-contacts = { $count ->
+    [one] One more contact has this number.
+   *[other] { $count } more contacts have this number.
+}
+call-link-failed = The link could not be opened: { $reason }
 call-ringing-out = Ringing { $name }…
 call-busy = { $name } is busy.
 call-no-answer = { $name } did not answer.

@@ -116,6 +116,18 @@ call-mute = Silenciar
 call-unmute = Activar micrófono
 call-declined = { $name } rechazó la llamada.
 call-ended-failed = Se cortó la llamada con { $name }.
+call-card-context = Contexto
+call-card-context-empty = No se recogió nada para esta llamada.
+call-card-contact = Contacto
+call-card-looking-up = Buscando { $number }…
+call-card-lookup-failed = No se pudo buscar el contacto: { $reason }
+call-card-no-contact = Ningún contacto tiene el { $number }.
+call-card-name-company = { $name } · { $company }
+call-card-more-contacts = { $count ->
+    [one] Otro contacto más tiene este número.
+   *[other] Otros { $count } contactos tienen este número.
+}
+call-link-failed = No se pudo abrir el enlace: { $reason }
 call-ringing-out = Sonando en { $name }…
 call-busy = { $name } está ocupado.
 call-no-answer = { $name } no contestó.

@@ -35,7 +35,12 @@ fn cpu_seconds() -> f64 {
         .rsplit_once(')')
         .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
     // utime and stime, fields 14 and 15 of stat (11 and 12 after the command).
     (ticks(11) + ticks(12)) / 100.0
 }
@@ -51,7 +56,9 @@ fn main() {
     // One 20 ms tone, as PCMU.
     let payload: Vec<u8> = (0..160)
         .map(|i| {
-            let sample = (8000.0 * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i) / 8000.0).sin()) as i16;
+            let sample = (8000.0
+                * (2.0 * std::f64::consts::PI * 440.0 * f64::from(i) / 8000.0).sin())
+                as i16;
             switchboard_voice::g711::Law::Mu.encode(sample)
         })
         .collect();
@@ -144,7 +151,11 @@ fn main() {
             .iter()
             .map(|c| f64::from(c.received) / f64::from(sent.max(1)))
             .fold(f64::MAX, f64::min);
-        let worst_gap = callers.iter().map(|c| c.worst_gap).max().unwrap_or_default();
+        let worst_gap = callers
+            .iter()
+            .map(|c| c.worst_gap)
+            .max()
+            .unwrap_or_default();
         let clean = worst_delivery >= 0.97 && worst_gap <= Duration::from_millis(100);
         println!(
             "{calls:>5}  {legs:>4}  {delivery:>13.1}%  {gap:>7} ms  {cpu:>15.0}%  {verdict}",

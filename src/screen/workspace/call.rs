@@ -6,7 +6,7 @@ use iced::widget::{button, column, container, row, space, text};
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
-    AgentSummary, Call as CallInfo, CallOutcome, CallState, Id, StatusDef, Target,
+    AgentSummary, Call as CallInfo, CallOutcome, CallState, Contact, Id, StatusDef, Target,
 };
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
@@ -35,6 +35,22 @@ const POOR_LOSS: u8 = 10;
 #[derive(Debug, Clone, Default)]
 pub struct Phone {
     call: Option<Call>,
+    /// Who calls from the phone network, as Contacts know them (the Snapshot's cards).
+    caller: Option<Caller>,
+}
+
+/// The contacts with the caller's number, for one call.
+#[derive(Debug, Clone)]
+struct Caller {
+    call: Id,
+    lookup: Lookup,
+}
+
+#[derive(Debug, Clone)]
+enum Lookup {
+    Pending,
+    Found(Vec<Contact>),
+    Failed(String),
 }
 
 #[derive(Debug, Clone)]
@@ -101,6 +117,11 @@ pub enum Message {
     Done(Result<CallInfo, Error>),
     /// The engine of a call reported something.
     Engine(u64, EngineEvent),
+    /// The contacts with a ringing caller's number.
+    CallerLooked(Id, Result<Vec<Contact>, Error>),
+    /// Open a contact in the CRM that knows them.
+    OpenLink(String),
+    LinkOpened(Result<(), String>),
     /// The hub's answer when told about media that died on our side.
     LostReported {
         name: String,
@@ -286,6 +307,25 @@ impl Phone {
                 }
             }
             Message::Engine(engine, event) => return self.engine_event(engine, event, cx),
+            Message::CallerLooked(id, found) => {
+                if let Some(caller) = self.caller.as_mut().filter(|c| c.call == id) {
+                    caller.lookup = match found {
+                        Ok(contacts) => Lookup::Found(contacts),
+                        Err(error) => Lookup::Failed(error.to_string()),
+                    };
+                }
+            }
+            Message::OpenLink(url) => {
+                // The desktop's handler opens it (a browser, or the CRM's own app).
+                return Action::Run(Task::perform(
+                    async move { open::that_detached(&url).map_err(|e| e.to_string()) },
+                    Message::LinkOpened,
+                ));
+            }
+            Message::LinkOpened(Ok(())) => {}
+            Message::LinkOpened(Err(reason)) => {
+                return Action::Notice(fl!("call-link-failed", reason = reason));
+            }
             Message::LostReported {
                 name,
                 reason,
@@ -458,11 +498,27 @@ impl Phone {
     /// answered at once.
     fn ringing_in(&mut self, info: CallInfo, cx: &Context<'_>) -> Action {
         let name = info.from.name.clone();
+        let number = info.from.number.clone();
+        let id = info.id;
         self.call = Some(Call::Incoming {
             call: info,
             answering: false,
         });
         let mut tasks = Vec::new();
+        // A customer from the phone network: who Contacts (and the CRMs) know them as.
+        if let Some(number) = number
+            && self.caller.as_ref().is_none_or(|caller| caller.call != id)
+        {
+            self.caller = Some(Caller {
+                call: id,
+                lookup: Lookup::Pending,
+            });
+            let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+            tasks.push(Task::perform(
+                async move { hub.lookup_contacts(&token, &number).await },
+                move |found| Message::CallerLooked(id, found),
+            ));
+        }
         if !cx.focused {
             tasks.push(
                 Task::future(crate::call::notify(
@@ -573,10 +629,11 @@ impl Phone {
             .style(theme::container::call_bar);
         let panel = match call {
             Call::Live(live) => match live.panel {
-                Panel::None => None,
+                Panel::None => self.snapshot(&live.call),
                 Panel::Keypad => Some(keypad(&live.keys)),
                 Panel::Transfer => Some(transfer_list(&live.call, agents, statuses)),
             },
+            Call::Incoming { call, .. } => self.snapshot(call),
             _ => None,
         };
         Some(match panel {
@@ -584,6 +641,114 @@ impl Phone {
             None => bar.into(),
         })
     }
+}
+
+impl Phone {
+    /// The Snapshot of a call from the phone network: its Context and who the caller is.
+    fn snapshot<'a>(&'a self, call: &'a CallInfo) -> Option<Element<'a, Message>> {
+        let number = call.from.number.as_deref()?;
+        let lookup = self
+            .caller
+            .as_ref()
+            .filter(|caller| caller.call == call.id)
+            .map(|caller| &caller.lookup);
+        let cards = row![context_card(call), contact_card(number, lookup)].spacing(12);
+        Some(
+            container(cards)
+                .padding([10, 16])
+                .width(Length::Fill)
+                .style(theme::container::panel)
+                .into(),
+        )
+    }
+}
+
+/// What the call flow, outside systems and agents learnt about why the customer calls.
+fn context_card(call: &CallInfo) -> Element<'_, Message> {
+    let mut card = column![text(fl!("call-card-context")).font(font::BOLD)].spacing(4);
+    if call.context.is_empty() {
+        card = card.push(text(fl!("call-card-context-empty")).style(theme::text::muted));
+    }
+    for item in &call.context {
+        card = card.push(
+            row![
+                text(item.key.clone()).style(theme::text::muted),
+                text(item.value.clone()),
+            ]
+            .spacing(8),
+        );
+    }
+    card.width(Length::FillPortion(1)).into()
+}
+
+/// The contact with the caller's number, and a badge for each place that knows them.
+fn contact_card<'a>(number: &str, lookup: Option<&'a Lookup>) -> Element<'a, Message> {
+    let mut card = column![text(fl!("call-card-contact")).font(font::BOLD)].spacing(4);
+    let number = international(number);
+    match lookup {
+        None | Some(Lookup::Pending) => {
+            card = card
+                .push(text(fl!("call-card-looking-up", number = number)).style(theme::text::muted));
+        }
+        Some(Lookup::Failed(reason)) => {
+            card = card.push(
+                text(fl!("call-card-lookup-failed", reason = reason.clone()))
+                    .style(theme::text::warning),
+            );
+        }
+        Some(Lookup::Found(contacts)) => match contacts.as_slice() {
+            [] => {
+                card = card.push(
+                    text(fl!("call-card-no-contact", number = number)).style(theme::text::muted),
+                );
+            }
+            [contact, others @ ..] => {
+                let mut name = text(contact.name.clone()).font(font::BOLD);
+                if !contact.company.is_empty() {
+                    name = text(fl!(
+                        "call-card-name-company",
+                        name = contact.name.clone(),
+                        company = contact.company.clone()
+                    ))
+                    .font(font::BOLD);
+                }
+                card = card.push(name);
+                for phone in &contact.phones {
+                    let line = if phone.label.is_empty() {
+                        international(&phone.number)
+                    } else {
+                        format!("{} · {}", international(&phone.number), phone.label)
+                    };
+                    card = card.push(text(line).size(13));
+                }
+                for email in &contact.emails {
+                    card = card.push(text(email.clone()).size(13));
+                }
+                let mut badges = row![].spacing(6);
+                for badge in &contact.badges {
+                    // Contacts' own badge opens inside the workspace (its view comes later);
+                    // integrations open in their CRM.
+                    let open =
+                        (!badge.url.is_empty()).then(|| Message::OpenLink(badge.url.clone()));
+                    badges = badges.push(
+                        button(text(badge.label.clone()).size(12))
+                            .padding([3, 10])
+                            .style(theme::button::item)
+                            .on_press_maybe(open),
+                    );
+                }
+                card = card.push(badges.wrap());
+                if !others.is_empty() {
+                    card = card.push(
+                        text(fl!("call-card-more-contacts", count = others.len()))
+                            .size(13)
+                            .style(theme::text::muted),
+                    );
+                }
+            }
+        },
+    }
+    card.width(Length::FillPortion(1)).into()
 }
 
 fn live_bar(live: &Live, me: Id, now: OffsetDateTime) -> iced::widget::Row<'_, Message> {
