@@ -34,6 +34,19 @@ need_rust() {
     fi
 }
 
+# cargo-fuzz and the nightly toolchain it builds with (sanitizers), for the fuzz targets.
+need_fuzz() {
+    need_rust
+    if ! rustup run nightly rustc --version >/dev/null 2>&1; then
+        echo "==> installing the nightly toolchain (for cargo-fuzz)"
+        rustup toolchain install nightly --profile minimal
+    fi
+    if ! cargo fuzz --version >/dev/null 2>&1; then
+        echo "==> installing cargo-fuzz"
+        cargo install cargo-fuzz --locked --quiet
+    fi
+}
+
 # What building needs: a C compiler (ring, SQLite), pkg-config, cmake (libopus, aws-lc) and
 # the ALSA headers (cpal).
 BUILD_PACKAGES=(build-essential pkg-config cmake libasound2-dev)

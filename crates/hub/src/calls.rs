@@ -475,12 +475,17 @@ pub async fn accept(
     // A transferred caller waited with music.
     state.media.hold(live.caller_leg, false)?;
     state.media.bridge(live.caller_leg, leg)?;
-    sqlx::query("UPDATE calls SET answered_at = ?, to_agent = COALESCE(to_agent, ?) WHERE id = ?")
-        .bind(now_ms())
-        .bind(caller.agent_id)
-        .bind(id)
-        .execute(state.store.pool())
-        .await?;
+    // A caller from a queue: how long they waited is kept with the call.
+    sqlx::query(
+        "UPDATE calls SET answered_at = ?1, to_agent = COALESCE(to_agent, ?2),
+             waited_ms = CASE WHEN queued_at IS NULL THEN waited_ms ELSE ?1 - queued_at END
+         WHERE id = ?3",
+    )
+    .bind(now_ms())
+    .bind(caller.agent_id)
+    .bind(id)
+    .execute(state.store.pool())
+    .await?;
     for agent in [call.from.agent_id, call.to.agent_id].into_iter().flatten() {
         state.call_started(live.account_id, agent).await?;
     }

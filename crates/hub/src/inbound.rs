@@ -85,7 +85,29 @@ pub async fn run(state: Arc<AppState>, mut inputs: mpsc::UnboundedReceiver<Input
                         continue;
                     }
                 };
-                (account, router.enqueue(call, group, now))
+                let actions = router.enqueue(call, group, now);
+                // Kept with the interaction: where it joined the queue (before any offer
+                // took it out), for reports.
+                let place = if actions.iter().any(|a| matches!(a, Action::Offer { .. })) {
+                    Some(1)
+                } else {
+                    router.position(call, now).map(|(place, _)| place)
+                };
+                if let Some(place) = place {
+                    let pool = state.store.pool().clone();
+                    tokio::spawn(async move {
+                        let _ = sqlx::query(
+                            "UPDATE calls SET queue_position = ?, queued_at = COALESCE(queued_at, ?)
+                             WHERE id = ?",
+                        )
+                        .bind(i64::try_from(place).unwrap_or(i64::MAX))
+                        .bind(now_ms())
+                        .bind(call)
+                        .execute(&pool)
+                        .await;
+                    });
+                }
+                (account, actions)
             }
             Input::Presence {
                 account,

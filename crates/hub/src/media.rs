@@ -20,9 +20,10 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 
 use crate::{Error, Result};
 
+pub mod sdp;
 mod trunk;
 use trunk::{Heard, TrunkLeg};
-pub use trunk::{Negotiated, read_offer};
+pub use trunk::{Negotiated, read_answer, read_offer};
 
 pub type LegId = u64;
 

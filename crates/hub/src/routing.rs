@@ -324,6 +324,19 @@ impl Router {
     }
 
     /// When [`tick`](Self::tick) next has something to do.
+    /// Where a waiting interaction stands in its group's queue (1: next to be offered), and
+    /// how long it has waited.
+    pub fn position(&self, interaction: InteractionId, now: Instant) -> Option<(usize, Duration)> {
+        let waiting = self.waiting.get(&interaction)?;
+        let place = self
+            .groups
+            .get(&waiting.group)?
+            .queue
+            .iter()
+            .position(|queued| *queued == interaction)?;
+        Some((place + 1, now.saturating_duration_since(waiting.arrived)))
+    }
+
     pub fn next_deadline(&self) -> Option<Instant> {
         self.waiting
             .values()

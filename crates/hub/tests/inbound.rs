@@ -155,6 +155,18 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
         ("inbound", Some(ana.id()), Some("+14155550100"))
     );
     assert!(answered.is_some());
+    // Where the caller joined the queue and how long they waited are kept with the call.
+    let (place, waited): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT queue_position, waited_ms FROM calls WHERE id = ?")
+            .bind(offered.id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(place, Some(1));
+    assert!(
+        waited.is_some_and(|ms| (0..20_000).contains(&ms)),
+        "{waited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

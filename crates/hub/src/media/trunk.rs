@@ -4,11 +4,9 @@
 //! which behind NAT is not what its SDP says.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use bytesstr::BytesStr;
-use ezk_sdp_types::{MediaType, SessionDescription, TaggedAddress, TransportProtocol};
 use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use str0m::media::TelephoneEvent;
 use switchboard_voice::g711::{Law, Transcoder};
@@ -36,47 +34,13 @@ pub fn read_answer(answer: &str) -> Result<Negotiated> {
 }
 
 fn read(sdp: &str, what: &str) -> Result<Negotiated> {
-    let bad = |why: String| Error::BadRequest(format!("bad SDP {what}: {why}"));
-    let sdp = SessionDescription::parse(&BytesStr::from(sdp)).map_err(|e| bad(e.to_string()))?;
-    let audio = sdp
-        .media_descriptions
-        .iter()
-        .find(|m| {
-            m.media.media_type == MediaType::Audio
-                && m.media.port != 0
-                && m.media.proto == TransportProtocol::RtpAvp
-        })
-        .ok_or_else(|| bad("no RTP/AVP audio stream".into()))?;
-    let connection = audio
-        .connection
-        .as_ref()
-        .or(sdp.connection.as_ref())
-        .ok_or_else(|| bad("no connection address".into()))?;
-    let ip: IpAddr = match &connection.address {
-        TaggedAddress::IP4(ip) => (*ip).into(),
-        TaggedAddress::IP6(ip) => (*ip).into(),
-        other => return Err(bad(format!("{other:?} is not an IP address"))),
-    };
-    let law = audio
-        .media
-        .fmts
-        .iter()
-        .find_map(|pt| Law::from_payload_type(*pt))
-        .ok_or_else(|| {
-            Error::BadRequest(format!(
-                "the {what} has neither PCMU nor PCMA: no codec in common"
-            ))
-        })?;
-    let event_pt = audio
-        .rtpmap
-        .iter()
-        .find(|map| map.encoding.eq_ignore_ascii_case("telephone-event") && map.clock_rate == 8000)
-        .map(|map| map.payload)
-        .filter(|pt| audio.media.fmts.contains(pt));
+    let audio = super::sdp::read(sdp, what).map_err(Error::BadRequest)?;
+    let law = Law::from_payload_type(audio.payload_type)
+        .ok_or_else(|| Error::BadRequest(format!("the {what} has no G.711 stream")))?;
     Ok(Negotiated {
         law,
-        event_pt,
-        remote: SocketAddr::new(ip, audio.media.port),
+        event_pt: audio.event_pt,
+        remote: audio.remote,
     })
 }
 
