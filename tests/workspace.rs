@@ -836,3 +836,56 @@ fn a_caller_no_contact_has_is_said_so_and_a_failed_lookup_is_explained() {
         "The contact could not be looked up: cannot reach the hub at http://hub.example: connection refused"
     ));
 }
+
+#[test]
+fn an_unknown_caller_is_added_to_contacts_from_the_ringing_call() {
+    use switchboard_protocol::{Badge, Contact, ContactPhone};
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    ws.update(Message::Call(call::Message::CallerLooked(7, Ok(vec![]))));
+    click(&mut ws, "Create contact");
+    assert!(shows(&ws, "New contact for +44 20 7183 8750"));
+    // Without a name, nothing is sent and the agent reads why.
+    assert!(
+        click(&mut ws, "Save contact")
+            .iter()
+            .all(|a| matches!(a, Action::None))
+    );
+    assert!(shows(&ws, "A contact needs a name."));
+    ws.update(Message::Call(call::Message::NewContactName(
+        "Grace Hopper".into(),
+    )));
+    let actions = click(&mut ws, "Save contact");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "sent to the hub"
+    );
+    // A second press while saving sends nothing more.
+    assert!(
+        click(&mut ws, "Save contact")
+            .iter()
+            .all(|a| matches!(a, Action::None))
+    );
+    ws.update(Message::Call(call::Message::ContactSaved(
+        7,
+        Ok(Contact {
+            id: 9,
+            name: "Grace Hopper".into(),
+            company: String::new(),
+            phones: vec![ContactPhone {
+                number: "+442071838750".into(),
+                label: String::new(),
+            }],
+            emails: Vec::new(),
+            badges: vec![Badge {
+                integration: "contacts".into(),
+                label: "Contacts".into(),
+                url: String::new(),
+                default: false,
+            }],
+        }),
+    )));
+    assert!(!shows(&ws, "New contact for +44 20 7183 8750"));
+    assert!(shows(&ws, "Grace Hopper"));
+    assert!(!shows(&ws, "No contact has +44 20 7183 8750."));
+}

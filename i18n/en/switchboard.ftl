@@ -128,6 +128,13 @@ call-card-more-contacts = { $count ->
    *[other] { $count } more contacts have this number.
 }
 call-link-failed = The link could not be opened: { $reason }
+call-contact-create = Create contact
+call-contact-create-title = New contact for { $number }
+call-contact-name = Name
+call-contact-company = Company (optional)
+call-contact-save = Save contact
+call-contact-cancel = Cancel
+call-contact-name-needed = A contact needs a name.
 call-ringing-out = Ringing { $name }…
 call-busy = { $name } is busy.
 call-no-answer = { $name } did not answer.

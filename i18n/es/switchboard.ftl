@@ -128,6 +128,13 @@ call-card-more-contacts = { $count ->
    *[other] Otros { $count } contactos tienen este número.
 }
 call-link-failed = No se pudo abrir el enlace: { $reason }
+call-contact-create = Crear contacto
+call-contact-create-title = Nuevo contacto para { $number }
+call-contact-name = Nombre
+call-contact-company = Empresa (opcional)
+call-contact-save = Guardar contacto
+call-contact-cancel = Cancelar
+call-contact-name-needed = Un contacto necesita un nombre.
 call-ringing-out = Sonando en { $name }…
 call-busy = { $name } está ocupado.
 call-no-answer = { $name } no contestó.

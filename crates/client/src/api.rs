@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
     AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, IceServers, Id,
-    MediaAnswer, Presence, SetStatus, SignIn, SignedIn, StartCall, StatusKey, Target, TransferCall,
+    MediaAnswer, NewContact, Presence, SetStatus, SignIn, SignedIn, StartCall, StatusKey, Target,
+    TransferCall,
 };
 use url::Url;
 
@@ -148,6 +149,15 @@ impl Hub {
         self.send(
             self.request(Method::GET, "contacts/lookup", Some(token))
                 .query(&[("phone", phone)]),
+        )
+        .await
+    }
+
+    /// Adds a contact to the account (an unknown caller).
+    pub async fn create_contact(&self, token: &str, contact: &NewContact) -> Result<Contact> {
+        self.send(
+            self.request(Method::POST, "contacts", Some(token))
+                .json(contact),
         )
         .await
     }

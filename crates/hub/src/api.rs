@@ -8,8 +8,8 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentSummary, Bootstrap, Contact, ErrorBody, Health, Id, MAX_BODY_BYTES, Me, Presence,
-    SetStatus, SignIn, SignedIn, StatusKey, StatusKind,
+    AgentSummary, Bootstrap, Contact, ErrorBody, Health, Id, MAX_BODY_BYTES, Me,
+    NewContact as NewContactBody, Presence, SetStatus, SignIn, SignedIn, StatusKey, StatusKind,
 };
 use time::OffsetDateTime;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -60,6 +60,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(search_contacts))
         .routes(routes!(lookup_contacts))
         .routes(routes!(contact))
+        .routes(routes!(create_contact))
         .routes(routes!(events::stream))
         .routes(routes!(crate::calls::start))
         .routes(routes!(crate::calls::accept))
@@ -364,6 +365,71 @@ async fn lookup_contacts(
             .store
             .contacts_by_phone(caller.account_id, &e164)
             .await?,
+    ))
+}
+
+/// Adds a contact to the agent's account (an unknown caller, say): its numbers are kept in
+/// E.164, its emails must look like emails.
+#[utoipa::path(
+    post, path = "/contacts", tag = "contacts", request_body = NewContactBody,
+    responses(
+        (status = 201, body = Contact),
+        (status = 400, description = "No name, a bad number or email", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+async fn create_contact(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Json(body): Json<NewContactBody>,
+) -> Result<(axum::http::StatusCode, Json<Contact>)> {
+    let name = body.name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(Error::BadRequest(
+            "a contact needs a name of at most 200 characters".into(),
+        ));
+    }
+    if body.company.chars().count() > 200 || body.phones.len() > 20 || body.emails.len() > 20 {
+        return Err(Error::BadRequest(
+            "at most a 200-character company, 20 numbers and 20 emails".into(),
+        ));
+    }
+    let account = state.store.account(caller.account_id).await?;
+    let mut phones = Vec::new();
+    for phone in &body.phones {
+        let e164 = phone::to_e164(&phone.number, &account.settings.default_country)?;
+        phones.push((e164, phone.label.trim().chars().take(50).collect()));
+    }
+    for email in &body.emails {
+        let email = email.trim();
+        let plausible = email.len() <= 254
+            && email
+                .split_once('@')
+                .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
+            && !email.contains(char::is_whitespace);
+        if !plausible {
+            return Err(Error::BadRequest(format!(
+                "{email:?} is not an email address"
+            )));
+        }
+    }
+    let id = state
+        .store
+        .create_contact(
+            caller.account_id,
+            &crate::store::NewContact {
+                name: name.to_owned(),
+                company: body.company.trim().to_owned(),
+                phones,
+                emails: body.emails.iter().map(|e| e.trim().to_owned()).collect(),
+                links: Vec::new(),
+            },
+        )
+        .await?;
+    tracing::info!(contact = id, agent = caller.agent_id, "contact created");
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(state.store.contact(caller.account_id, id).await?),
     ))
 }
 

@@ -109,3 +109,53 @@ async fn lookup_reads_national_numbers_in_the_account_country() {
         (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
     );
 }
+
+/// An agent adds an unknown caller as a contact: the number is kept in E.164, the account's
+/// integrations badge it, the next lookup finds it — and only in that account.
+#[tokio::test]
+async fn an_agent_adds_a_caller_as_a_contact_of_their_account_only() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let response = hub
+        .post(
+            &ana,
+            "/contacts",
+            serde_json::json!({
+                "name": "  Grace Hopper ",
+                "company": "Navy",
+                "phones": [{ "number": "(415) 555-0177", "label": "Mobile" }],
+                "emails": ["grace@navy.example"],
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let grace: switchboard_protocol::Contact = response.json().await.unwrap();
+    assert_eq!(grace.name, "Grace Hopper");
+    assert_eq!(grace.phones[0].number, "+14155550177");
+    assert_eq!(grace.badges[0].integration, "contacts");
+    let found: Vec<switchboard_protocol::Contact> = hub
+        .get(&ana, "/contacts/lookup?phone=%2B14155550177")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found, [grace]);
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let found: Vec<switchboard_protocol::Contact> = hub
+        .get(&zoe, "/contacts/lookup?phone=%2B14155550177")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(found.is_empty(), "another account does not see her");
+
+    for bad in [
+        serde_json::json!({ "name": " " }),
+        serde_json::json!({ "name": "X", "phones": [{ "number": "12", "label": "" }] }),
+        serde_json::json!({ "name": "X", "emails": ["not an email"] }),
+        serde_json::json!({ "company": "no name" }),
+    ] {
+        let response = hub.post(&ana, "/contacts", bad.clone()).await;
+        assert_eq!(response.status(), reqwest::StatusCode::BAD_REQUEST, "{bad}");
+    }
+}

@@ -36,3 +36,17 @@ pub struct Badge {
     /// The account's default CRM: reuse its already-open window.
     pub default: bool,
 }
+
+/// Body of `POST /api/v1/contacts`: a new contact of the agent's account. Numbers may be
+/// written in any form the account's country reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewContact {
+    pub name: String,
+    #[serde(default)]
+    pub company: String,
+    #[serde(default)]
+    pub phones: Vec<ContactPhone>,
+    #[serde(default)]
+    pub emails: Vec<String>,
+}

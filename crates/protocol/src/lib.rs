@@ -13,7 +13,7 @@ pub use call::{
     AcceptCall, AttachContext, Call, CallOutcome, CallState, ContextItem, IceServer, IceServers,
     IceTransportPolicy, MediaAnswer, Party, StartCall, Target, TransferCall,
 };
-pub use contact::{Badge, Contact, ContactPhone};
+pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
 pub use presence::{Presence, SetStatus, StatusDef, StatusKey, StatusKind};

@@ -2,7 +2,7 @@
 //! controls (mute, hold, keypad, blind transfer, hang up). It follows the hub's call events
 //! and the engine's own reports (a leg that dies ends the call here too, with a reason).
 
-use iced::widget::{button, column, container, row, space, text};
+use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
@@ -43,7 +43,18 @@ pub struct Phone {
 #[derive(Debug, Clone)]
 struct Caller {
     call: Id,
+    number: String,
     lookup: Lookup,
+    /// An unknown caller being added to Contacts.
+    form: Option<ContactForm>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct ContactForm {
+    name: String,
+    company: String,
+    saving: bool,
+    error: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +132,13 @@ pub enum Message {
     CallerLooked(Id, Result<Vec<Contact>, Error>),
     /// Open a contact in the CRM that knows them.
     OpenLink(String),
+    /// Add the unknown caller to Contacts: open the form, type, save, or leave it.
+    NewContact,
+    NewContactName(String),
+    NewContactCompany(String),
+    SaveContact,
+    ContactSaved(Id, Result<Contact, Error>),
+    CancelContact,
     LinkOpened(Result<(), String>),
     /// The hub's answer when told about media that died on our side.
     LostReported {
@@ -313,6 +331,70 @@ impl Phone {
                         Ok(contacts) => Lookup::Found(contacts),
                         Err(error) => Lookup::Failed(error.to_string()),
                     };
+                }
+            }
+            Message::NewContact => {
+                if let Some(caller) = &mut self.caller {
+                    caller.form = Some(ContactForm::default());
+                }
+            }
+            Message::NewContactName(name) => {
+                if let Some(form) = self.caller.as_mut().and_then(|c| c.form.as_mut()) {
+                    form.name = name;
+                }
+            }
+            Message::NewContactCompany(company) => {
+                if let Some(form) = self.caller.as_mut().and_then(|c| c.form.as_mut()) {
+                    form.company = company;
+                }
+            }
+            Message::CancelContact => {
+                if let Some(caller) = &mut self.caller {
+                    caller.form = None;
+                }
+            }
+            Message::SaveContact => {
+                let Some(caller) = &mut self.caller else {
+                    return Action::None;
+                };
+                let Some(form) = caller.form.as_mut().filter(|f| !f.saving) else {
+                    return Action::None;
+                };
+                if form.name.trim().is_empty() {
+                    form.error = Some(fl!("call-contact-name-needed"));
+                    return Action::None;
+                }
+                form.saving = true;
+                form.error = None;
+                let contact = switchboard_protocol::NewContact {
+                    name: form.name.trim().to_owned(),
+                    company: form.company.trim().to_owned(),
+                    phones: vec![switchboard_protocol::ContactPhone {
+                        number: caller.number.clone(),
+                        label: String::new(),
+                    }],
+                    emails: Vec::new(),
+                };
+                let (hub, token, id) = (cx.hub.clone(), cx.token.to_owned(), caller.call);
+                return Action::Run(Task::perform(
+                    async move { hub.create_contact(&token, &contact).await },
+                    move |saved| Message::ContactSaved(id, saved),
+                ));
+            }
+            Message::ContactSaved(id, saved) => {
+                if let Some(caller) = self.caller.as_mut().filter(|c| c.call == id) {
+                    match saved {
+                        Ok(contact) => {
+                            caller.lookup = Lookup::Found(vec![contact]);
+                            caller.form = None;
+                        }
+                        Err(error) => {
+                            if let Some(form) = &mut caller.form {
+                                form.saving = false;
+                                form.error = Some(error.to_string());
+                            }
+                        }
+                    }
                 }
             }
             Message::OpenLink(url) => {
@@ -511,7 +593,9 @@ impl Phone {
         {
             self.caller = Some(Caller {
                 call: id,
+                number: number.clone(),
                 lookup: Lookup::Pending,
+                form: None,
             });
             let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
             tasks.push(Task::perform(
@@ -652,7 +736,16 @@ impl Phone {
             .as_ref()
             .filter(|caller| caller.call == call.id)
             .map(|caller| &caller.lookup);
-        let cards = row![context_card(call), contact_card(number, lookup)].spacing(12);
+        let form = self
+            .caller
+            .as_ref()
+            .filter(|caller| caller.call == call.id)
+            .and_then(|caller| caller.form.as_ref());
+        let contact = match form {
+            Some(form) => contact_form(number, form),
+            None => contact_card(number, lookup),
+        };
+        let cards = row![context_card(call), contact].spacing(12);
         Some(
             container(cards)
                 .padding([10, 16])
@@ -698,9 +791,16 @@ fn contact_card<'a>(number: &str, lookup: Option<&'a Lookup>) -> Element<'a, Mes
         }
         Some(Lookup::Found(contacts)) => match contacts.as_slice() {
             [] => {
-                card = card.push(
-                    text(fl!("call-card-no-contact", number = number)).style(theme::text::muted),
-                );
+                card = card
+                    .push(
+                        text(fl!("call-card-no-contact", number = number))
+                            .style(theme::text::muted),
+                    )
+                    .push(action(
+                        fl!("call-contact-create"),
+                        Some(Message::NewContact),
+                        false,
+                    ));
             }
             [contact, others @ ..] => {
                 let mut name = text(contact.name.clone()).font(font::BOLD);
@@ -748,6 +848,46 @@ fn contact_card<'a>(number: &str, lookup: Option<&'a Lookup>) -> Element<'a, Mes
             }
         },
     }
+    card.width(Length::FillPortion(1)).into()
+}
+
+/// Adding an unknown caller to Contacts: a name (needed) and a company, with their number.
+fn contact_form<'a>(number: &str, form: &'a ContactForm) -> Element<'a, Message> {
+    let editable = !form.saving;
+    let mut card = column![
+        text(fl!(
+            "call-contact-create-title",
+            number = international(number)
+        ))
+        .font(font::BOLD),
+        text_input(&fl!("call-contact-name"), &form.name)
+            .on_input_maybe(editable.then_some(Message::NewContactName))
+            .on_submit_maybe(editable.then_some(Message::SaveContact))
+            .padding(6),
+        text_input(&fl!("call-contact-company"), &form.company)
+            .on_input_maybe(editable.then_some(Message::NewContactCompany))
+            .on_submit_maybe(editable.then_some(Message::SaveContact))
+            .padding(6),
+    ]
+    .spacing(6);
+    if let Some(error) = &form.error {
+        card = card.push(text(error.clone()).style(theme::text::warning));
+    }
+    card = card.push(
+        row![
+            action(
+                fl!("call-contact-save"),
+                editable.then_some(Message::SaveContact),
+                true
+            ),
+            action(
+                fl!("call-contact-cancel"),
+                Some(Message::CancelContact),
+                false
+            ),
+        ]
+        .spacing(8),
+    );
     card.width(Length::FillPortion(1)).into()
 }
 
