@@ -65,7 +65,8 @@ fn main() {
     let mut best = 0;
     for calls in [50, 100, 110, 120, 130, 140, 150, 175, 200] {
         let (events, _media_events) = tokio::sync::mpsc::unbounded_channel();
-        let bridge = MediaBridge::start("127.0.0.1:0".parse().unwrap(), events).expect("bridge");
+        let bridge =
+            MediaBridge::start("127.0.0.1:0".parse().expect("address"), events).expect("bridge");
         let mut callers = Vec::new();
         for _ in 0..calls {
             let mut legs = Vec::new();

@@ -10,20 +10,22 @@ use std::net::SocketAddr;
 use bytesstr::BytesStr;
 use ezk_sdp_types::SessionDescription;
 use ezk_sip_core::{Endpoint, IncomingRequest, Layer, MayTake};
-use ezk_sip_types::header::typed::{Allow, Contact};
+use ezk_sip_types::header::typed::{Allow, Contact, ContentType};
 use ezk_sip_types::uri::{NameAddr, SipUri, SipUriUserPart};
 use ezk_sip_types::{Method, StatusCode};
+use ezk_sip_ua::RegistrarConfig;
 pub use ezk_sip_ua::Registration;
+use ezk_sip_ua::dialog::Dialog;
 use ezk_sip_ua::dialog::DialogLayer;
 use ezk_sip_ua::invite::InviteLayer;
-use ezk_sip_ua::{Call, CallEvent, InboundCall, MediaBackend, RegistrarConfig};
+use ezk_sip_ua::invite::acceptor::InviteAcceptor;
 
 mod dial;
 use dial::authenticator;
 pub use dial::{Connected, DialFailure, Dialing};
 use tokio::sync::mpsc;
 
-use crate::media::{Control, LegId};
+use crate::media::Control;
 use crate::store::{Carrier, Transport};
 use crate::{Error, Result};
 
@@ -207,39 +209,61 @@ impl Layer for Inbound {
                 let to = user_of(&invite.line.uri);
                 let to_header = user_of(&invite.base_headers.to.uri.uri);
                 let from = user_of(&invite.base_headers.from.uri.uri);
-                let call = match InboundCall::from_invite(
-                    endpoint.clone(),
-                    invite,
-                    self.contact.clone(),
-                ) {
-                    Ok(call) => call,
-                    Err(refused) => {
-                        let (mut invite, error) = *refused;
-                        tracing::info!(?error, "a malformed INVITE was refused");
-                        let response =
-                            endpoint.create_response(&invite, StatusCode::BAD_REQUEST, None);
-                        let tsx = endpoint.create_server_inv_tsx(&mut invite);
-                        let _ = tsx.respond_failure(response).await;
-                        return;
-                    }
+                // The reason phrase stays the standard one but for 488, which says what
+                // to send instead; the log says why.
+                let refuse = async |mut invite: IncomingRequest, code, why: &'static str| {
+                    tracing::info!(why, "an INVITE was refused");
+                    let reason = (code == StatusCode::NOT_ACCEPTABLE_HERE)
+                        .then(|| BytesStr::from_static(why));
+                    let response = endpoint.create_response(&invite, code, reason);
+                    let tsx = endpoint.create_server_inv_tsx(&mut invite);
+                    let _ = tsx.respond_failure(response).await;
                 };
-                let mut call = call.with_media(BridgeMedia {
-                    media: self.media.clone(),
-                    leg: None,
-                });
-                if let Err(error) = call.respond_provisional(StatusCode::TRYING).await {
-                    tracing::debug!(?error, "100 Trying not sent");
+                let is_sdp = invite
+                    .headers
+                    .get_named::<ContentType>()
+                    .is_ok_and(|t| t.0.eq_ignore_ascii_case("application/sdp"));
+                if !is_sdp || invite.body.is_empty() {
+                    // Offerless INVITEs (our answer would carry the offer) are not taken.
+                    return refuse(
+                        invite,
+                        StatusCode::NOT_ACCEPTABLE_HERE,
+                        "an SDP offer is required",
+                    )
+                    .await;
                 }
-                if !call.has_sdp_offer() {
-                    // Offerless INVITEs (the answer would carry our offer) are not taken.
-                    let _ = call
-                        .decline(
-                            StatusCode::NOT_ACCEPTABLE_HERE,
-                            Some(BytesStr::from_static("an SDP offer is required")),
+                let offer = match std::str::from_utf8(&invite.body) {
+                    Ok(body) if SessionDescription::parse(&BytesStr::from(body)).is_ok() => {
+                        body.to_owned()
+                    }
+                    _ => {
+                        return refuse(
+                            invite,
+                            StatusCode::BAD_REQUEST,
+                            "the SDP offer is malformed",
                         )
                         .await;
-                    return;
+                    }
+                };
+                let dialog =
+                    match Dialog::new_server(endpoint.clone(), &invite, self.contact.clone()) {
+                        Ok(dialog) => dialog,
+                        Err(_) => {
+                            return refuse(invite, StatusCode::BAD_REQUEST, "malformed INVITE")
+                                .await;
+                        }
+                    };
+                let mut acceptor = InviteAcceptor::new(dialog, invite);
+                if let Ok(trying) = acceptor.create_response(StatusCode::TRYING, None).await
+                    && let Err(error) = acceptor.respond_provisional(trying).await
+                {
+                    tracing::debug!(?error, "100 Trying not sent");
                 }
+                let call = Pending {
+                    acceptor,
+                    offer,
+                    media: self.media.clone(),
+                };
                 tracing::info!(%from, %to, "incoming call on the trunk");
                 let incoming = Incoming {
                     to,
@@ -248,11 +272,7 @@ impl Layer for Inbound {
                     call,
                 };
                 if let Err(refused) = self.calls.send(incoming) {
-                    let _ = refused
-                        .0
-                        .call
-                        .decline(StatusCode::TEMPORARILY_UNAVAILABLE, None)
-                        .await;
+                    let _ = refused.0.reject(480).await;
                 }
             }
             // Requests of a dialog the trunk does not know (BYE, CANCEL, ACK…) are the
@@ -304,117 +324,90 @@ pub struct Incoming {
     pub to_header: String,
     /// The caller (the From URI's user part): a number, or a name for private callers.
     pub from: String,
-    call: InboundCall<BridgeMedia>,
+    call: Pending,
+}
+
+/// The INVITE's server side (built on `ezk-sip-ua`'s acceptor rather than its
+/// `InboundCall`, whose call sends a second BYE after the caller's own and cannot answer
+/// the session refreshes carriers send).
+struct Pending {
+    acceptor: InviteAcceptor,
+    offer: String,
+    media: Control,
 }
 
 impl Incoming {
     /// 180 Ringing: the caller hears ringback from their carrier.
     pub async fn ring(&mut self) -> Result<()> {
-        self.call
-            .respond_provisional(StatusCode::RINGING)
+        let acceptor = &mut self.call.acceptor;
+        let ringing = acceptor
+            .create_response(StatusCode::RINGING, None)
+            .await
+            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))?;
+        acceptor
+            .respond_provisional(ringing)
             .await
             .map_err(|e| Error::Internal(format!("SIP: {e:?}")))
     }
 
     /// Refuses the call (404 for a number nobody has, 486 busy, 480 nobody available…).
     pub async fn reject(self, code: u16) -> Result<()> {
-        self.call
-            .decline(StatusCode::from(code), None)
+        let acceptor = self.call.acceptor;
+        let response = acceptor
+            .create_response(StatusCode::from(code), None)
+            .await
+            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))?;
+        acceptor
+            .respond_failure(response)
             .await
             .map_err(|e| Error::Internal(format!("SIP: {e:?}")))
     }
 
     /// Resolves when the caller gives up before the call is answered (CANCEL).
     pub fn cancelled(&mut self) -> impl Future<Output = ()> + '_ {
-        self.call.cancelled()
+        self.call.acceptor.cancelled()
     }
 
-    /// 200 OK with the bridge's answer: the call's media is the returned leg.
+    /// 200 OK with the media bridge's answer (a trunk leg of its own); the call is up once
+    /// the carrier's ACK arrives. An offer the bridge cannot take is refused with 488.
     pub async fn answer(self) -> Result<Answered> {
-        let mut call = self
-            .call
-            .accept()
-            .await
-            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))?;
-        let leg = call
-            .media()
-            .leg
-            .ok_or_else(|| Error::Internal("the call was answered without media".into()))?;
-        Ok(Answered { call, leg })
-    }
-}
-
-/// An answered call from the trunk.
-pub struct Answered {
-    call: Call<BridgeMedia>,
-    /// The call's trunk leg at the media bridge.
-    pub leg: LegId,
-}
-
-impl Answered {
-    /// Keeps the dialog alive (session refreshes, re-INVITEs) until the caller hangs up.
-    pub async fn until_hung_up(&mut self) -> Result<()> {
-        loop {
-            match self.call.run().await {
-                Ok(CallEvent::Internal(event)) => self
-                    .call
-                    .handle_internal_event(event)
+        let Pending {
+            acceptor,
+            offer,
+            media,
+        } = self.call;
+        let (leg, answer) = match media.add_trunk_leg(offer).await {
+            Ok(added) => added,
+            Err(error) => {
+                if let Ok(refusal) = acceptor
+                    .create_response(StatusCode::NOT_ACCEPTABLE_HERE, None)
                     .await
-                    .map_err(|e| Error::Internal(format!("SIP: {e:?}")))?,
-                Ok(CallEvent::Terminated) => return Ok(()),
-                Ok(CallEvent::Media(never)) => match never {},
-                Err(error) => return Err(Error::Internal(format!("SIP: {error:?}"))),
+                {
+                    let _ = acceptor.respond_failure(refusal).await;
+                }
+                return Err(error);
+            }
+        };
+        let mut ok = match acceptor.create_response(StatusCode::OK, None).await {
+            Ok(ok) => ok,
+            Err(error) => {
+                let _ = media.remove(leg);
+                return Err(Error::Internal(format!("SIP: {error:?}")));
+            }
+        };
+        ok.msg
+            .headers
+            .insert_named(&ContentType(BytesStr::from_static("application/sdp")));
+        ok.msg.body = answer.clone().into();
+        match acceptor.respond_success(ok).await {
+            Ok((session, _ack)) => Ok(Connected::new(session, answer, leg)),
+            Err(error) => {
+                let _ = media.remove(leg);
+                Err(Error::Internal(format!("SIP: {error:?}")))
             }
         }
     }
-
-    /// Sends BYE: the agent hung up.
-    pub async fn hang_up(self) -> Result<()> {
-        self.call
-            .terminate()
-            .await
-            .map_err(|e| Error::Internal(format!("SIP: {e:?}")))
-    }
 }
 
-/// Hands the carrier's SDP to the media bridge; the bridge's trunk leg answers it.
-pub struct BridgeMedia {
-    media: Control,
-    leg: Option<LegId>,
-}
-
-impl MediaBackend for BridgeMedia {
-    type Error = Error;
-    type Event = std::convert::Infallible;
-
-    fn has_media(&self) -> bool {
-        self.leg.is_some()
-    }
-
-    async fn create_sdp_offer(&mut self) -> Result<SessionDescription> {
-        Err(Error::BadRequest(
-            "the trunk answers offers; it does not make them".into(),
-        ))
-    }
-
-    async fn receive_sdp_answer(&mut self, _sdp: SessionDescription) -> Result<()> {
-        Err(Error::BadRequest("no offer was made".into()))
-    }
-
-    async fn receive_sdp_offer(&mut self, sdp: SessionDescription) -> Result<SessionDescription> {
-        if self.leg.is_some() {
-            // A re-INVITE: the leg already runs and keeps its address and codec.
-            return Err(Error::BadRequest(
-                "changing a running trunk call's media is not supported".into(),
-            ));
-        }
-        let (leg, answer) = self.media.add_trunk_leg(sdp.to_string()).await?;
-        self.leg = Some(leg);
-        SessionDescription::parse(&BytesStr::from(answer))
-            .map_err(|e| Error::Internal(format!("our own SDP answer: {e}")))
-    }
-
-    async fn run(&mut self) -> Result<Self::Event> {
-        std::future::pending().await
-    }
-}
+/// An answered call from the trunk (the same dialog driver as calls the hub places).
+pub type Answered = Connected;

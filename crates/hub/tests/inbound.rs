@@ -292,3 +292,43 @@ async fn an_agent_who_hung_up_gets_the_next_caller_even_if_her_status_never_chan
         let _ = phone.wait();
     }
 }
+
+/// A carrier refreshes the session of a caller waiting in the queue (a re-INVITE with the
+/// same offer): the hub answers it with its SDP, the call carries on, and the caller's BYE
+/// ends it — with no second BYE from the hub.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_session_refresh_mid_call_is_answered_and_the_call_carries_on() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    // Nobody takes it: the caller waits with music through the refresh.
+    let (ana, _events) = ana_takes_sales_calls(&hub).await;
+    hub.state
+        .store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), false)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sipp/reinvite.xml");
+    let status = tokio::process::Command::new("sipp")
+        .arg("-sf")
+        .arg(&scenario)
+        .args(["-s", "+14155550100", &sip.to_string(), "-i", "127.0.0.1"])
+        .args(["-p", &free_port().to_string(), "-m", "1", "-nostdin"])
+        .args(["-timeout", "20s", "-timeout_error", "-trace_err"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .expect("SIPp (sip-tester) is installed by the test command");
+    let errors = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+        .collect::<String>();
+    assert!(status.success(), "the refresh was answered: {errors}");
+    assert!(
+        !errors.contains("BYE"),
+        "no BYE after the caller's own: {errors}"
+    );
+}

@@ -161,11 +161,11 @@ async fn malformed_sip_is_refused_or_dropped_and_the_trunk_keeps_working() {
     assert_eq!(answer.as_deref(), Some("SIP/2.0 400 Bad Request"));
     // An INVITE without an offer: 488 (the trunk answers offers).
     let answer = exchange(request("INVITE", port, "nosdp", "text/plain", "")).await;
-    assert_eq!(answer.as_deref(), Some("SIP/2.0 100 Trying"));
+    assert_eq!(
+        answer.as_deref(),
+        Some("SIP/2.0 488 an SDP offer is required")
+    );
     let mut buf = [0u8; 4096];
-    let (n, _) = socket.recv_from(&mut buf).unwrap();
-    let text = String::from_utf8_lossy(&buf[..n]);
-    assert!(text.starts_with("SIP/2.0 488"), "{text}");
     // A method a trunk does not take: 405, saying which it does.
     socket
         .send_to(

@@ -295,15 +295,24 @@ impl Dialing {
     }
 }
 
-/// An answered call to the phone network.
+/// An answered call with the phone network (placed by the hub or taken from the carrier).
 pub struct Connected {
     session: InviteSession,
+    /// Our SDP in the call (re-INVITEs of the running call are answered with it).
     offer: String,
     /// The call's trunk leg at the media bridge.
     pub leg: LegId,
 }
 
 impl Connected {
+    pub(super) fn new(session: InviteSession, sdp: String, leg: LegId) -> Self {
+        Self {
+            session,
+            offer: sdp,
+            leg,
+        }
+    }
+
     /// Keeps the dialog alive (session refreshes, the far end's re-INVITEs) until the far
     /// end hangs up.
     pub async fn until_hung_up(&mut self) -> Result<(), DialFailure> {
@@ -340,7 +349,7 @@ impl Connected {
         }
     }
 
-    /// Sends BYE: the agent hung up.
+    /// Sends BYE: the hub ends the call (the agent hung up).
     pub async fn hang_up(mut self) -> Result<(), DialFailure> {
         self.session.terminate().await?;
         Ok(())
