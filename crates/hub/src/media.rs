@@ -870,7 +870,7 @@ impl Worker {
             .ok_or_else(|| Error::Conflict("the caller is gone".into()))?;
         let writer = hound::WavWriter::create(path, trunk::recording_spec())
             .map_err(|e| Error::Internal(format!("recording {}: {e}", path.display())))?;
-        trunk.recording = Some(writer);
+        trunk.start_recording(writer);
         Ok(())
     }
 

@@ -98,6 +98,72 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
     assert!(best > 0.7, "the caller heard the agent: {best:.3}");
 }
 
+/// A carrier that offers Opus first gets Opus: the hub passes it through to the agent, no
+/// transcoding, and each still hears the other.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_speaking_opus_is_carried_without_transcoding() {
+    let (events_tx, _media_events) = tokio::sync::mpsc::unbounded_channel();
+    let bridge = MediaBridge::start("127.0.0.1:0".parse().unwrap(), events_tx).unwrap();
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let (_trunk, mut incoming) = Trunk::start(sip, bridge.control()).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let (spoken, caller_wav) = phone::speech_wideband(dir.path(), "My parcel never arrived.", 1);
+    let agent_said = wav::speak(
+        "I am sorry to hear that, let me check.",
+        &dir.path().join("agent.wav"),
+    )
+    .unwrap();
+    let agent_samples = agent_said.samples().to_vec();
+    let phone = phone::dial_opus(
+        dir.path(),
+        "caller",
+        &format!("sip:+14155550100@{sip}"),
+        &caller_wav,
+        7,
+    );
+    let mut call = tokio::time::timeout(Duration::from_secs(10), incoming.recv())
+        .await
+        .expect("the INVITE arrived")
+        .unwrap();
+    let (mut agent, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (agent_leg, answer) = bridge.add_leg(offer).await.unwrap();
+    agent.accept_answer(&answer).unwrap();
+    let heard_by_agent = Recording::default();
+    let (agent, _agent_events) = agent
+        .start(Box::new(agent_said), Box::new(heard_by_agent.clone()))
+        .unwrap();
+    call.ring().await.unwrap();
+    let mut answered = call.answer().await.unwrap();
+    bridge.bridge(answered.leg, agent_leg).unwrap();
+    tokio::time::timeout(Duration::from_secs(20), answered.until_hung_up())
+        .await
+        .expect("the caller's BYE arrived")
+        .unwrap();
+    agent.hang_up();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut phone = phone;
+        phone.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(status.success(), "baresip exited with {status}");
+    let log = std::fs::read_to_string(dir.path().join("baresip.log")).unwrap();
+    assert!(
+        log.contains("Set audio encoder: opus"),
+        "baresip spoke Opus: {log}"
+    );
+    let best = envelope_match(&spoken, &heard_by_agent.samples(), 120);
+    eprintln!("baresip (Opus) → trunk → agent: envelope correlation {best:.3}");
+    assert!(best > 0.7, "the agent heard the caller: {best:.3}");
+    let dump = phone::heard(dir.path()).expect("baresip recorded the call");
+    let heard = Source::open(&dump, false).unwrap().samples().to_vec();
+    let best = envelope_match(&agent_samples, &heard, 120);
+    eprintln!("agent → trunk → baresip (Opus): envelope correlation {best:.3}");
+    assert!(best > 0.7, "the caller heard the agent: {best:.3}");
+}
+
 /// Sends one datagram to the trunk and returns the status line of its answer, if any.
 fn exchange(socket: &UdpSocket, trunk: SocketAddr, message: &str) -> Option<String> {
     socket.send_to(message.as_bytes(), trunk).unwrap();

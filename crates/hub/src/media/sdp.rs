@@ -1,5 +1,5 @@
-//! Reading a carrier's SDP: where its audio goes, the first G.711 payload type it lists and
-//! its key-press payload type. Nothing here but `ezk-sdp-types`, so the fuzz target
+//! Reading a carrier's SDP: where its audio goes, the first voice codec it lists that the
+//! hub speaks (PCMU, PCMA, Opus) and its key-press payload type. Nothing here but `ezk-sdp-types`, so the fuzz target
 //! (`crates/hub/fuzz`) builds this very file on its own.
 
 use std::net::{IpAddr, SocketAddr};
@@ -10,11 +10,39 @@ use ezk_sdp_types::{MediaType, SessionDescription, TaggedAddress, TransportProto
 /// The audio stream of an offer or answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Audio {
-    /// 0 (PCMU) or 8 (PCMA): the first of them the stream lists.
-    pub payload_type: u8,
-    /// `telephone-event/8000`, when listed.
+    pub codec: Codec,
+    /// `telephone-event` at the codec's clock rate, when listed.
     pub event_pt: Option<u8>,
     pub remote: SocketAddr,
+}
+
+/// The voice codecs a trunk leg speaks, with their payload type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Codec {
+    /// Payload type 0.
+    Pcmu,
+    /// Payload type 8.
+    Pcma,
+    /// `opus/48000/2` (RFC 7587), at its dynamic payload type.
+    Opus(u8),
+}
+
+impl Codec {
+    pub fn payload_type(self) -> u8 {
+        match self {
+            Self::Pcmu => 0,
+            Self::Pcma => 8,
+            Self::Opus(pt) => pt,
+        }
+    }
+
+    /// The RTP clock rate.
+    pub fn clock_rate(self) -> u32 {
+        match self {
+            Self::Pcmu | Self::Pcma => 8_000,
+            Self::Opus(_) => 48_000,
+        }
+    }
 }
 
 /// Reads an SDP `what` (offer, answer); the error says what is wrong with it.
@@ -40,21 +68,36 @@ pub fn read(sdp: &str, what: &str) -> Result<Audio, String> {
         TaggedAddress::IP6(ip) => (*ip).into(),
         other => return Err(bad(format!("{other:?} is not an IP address"))),
     };
-    let payload_type = audio
+    // The offerer's order is its preference.
+    let codec = audio
         .media
         .fmts
         .iter()
-        .copied()
-        .find(|pt| matches!(pt, 0 | 8))
-        .ok_or_else(|| format!("the {what} has neither PCMU nor PCMA: no codec in common"))?;
+        .find_map(|pt| match pt {
+            0 => Some(Codec::Pcmu),
+            8 => Some(Codec::Pcma),
+            pt => audio
+                .rtpmap
+                .iter()
+                .any(|map| {
+                    map.payload == *pt
+                        && map.encoding.eq_ignore_ascii_case("opus")
+                        && map.clock_rate == 48_000
+                })
+                .then_some(Codec::Opus(*pt)),
+        })
+        .ok_or_else(|| format!("the {what} has neither PCMU, PCMA nor Opus: no codec in common"))?;
     let event_pt = audio
         .rtpmap
         .iter()
-        .find(|map| map.encoding.eq_ignore_ascii_case("telephone-event") && map.clock_rate == 8000)
+        .find(|map| {
+            map.encoding.eq_ignore_ascii_case("telephone-event")
+                && map.clock_rate == codec.clock_rate()
+        })
         .map(|map| map.payload)
         .filter(|pt| audio.media.fmts.contains(pt));
     Ok(Audio {
-        payload_type,
+        codec,
         event_pt,
         remote: SocketAddr::new(ip, audio.media.port),
     })

@@ -1,7 +1,8 @@
 //! A leg to the phone network: plain RTP (RFC 3550/3551) on a UDP port of its own, G.711
-//! (PCMU or PCMA) transcoded to and from the Opus the agents' legs carry, RFC 4733 key
-//! presses, and symmetric RTP: media goes back to where the carrier's packets come from,
-//! which behind NAT is not what its SDP says.
+//! (PCMU or PCMA) transcoded to and from the Opus the agents' legs carry — or Opus itself
+//! (RFC 7587) passed through when the carrier offers it first — RFC 4733 key presses, and
+//! symmetric RTP: media goes back to where the carrier's packets come from, which behind NAT
+//! is not what its SDP says.
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -11,16 +12,33 @@ use rtp_rs::{RtpPacketBuilder, RtpReader, Seq};
 use str0m::media::TelephoneEvent;
 use switchboard_voice::g711::{Law, Transcoder};
 
+pub use super::sdp::Codec;
 use crate::{Error, Result};
 
 /// What was agreed with the carrier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Negotiated {
-    pub law: Law,
-    /// `telephone-event/8000`, when the carrier offered it.
+    pub codec: Codec,
+    /// `telephone-event` at the codec's clock rate, when the carrier offered it.
     pub event_pt: Option<u8>,
     /// Where the carrier said to send media.
     pub remote: SocketAddr,
+}
+
+impl Negotiated {
+    /// The G.711 law, when the leg transcodes.
+    pub fn law(&self) -> Option<Law> {
+        match self.codec {
+            Codec::Pcmu => Some(Law::Mu),
+            Codec::Pcma => Some(Law::A),
+            Codec::Opus(_) => None,
+        }
+    }
+
+    /// RTP clock ticks per millisecond.
+    fn ticks_per_ms(&self) -> u32 {
+        self.codec.clock_rate() / 1000
+    }
 }
 
 /// Reads a carrier's SDP offer: its audio address and the first G.711 law it lists.
@@ -35,10 +53,8 @@ pub fn read_answer(answer: &str) -> Result<Negotiated> {
 
 fn read(sdp: &str, what: &str) -> Result<Negotiated> {
     let audio = super::sdp::read(sdp, what).map_err(Error::BadRequest)?;
-    let law = Law::from_payload_type(audio.payload_type)
-        .ok_or_else(|| Error::BadRequest(format!("the {what} has no G.711 stream")))?;
     Ok(Negotiated {
-        law,
+        codec: audio.codec,
         event_pt: audio.event_pt,
         remote: audio.remote,
     })
@@ -71,19 +87,23 @@ pub fn offer(local: SocketAddr, session: u64) -> String {
 
 /// Our answer: `local` is where the carrier sends to.
 pub fn answer(negotiated: &Negotiated, local: SocketAddr, session: u64) -> String {
-    let pt = negotiated.law.payload_type();
-    let name = negotiated.law.name();
+    let pt = negotiated.codec.payload_type();
+    let rate = negotiated.codec.clock_rate();
+    let rtpmap = match negotiated.codec {
+        Codec::Pcmu => format!("a=rtpmap:{pt} PCMU/8000\r\n"),
+        Codec::Pcma => format!("a=rtpmap:{pt} PCMA/8000\r\n"),
+        Codec::Opus(_) => {
+            format!("a=rtpmap:{pt} opus/48000/2\r\na=fmtp:{pt} useinbandfec=1\r\n")
+        }
+    };
     let mut sdp = session_lines(local, session);
+    let port = local.port();
     match negotiated.event_pt {
         Some(event) => sdp.push_str(&format!(
-            "m=audio {port} RTP/AVP {pt} {event}\r\na=rtpmap:{pt} {name}/8000\r\n\
-             a=rtpmap:{event} telephone-event/8000\r\na=fmtp:{event} 0-15\r\n",
-            port = local.port()
+            "m=audio {port} RTP/AVP {pt} {event}\r\n{rtpmap}\
+             a=rtpmap:{event} telephone-event/{rate}\r\na=fmtp:{event} 0-15\r\n"
         )),
-        None => sdp.push_str(&format!(
-            "m=audio {port} RTP/AVP {pt}\r\na=rtpmap:{pt} {name}/8000\r\n",
-            port = local.port()
-        )),
+        None => sdp.push_str(&format!("m=audio {port} RTP/AVP {pt}\r\n{rtpmap}")),
     }
     sdp.push_str("a=ptime:20\r\na=sendrecv\r\n");
     sdp
@@ -127,7 +147,7 @@ pub struct TrunkLeg {
     /// Whether `remote` is where packets really came from (no longer what the SDP said).
     latched: bool,
     negotiated: Negotiated,
-    transcoder: Transcoder,
+    voice: Voice,
     ssrc: u32,
     seq: Seq,
     timestamp: u32,
@@ -153,6 +173,16 @@ struct KeyOut {
 
 const KEY_EVERY: Duration = Duration::from_millis(50);
 
+/// How the leg's voice meets the agents' Opus.
+enum Voice {
+    /// G.711, transcoded both ways.
+    G711(Box<Transcoder>),
+    /// Opus, passed through; decoded only while the caller is being recorded.
+    Opus {
+        recorder: Option<switchboard_voice::codec::Decoder>,
+    },
+}
+
 /// What a packet from the carrier became.
 pub enum Heard {
     /// Opus for the bridged leg, with its RTP time at 48 kHz.
@@ -163,8 +193,12 @@ pub enum Heard {
 
 impl TrunkLeg {
     pub fn new(socket: mio::net::UdpSocket, negotiated: Negotiated) -> Result<Self> {
-        let transcoder = Transcoder::new(negotiated.law)
-            .map_err(|e| Error::Internal(format!("transcoder: {e}")))?;
+        let voice = match negotiated.law() {
+            Some(law) => Voice::G711(Box::new(
+                Transcoder::new(law).map_err(|e| Error::Internal(format!("transcoder: {e}")))?,
+            )),
+            None => Voice::Opus { recorder: None },
+        };
         Ok(Self {
             socket,
             peer: None,
@@ -176,7 +210,7 @@ impl TrunkLeg {
             remote: negotiated.remote,
             latched: false,
             negotiated,
-            transcoder,
+            voice,
             ssrc: rand::random(),
             seq: Seq::from(rand::random::<u16>()),
             timestamp: rand::random(),
@@ -194,7 +228,7 @@ impl TrunkLeg {
             return Heard::Nothing;
         };
         let pt = packet.payload_type();
-        let audio = pt == self.negotiated.law.payload_type();
+        let audio = pt == self.negotiated.codec.payload_type();
         let key = Some(pt) == self.negotiated.event_pt;
         if !audio && !key {
             return Heard::Nothing;
@@ -211,22 +245,20 @@ impl TrunkLeg {
         self.latched = true;
         self.last_heard = Instant::now();
         if audio {
-            if let Some(recording) = &mut self.recording {
-                let law = self.negotiated.law;
-                for byte in packet.payload() {
-                    if recording.write_sample(law.decode(*byte)).is_err() {
-                        tracing::warn!("a recording could not be written; it stops here");
-                        self.recording = None;
-                        break;
+            self.record(packet.payload());
+            match &mut self.voice {
+                Voice::G711(transcoder) => {
+                    let time = u64::from(packet.timestamp()) * 6;
+                    match transcoder.to_opus(packet.payload()) {
+                        Ok(opus) => Heard::Audio(time, opus.to_vec()),
+                        Err(error) => {
+                            tracing::debug!(%error, "trunk audio dropped");
+                            Heard::Nothing
+                        }
                     }
                 }
-            }
-            let time = u64::from(packet.timestamp()) * 6;
-            match self.transcoder.to_opus(packet.payload()) {
-                Ok(opus) => Heard::Audio(time, opus.to_vec()),
-                Err(error) => {
-                    tracing::debug!(%error, "trunk audio dropped");
-                    Heard::Nothing
+                Voice::Opus { .. } => {
+                    Heard::Audio(u64::from(packet.timestamp()), packet.payload().to_vec())
                 }
             }
         } else {
@@ -243,6 +275,42 @@ impl TrunkLeg {
                 volume: payload[1] & 0x3f,
                 duration: switchboard_voice::dtmf::TONE,
             })
+        }
+    }
+
+    /// Starts keeping what the caller says (see [`recording_spec`]).
+    pub fn start_recording(&mut self, writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>) {
+        if let Voice::Opus { recorder } = &mut self.voice {
+            *recorder = switchboard_voice::codec::Decoder::new().ok();
+        }
+        self.recording = Some(writer);
+    }
+
+    /// Writes one packet of the caller's voice to the recording, if one is kept.
+    fn record(&mut self, payload: &[u8]) {
+        let Some(recording) = &mut self.recording else {
+            return;
+        };
+        let written = match &mut self.voice {
+            Voice::G711(transcoder) => {
+                let law = transcoder.law();
+                payload
+                    .iter()
+                    .try_for_each(|byte| recording.write_sample(law.decode(*byte)))
+            }
+            Voice::Opus { recorder } => {
+                let mut frame = [0i16; switchboard_voice::FRAME_SAMPLES];
+                match recorder.as_mut().map(|d| d.decode(payload, &mut frame)) {
+                    Some(Ok(())) => switchboard_voice::wav::resample(&frame, 48_000, 8_000)
+                        .into_iter()
+                        .try_for_each(|sample| recording.write_sample(sample)),
+                    _ => Ok(()),
+                }
+            }
+        };
+        if written.is_err() {
+            tracing::warn!("a recording could not be written; it stops here");
+            self.recording = None;
         }
     }
 
@@ -280,7 +348,8 @@ impl TrunkLeg {
         let elapsed = now.saturating_duration_since(key.started);
         let first = elapsed.is_zero();
         if elapsed >= key.event.duration {
-            let ticks = (key.event.duration.as_millis() as u32).saturating_mul(8);
+            let ticks = (key.event.duration.as_millis() as u32)
+                .saturating_mul(self.negotiated.ticks_per_ms());
             for _ in 0..3 {
                 self.send_event(&key, ticks.min(0xffff) as u16, true, false);
             }
@@ -288,7 +357,7 @@ impl TrunkLeg {
             self.next_key = now + switchboard_voice::dtmf::GAP;
             return;
         }
-        let ticks = (elapsed.as_millis() as u32).saturating_mul(8);
+        let ticks = (elapsed.as_millis() as u32).saturating_mul(self.negotiated.ticks_per_ms());
         self.send_event(&key, ticks.min(0xffff) as u16, false, first);
         key.next = now + KEY_EVERY;
         self.key = Some(key);
@@ -315,15 +384,19 @@ impl TrunkLeg {
         self.seq = self.seq.next();
     }
 
-    /// One Opus frame for the carrier (from the bridged leg, or music).
+    /// One Opus frame for the carrier (from the bridged leg, music or a prompt).
     pub fn say(&mut self, opus: &[u8]) {
         let now = Instant::now();
-        let g711 = match self.transcoder.to_g711(Some(opus)) {
-            Ok(g711) => g711,
-            Err(error) => {
-                tracing::debug!(%error, "audio for the trunk dropped");
-                return;
-            }
+        let (payload, ticks) = match &mut self.voice {
+            Voice::G711(transcoder) => match transcoder.to_g711(Some(opus)) {
+                Ok(g711) => (g711, g711.len() as u32),
+                Err(error) => {
+                    tracing::debug!(%error, "audio for the trunk dropped");
+                    return;
+                }
+            },
+            // 20 ms frames at 48 kHz.
+            Voice::Opus { .. } => (opus, switchboard_voice::FRAME_SAMPLES as u32),
         };
         // A new talk spurt after a pause: the marker bit, and the clock jumps by the pause.
         let gap = self
@@ -331,24 +404,23 @@ impl TrunkLeg {
             .map(|at| now.saturating_duration_since(at))
             .filter(|gap| *gap > Duration::from_millis(60));
         if let Some(gap) = gap {
-            self.timestamp = self
-                .timestamp
-                .wrapping_add((gap.as_millis() as u32).saturating_mul(8));
+            self.timestamp = self.timestamp.wrapping_add(
+                (gap.as_millis() as u32).saturating_mul(self.negotiated.ticks_per_ms()),
+            );
         }
         let built = RtpPacketBuilder::new()
-            .payload_type(self.negotiated.law.payload_type())
+            .payload_type(self.negotiated.codec.payload_type())
             .ssrc(self.ssrc)
             .sequence(self.seq)
             .timestamp(self.timestamp)
             .marked(self.last_sent.is_none() || gap.is_some())
-            .payload(g711)
+            .payload(payload)
             .build();
-        let samples = g711.len() as u32;
         if let Ok(packet) = built {
             let _ = self.socket.send_to(&packet, self.remote);
         }
         self.seq = self.seq.next();
-        self.timestamp = self.timestamp.wrapping_add(samples);
+        self.timestamp = self.timestamp.wrapping_add(ticks);
         self.last_sent = Some(now);
     }
 }
@@ -369,16 +441,41 @@ mod tests {
         assert_eq!(
             negotiated,
             Negotiated {
-                law: Law::A,
+                codec: Codec::Pcma,
                 event_pt: Some(101),
                 remote: "203.0.113.5:40000".parse().unwrap()
             }
         );
         let answer = answer(&negotiated, "198.51.100.7:30000".parse().unwrap(), 42);
         let parsed = read_offer(&answer).unwrap();
-        assert_eq!(parsed.law, Law::A);
+        assert_eq!(parsed.codec, Codec::Pcma);
         assert_eq!(parsed.event_pt, Some(101));
         assert_eq!(parsed.remote, "198.51.100.7:30000".parse().unwrap());
+    }
+
+    #[test]
+    fn an_offer_listing_opus_first_is_answered_with_opus_and_its_48_khz_key_events() {
+        let offer = "v=0\r\no=carrier 1 1 IN IP4 203.0.113.5\r\ns=-\r\nc=IN IP4 203.0.113.5\r\n\
+            t=0 0\r\nm=audio 40000 RTP/AVP 111 0 101 102\r\na=rtpmap:111 opus/48000/2\r\n\
+            a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n\
+            a=rtpmap:102 telephone-event/48000\r\n";
+        let negotiated = read_offer(offer).unwrap();
+        assert_eq!(negotiated.codec, Codec::Opus(111));
+        assert_eq!(negotiated.event_pt, Some(102));
+        assert_eq!(negotiated.law(), None);
+        let answer = answer(&negotiated, "198.51.100.7:30000".parse().unwrap(), 42);
+        assert!(
+            answer.contains("m=audio 30000 RTP/AVP 111 102\r\n"),
+            "{answer}"
+        );
+        assert!(answer.contains("a=rtpmap:111 opus/48000/2\r\n"), "{answer}");
+        assert!(
+            answer.contains("a=rtpmap:102 telephone-event/48000\r\n"),
+            "{answer}"
+        );
+        // Listed after PCMU, Opus is not what the carrier prefers.
+        let pcmu_first = offer.replace("RTP/AVP 111 0", "RTP/AVP 0 111");
+        assert_eq!(read_offer(&pcmu_first).unwrap().codec, Codec::Pcmu);
     }
 
     #[test]
@@ -386,7 +483,10 @@ mod tests {
         for (offer, why) in [
             ("", "bad SDP"),
             ("v=0\r\nm=audio 4000 RTP/AVP 18\r\n", "bad SDP"),
-            (&OFFER.replace(" 8 0 101", " 101"), "neither PCMU nor PCMA"),
+            (
+                &OFFER.replace(" 8 0 101", " 101"),
+                "neither PCMU, PCMA nor Opus",
+            ),
             (&OFFER.replace("RTP/AVP", "RTP/SAVP"), "no RTP/AVP audio"),
             (
                 &OFFER.replace("m=audio 40000", "m=audio 0"),

@@ -41,6 +41,29 @@ pub fn speech(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, PathBuf) {
     (said.samples().to_vec(), path)
 }
 
+/// Speech for a phone speaking Opus: 48 kHz, both channels (what baresip's file source
+/// wants for `opus/48000/2`), after `silence` seconds.
+pub fn speech_wideband(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, PathBuf) {
+    let said = wav::speak(text, &dir.join("said48.wav"))
+        .expect("espeak-ng is installed by the test command");
+    let path = dir.join("phone48.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 48_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+    let samples =
+        std::iter::repeat_n(0, 48_000 * silence as usize).chain(said.samples().iter().copied());
+    for sample in samples {
+        writer.write_sample(sample).unwrap();
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
+    (said.samples().to_vec(), path)
+}
+
 /// A baresip that, as `caller` (its SIP user), dials `uri` at start, plays `speech`, records
 /// what it hears in `dir` (`dump-…-dec.wav`) and hangs up after `seconds`.
 pub fn dial(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) -> Child {
@@ -50,6 +73,23 @@ pub fn dial(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) ->
         &format!("<sip:{caller}@127.0.0.1>;regint=0;audio_codecs=PCMU"),
         speech,
     );
+    run(dir, Some(uri), seconds, false)
+}
+
+/// Like [`dial`], speaking Opus (RFC 7587) instead of PCMU.
+pub fn dial_opus(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) -> Child {
+    configure(
+        dir,
+        free_port(),
+        &format!("<sip:{caller}@127.0.0.1>;regint=0;audio_codecs=opus/48000/2"),
+        speech,
+    );
+    // The codec module must load before the accounts that name it.
+    let config = dir.join("config");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("module g711.so\n", "module g711.so\nmodule opus.so\n");
+    std::fs::write(config, text).unwrap();
     run(dir, Some(uri), seconds, false)
 }
 
