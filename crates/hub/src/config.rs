@@ -32,6 +32,9 @@ pub struct Sip {
     /// How long an outside number may ring before the hub gives up ("no answer").
     #[serde(with = "humantime_serde")]
     pub ring_timeout: Duration,
+    /// Accounts' carriers, set at every start (as `admin carrier set` would).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub carriers: Vec<CarrierConfig>,
 }
 
 impl Default for Sip {
@@ -39,8 +42,32 @@ impl Default for Sip {
         Self {
             listen: None,
             ring_timeout: Duration::from_secs(60),
+            carriers: Vec::new(),
         }
     }
+}
+
+/// One account's carrier in the configuration file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CarrierConfig {
+    /// The account's name.
+    pub account: String,
+    /// `host[:port]` of the carrier's proxy or registrar.
+    pub proxy: String,
+    /// `udp` or `tcp`.
+    #[serde(default = "udp")]
+    pub transport: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub register: bool,
+}
+
+fn udp() -> String {
+    "udp".into()
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -104,6 +104,7 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
         .local_addr()
         .map_err(|e| Error::Internal(format!("listener: {e}")))?;
     calls::recover(&state).await?;
+    apply_carriers(&state).await?;
     tracing::info!(%addr, "hub listening");
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
     let media_events = state
@@ -152,6 +153,42 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     }
     state.store.close().await;
     served.map_err(|e| Error::Internal(format!("server: {e}")))
+}
+
+/// The carriers of the configuration file, into the accounts they name (a mistake stops the
+/// start, saying which).
+async fn apply_carriers(state: &AppState) -> Result<()> {
+    for carrier in &state.config.sip.carriers {
+        let invalid = |why: String| {
+            Error::BadRequest(format!("[[sip.carriers]] of {:?}: {why}", carrier.account))
+        };
+        let account = state
+            .store
+            .account_by_name(&carrier.account)
+            .await
+            .map_err(|e| invalid(e.to_string()))?;
+        let transport = carrier
+            .transport
+            .parse()
+            .map_err(|e: Error| invalid(e.to_string()))?;
+        sip::carrier_uri(&carrier.proxy, "0", transport).map_err(|e| invalid(e.to_string()))?;
+        if carrier.register && carrier.username.is_none() {
+            return Err(invalid("registering needs a username".into()));
+        }
+        state
+            .store
+            .set_carrier(&store::Carrier {
+                account_id: account.id,
+                proxy: carrier.proxy.clone(),
+                transport,
+                username: carrier.username.clone(),
+                password: carrier.password.clone(),
+                register: carrier.register,
+            })
+            .await?;
+        tracing::info!(account = %carrier.account, proxy = %carrier.proxy, "carrier from the configuration");
+    }
+    Ok(())
 }
 
 async fn housekeeping(state: Arc<AppState>) {

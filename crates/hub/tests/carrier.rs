@@ -140,3 +140,57 @@ async fn a_busy_number_behind_a_challenging_carrier_reads_busy() {
         "the chosen caller ID reached the carrier: {log}"
     );
 }
+
+/// Carriers can also come from the hub's configuration file: set at start; one naming an
+/// account that does not exist stops the start with the reason.
+#[tokio::test]
+async fn carriers_in_the_configuration_file_are_set_at_start() {
+    use switchboard_hub::config::CarrierConfig;
+    let from_file = CarrierConfig {
+        account: "Alpha".into(),
+        proxy: "sip.carrier.example:5080".into(),
+        transport: "tcp".into(),
+        username: Some("acme".into()),
+        password: Some("s3cret".into()),
+        register: true,
+    };
+    let hub = common::start_with(|config| config.sip.carriers = vec![from_file.clone()]).await;
+    let mut set = None;
+    for _ in 0..200 {
+        set = hub.state.store.carrier(hub.alpha).await.unwrap();
+        if set.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let set = set.expect("the carrier was set at start");
+    assert_eq!(set.proxy, "sip.carrier.example:5080");
+    assert_eq!(set.transport, Transport::Tcp);
+    assert!(set.register);
+    assert_eq!(hub.state.store.carrier(hub.beta).await.unwrap(), None);
+
+    // A carrier for an account nobody created: the hub does not start.
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = switchboard_hub::Config {
+        data_dir: dir.path().to_owned(),
+        ..switchboard_hub::Config::default()
+    };
+    config.sip.carriers = vec![CarrierConfig {
+        account: "Nobody".into(),
+        ..from_file
+    }];
+    let store = switchboard_hub::Store::open(&config.database_path())
+        .await
+        .unwrap();
+    let state = std::sync::Arc::new(
+        switchboard_hub::AppState::new(config, store, Default::default()).unwrap(),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let refused = switchboard_hub::serve(state, listener).await;
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("\"Nobody\"")),
+        "{refused:?}"
+    );
+}
