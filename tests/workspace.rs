@@ -271,7 +271,7 @@ fn a_customers_call_offered_by_a_ring_group_shows_how_it_came_in_and_goes_when_t
     assert!(shows(&ws, "Incoming call from Grace Hopper"));
     assert!(shows(
         &ws,
-        "+44 20 7183 8750 · via Sales, to +1 415-555-0100 · waiting 00:42"
+        "+44 20 7183 8750 (GB) · via Sales, to +1 415-555-0100 · waiting 00:42"
     ));
     assert!(shows(&ws, "Accept"));
     // Priya (agent 5) takes it: Alex's desk stops ringing, without a word.
@@ -815,7 +815,12 @@ fn a_ringing_customer_shows_the_context_and_who_they_are_with_their_crm_badges()
 #[test]
 fn a_caller_no_contact_has_is_said_so_and_a_failed_lookup_is_explained() {
     let mut ws = workspace("available");
-    ws.update(event(graces_call()));
+    let mut unknown = graces_call();
+    unknown.from = switchboard_protocol::Party::phone("+442071838750", "+442071838750");
+    ws.update(event(unknown));
+    // The number is the title; its country leads the details.
+    assert!(shows(&ws, "Incoming call from +44 20 7183 8750"));
+    assert!(shows(&ws, "GB · via Support, to +1 415-555-0100"));
     ws.update(Message::Call(call::Message::CallerLooked(7, Ok(vec![]))));
     assert!(shows(&ws, "No contact has +44 20 7183 8750."));
 

@@ -1030,12 +1030,20 @@ fn incoming_title<'a>(call: &CallInfo, me: Id, now: OffsetDateTime) -> Element<'
 /// the ring group that offered it and the number dialled.
 fn phone_details(call: &CallInfo, now: OffsetDateTime) -> Option<String> {
     let dialled = call.dialled.as_deref()?;
-    let number = call
-        .from
-        .number
-        .as_deref()
-        .filter(|number| *number != call.from.name)
-        .map(international);
+    // The caller's number (when the title shows a contact's name) and its country.
+    let number = call.from.number.as_deref().map(|number| {
+        let country = phonenumber::parse(None, number)
+            .ok()
+            .and_then(|parsed| parsed.country().id())
+            .map(|id| id.as_ref().to_owned());
+        match (number != call.from.name, country) {
+            (true, Some(country)) => format!("{} ({country})", international(number)),
+            (true, None) => international(number),
+            (false, Some(country)) => country,
+            (false, None) => String::new(),
+        }
+    });
+    let number = number.filter(|shown| !shown.is_empty());
     let group = call.ring_group.clone().unwrap_or_default();
     let via = fl!(
         "call-incoming-via",
