@@ -84,6 +84,10 @@ pub async fn start(env: Environment, config: Config, hub_flag: Option<String>) -
 async fn start_builtin(env: &Environment) -> Result<Arc<Embedded>, String> {
     let mut config = switchboard_hub::Config::load(None).unwrap_or_default();
     config.data_dir = env.builtin_hub_dir();
+    // The demo's main line can be called from a softphone on this machine.
+    if config.sip.listen.is_none() {
+        config.sip.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 5060)));
+    }
     tokio::task::spawn_blocking(move || Embedded::start(config, true))
         .await
         .map_err(|e| e.to_string())?

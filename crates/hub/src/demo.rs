@@ -109,6 +109,32 @@ type DemoContact = (
     &'static str,
 );
 
+/// The demo account's main line (a number customers call, and its caller ID).
+pub const DEMO_NUMBER: &str = "+14155550100";
+
+const DEMO_FLOW: &str = r#"
+start = "menu"
+
+[steps.menu]
+gather = { prompt = "menu", timeout = "5s", attempts = 2, into = "choice" }
+choices = { "1" = "sales", "2" = "support" }
+no_input = "support"
+
+[steps.sales]
+set = { department = "Sales" }
+next = "to-sales"
+
+[steps.to-sales]
+route = "Sales"
+
+[steps.support]
+set = { department = "Support" }
+next = "to-support"
+
+[steps.to-support]
+route = "Support"
+"#;
+
 const CONTACTS: &[DemoContact] = &[
     (
         "Olivia Martin",
@@ -394,6 +420,19 @@ pub async fn seed(store: &Store) -> Result<()> {
         }
     }
 
+    // The main line runs a call flow: a menu to Sales or Support, what the caller chose
+    // kept as Context. Any softphone can call it on a hub whose SIP trunk listens.
+    store
+        .set_prompt(
+            account,
+            "menu",
+            include_bytes!("../resources/demo-menu.wav"),
+        )
+        .await?;
+    store.set_flow(account, "main", DEMO_FLOW).await?;
+    store
+        .add_flow_number(account, DEMO_NUMBER, "main", "Main line")
+        .await?;
     store
         .add_caller_id(account, "+14155550100", "Main line")
         .await?;

@@ -121,15 +121,21 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
         .take();
     let routing = routing_inputs.map(|inputs| tokio::spawn(inbound::run(state.clone(), inputs)));
     // The SIP trunk, when the hub has one: carriers' calls to the accounts' numbers.
+    // One that cannot listen (the port is taken) leaves the hub serving agents, without it.
     let trunk = match state.config.sip.listen {
-        Some(addr) => {
-            let (trunk, incoming) = sip::Trunk::start(addr, state.media.control()).await?;
-            let _ = state.trunk.set(trunk.clone());
-            Some((
-                tokio::spawn(outbound::keep_registered(state.clone(), trunk)),
-                tokio::spawn(inbound::follow_trunk(state.clone(), incoming)),
-            ))
-        }
+        Some(addr) => match sip::Trunk::start(addr, state.media.control()).await {
+            Ok((trunk, incoming)) => {
+                let _ = state.trunk.set(trunk.clone());
+                Some((
+                    tokio::spawn(outbound::keep_registered(state.clone(), trunk)),
+                    tokio::spawn(inbound::follow_trunk(state.clone(), incoming)),
+                ))
+            }
+            Err(error) => {
+                tracing::error!(%error, "the SIP trunk is off: calls with the phone network fail");
+                None
+            }
+        },
         None => None,
     };
     let shutdown = state.shutdown.clone();

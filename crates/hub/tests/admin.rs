@@ -334,6 +334,15 @@ async fn the_demo_seed_has_what_the_workspace_shows() {
             .iter()
             .any(|c| c.badges.iter().any(|b| b.url.starts_with("https://crm.")))
     );
+    // The main line answers with a menu (a call flow and its prompt).
+    let route = store
+        .inbound_route(switchboard_hub::demo::DEMO_NUMBER)
+        .await
+        .unwrap()
+        .expect("the demo's main line takes calls");
+    assert_eq!(route.account_id, account.id);
+    let flow = switchboard_hub::flow::Flow::parse(&route.flow.expect("it runs a flow")).unwrap();
+    assert_eq!(flow.prompts().into_iter().collect::<Vec<_>>(), ["menu"]);
 }
 
 #[tokio::test]
