@@ -63,6 +63,29 @@ fn during_after_call_work_the_status_cannot_be_changed_by_hand() {
 }
 
 #[test]
+fn wrap_up_shows_how_long_it_lasts_when_it_ends_and_done_ends_it() {
+    let mut ws = workspace("after_call_work");
+    assert!(shows(&ws, "After-call work"));
+    // The account ends wrap-up after 60 s; Alex has been in it since the fixture's clock.
+    assert!(shows(&ws, "Done"));
+    let actions = click(&mut ws, "Done");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub to end wrap-up"
+    );
+    // The hub's answer: back to Available, and the bar is gone.
+    ws.update(Message::StatusSet(Ok(Presence {
+        status: StatusKey::available(),
+        since: noon(),
+    })));
+    assert!(!shows(&ws, "After-call work"));
+    assert!(!shows(&ws, "Done"));
+
+    let ws = workspace("available");
+    assert!(!shows(&ws, "Done"), "no wrap-up outside after-call work");
+}
+
+#[test]
 fn the_hub_refusing_a_change_is_shown_in_words() {
     let mut ws = workspace("available");
     ws.update(Message::StatusSet(Err(switchboard_client::Error::Hub {

@@ -31,6 +31,9 @@ error-unexpected = Something went wrong: { $message }
 error-keychain = The keychain is not available, so you will be asked to sign in next time.
 error-builtin-hub = The hub on this computer could not start: { $reason }
 error-status-locked = Your status is locked during after-call work.
+wrap-up-title = After-call work
+wrap-up-ends-in = ends by itself in { $time }
+wrap-up-done = Done
 dismiss = Dismiss
 
 ## Navigation

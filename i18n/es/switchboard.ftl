@@ -31,6 +31,9 @@ error-unexpected = Algo salió mal: { $message }
 error-keychain = El llavero del sistema no está disponible: la próxima vez tendrás que iniciar sesión.
 error-builtin-hub = El hub de este equipo no pudo arrancar: { $reason }
 error-status-locked = Tu estado está bloqueado durante el trabajo posterior a la llamada.
+wrap-up-title = Trabajo posterior a la llamada
+wrap-up-ends-in = termina solo en { $time }
+wrap-up-done = Hecho
 dismiss = Cerrar
 
 ## Navegación

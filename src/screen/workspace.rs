@@ -103,6 +103,8 @@ pub enum Message {
     StatusMenuToggled,
     StatusPicked(StatusKey),
     StatusSet(Result<Presence, Error>),
+    /// Done with after-call work (F-44).
+    WrapUpDone,
     DirectoryOpened,
     Directory(directory::Message),
     /// Something from the hub's event stream.
@@ -241,6 +243,15 @@ impl Workspace {
                 let token = self.session.token.clone();
                 return Action::Run(Task::perform(
                     async move { hub.set_status(&token, status).await },
+                    Message::StatusSet,
+                ));
+            }
+            Message::WrapUpDone => {
+                self.status_menu = false;
+                let hub = self.session.hub.clone();
+                let token = self.session.token.clone();
+                return Action::Run(Task::perform(
+                    async move { hub.wrap_up_done(&token).await },
                     Message::StatusSet,
                 ));
             }
@@ -472,6 +483,9 @@ impl Workspace {
         {
             page = page.push(call.map(Message::Call));
         }
+        if let Some(wrap_up) = self.wrap_up_bar() {
+            page = page.push(wrap_up);
+        }
         if let Connection::Lost { reason } = &self.connection {
             page = page.push(
                 container(
@@ -522,6 +536,46 @@ impl Workspace {
         } else {
             page.into()
         }
+    }
+
+    /// After a call, while the agent is in after-call work: how long it has lasted, when the
+    /// account's timeout ends it, and Done.
+    fn wrap_up_bar(&self) -> Option<Element<'_, Message>> {
+        let wrapping_up =
+            self.me.presence.status.kind() == switchboard_protocol::StatusKind::AfterCallWork;
+        if !wrapping_up || !self.phone.is_idle() {
+            return None;
+        }
+        let elapsed = status::elapsed(&self.me, self.now);
+        let timeout = i64::from(self.account.settings.after_call_work_timeout_secs);
+        let mut bar = row![
+            text(fl!("wrap-up-title")).font(font::BOLD),
+            text(crate::widget::duration(elapsed)),
+        ]
+        .spacing(12)
+        .align_y(Alignment::Center);
+        if timeout > 0 {
+            bar = bar.push(
+                text(fl!(
+                    "wrap-up-ends-in",
+                    time = crate::widget::duration((timeout - elapsed).max(0))
+                ))
+                .style(theme::text::muted),
+            );
+        }
+        bar = bar.push(space().width(Length::Fill)).push(
+            button(text(fl!("wrap-up-done")).size(14))
+                .padding([6, 14])
+                .style(theme::button::primary)
+                .on_press(Message::WrapUpDone),
+        );
+        Some(
+            container(bar)
+                .padding([8, 16])
+                .width(Length::Fill)
+                .style(theme::container::call_bar)
+                .into(),
+        )
     }
 
     fn dialer(&self) -> Element<'_, Message> {

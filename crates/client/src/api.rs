@@ -137,6 +137,12 @@ impl Hub {
         self.put(token, "me/status", &SetStatus { status }).await
     }
 
+    /// Done with after-call work: back to the status before the call.
+    pub async fn wrap_up_done(&self, token: &str) -> Result<Presence> {
+        self.send(self.request(Method::POST, "me/wrap-up", Some(token)))
+            .await
+    }
+
     pub async fn search_contacts(&self, token: &str, text: &str) -> Result<Vec<Contact>> {
         self.send(
             self.request(Method::GET, "contacts", Some(token))

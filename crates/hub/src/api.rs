@@ -55,6 +55,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(bootstrap))
         .routes(routes!(me))
         .routes(routes!(set_status))
+        .routes(routes!(wrap_up_done))
         .routes(routes!(agents))
         .routes(routes!(agent))
         .routes(routes!(search_contacts))
@@ -275,6 +276,33 @@ async fn set_status(
             &body.status,
             Cause::Manual,
         )
+        .await
+        .map(Json)
+}
+
+/// The agent is done with after-call work (F-44): back to the status they had before the
+/// call. (The account's after-call-work timeout does the same by itself.)
+#[utoipa::path(
+    post, path = "/me/wrap-up", tag = "presence",
+    responses(
+        (status = 200, body = Presence),
+        (status = 409, description = "Not in after-call work", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+async fn wrap_up_done(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+) -> Result<Json<Presence>> {
+    let agent = state
+        .store
+        .agent(caller.account_id, caller.agent_id)
+        .await?;
+    if agent.status().kind() != StatusKind::AfterCallWork {
+        return Err(Error::Conflict("you are not in after-call work".into()));
+    }
+    state
+        .wrap_up_done(caller.account_id, caller.agent_id)
         .await
         .map(Json)
 }

@@ -107,6 +107,7 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     apply_carriers(&state).await?;
     tracing::info!(%addr, "hub listening");
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
+    let wrap_ups = tokio::spawn(wrap_up_timeouts(state.clone()));
     let media_events = state
         .media_events
         .lock()
@@ -147,6 +148,7 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     .with_graceful_shutdown(async move { shutdown.cancelled().await })
     .await;
     housekeeping.abort();
+    wrap_ups.abort();
     if let Some(following) = following {
         following.abort();
     }
@@ -195,6 +197,19 @@ async fn apply_carriers(state: &AppState) -> Result<()> {
         tracing::info!(account = %carrier.account, proxy = %carrier.proxy, "carrier from the configuration");
     }
     Ok(())
+}
+
+/// Ends after-call work when the account's timeout runs out (checked every second, so it
+/// also holds across a restart of the hub).
+async fn wrap_up_timeouts(state: Arc<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(error) = state.end_overdue_wrap_ups().await {
+            tracing::warn!(%error, "after-call work timeouts could not be checked");
+        }
+    }
 }
 
 async fn housekeeping(state: Arc<AppState>) {

@@ -134,6 +134,32 @@ impl AppState {
         self.resume_after_call(account_id, agent_id).await
     }
 
+    /// Ends the after-call work of every agent whose account's timeout has run out (0: never).
+    /// Returns how many were ended.
+    pub async fn end_overdue_wrap_ups(&self) -> Result<usize> {
+        let in_wrap_up: Vec<(Id, Id, i64)> =
+            sqlx::query_as("SELECT id, account_id, status_since FROM agents WHERE status_key = ?")
+                .bind(StatusKey::after_call_work().as_str())
+                .fetch_all(self.store.pool())
+                .await?;
+        let now = now_ms();
+        let mut ended = 0;
+        for (agent_id, account_id, since) in in_wrap_up {
+            let timeout = self
+                .store
+                .account(account_id)
+                .await?
+                .settings
+                .after_call_work_timeout_secs;
+            if timeout > 0 && now - since >= i64::from(timeout) * 1000 {
+                self.wrap_up_done(account_id, agent_id).await?;
+                tracing::info!(agent = agent_id, timeout, "after-call work timed out");
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
+
     async fn resume_after_call(&self, account_id: Id, agent_id: Id) -> Result<Presence> {
         let agent: AgentRow = self.store.agent(account_id, agent_id).await?;
         match agent.status().kind() {

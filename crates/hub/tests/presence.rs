@@ -158,3 +158,63 @@ async fn signing_out_of_the_last_session_sets_offline() {
     hub.sign_out(&second).await;
     assert_eq!(ana_status(hub.bootstrap(&ben).await), StatusKey::offline());
 }
+
+/// Wrap-up ends when the agent says Done, or by itself when the account's after-call-work
+/// timeout runs out; either way the agent is back in the status they had before the call.
+#[tokio::test]
+async fn wrap_up_ends_with_done_or_the_accounts_timeout() {
+    let hub = common::start().await;
+    let store = &hub.state.store;
+    let mut settings = store.account(hub.alpha).await.unwrap().settings;
+    settings.after_call_work_timeout_secs = 1;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    hub.set_status(&ana, "away").await;
+    let state = &hub.state;
+
+    // Not in wrap-up: there is nothing to be done with.
+    let response = hub.post(&ana, "/me/wrap-up", serde_json::json!({})).await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::CONFLICT, ErrorCode::Conflict)
+    );
+
+    // Done, by the agent.
+    state.call_started(hub.alpha, ana.id()).await.unwrap();
+    state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    let response = hub.post(&ana, "/me/wrap-up", serde_json::json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let back: Presence = response.json().await.unwrap();
+    assert_eq!(back.status, StatusKey::away());
+
+    // The timeout, by itself (the hub checks every second).
+    state.call_started(hub.alpha, ana.id()).await.unwrap();
+    let wrapping = state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    assert_eq!(wrapping.status, StatusKey::after_call_work());
+    let mut status = wrapping.status;
+    for _ in 0..60 {
+        status = hub.bootstrap(&ana).await.me.presence.status;
+        if status != StatusKey::after_call_work() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusKey::away(), "the timeout ended wrap-up");
+
+    // With no timeout (0), wrap-up lasts until Done.
+    settings.after_call_work_timeout_secs = 0;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    state.call_started(hub.alpha, ana.id()).await.unwrap();
+    state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    assert_eq!(hub.state.end_overdue_wrap_ups().await.unwrap(), 0);
+    assert_eq!(
+        hub.bootstrap(&ana).await.me.presence.status,
+        StatusKey::after_call_work()
+    );
+}
