@@ -367,16 +367,22 @@ impl PasswordSource {
             return Ok((password.clone(), false));
         }
         if self.password_stdin {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| Error::BadRequest(format!("cannot read the password: {e}")))?;
-            return Ok((line.trim_end_matches(['\r', '\n']).to_owned(), false));
+            return Ok((read_password()?, false));
         }
         // 24 characters from a fresh session token: as random as the token itself.
         Ok((new_token()[3..27].to_owned(), true))
     }
+}
+
+/// A password from the first line of standard input (not from the command line, where other
+/// users of the machine see it).
+fn read_password() -> Result<String> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Error::BadRequest(format!("cannot read the password: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Runs one admin command; returns what to print.
@@ -605,17 +611,7 @@ async fn carrier(store: &Store, command: CarrierCommand) -> Result<String> {
         } => {
             let account = store.account_by_name(&account).await?;
             let transport = transport.parse()?;
-            crate::sip::carrier_uri(&proxy, "0", transport)?;
-            let password = if password_stdin {
-                let mut line = String::new();
-                std::io::stdin()
-                    .lock()
-                    .read_line(&mut line)
-                    .map_err(|e| Error::BadRequest(format!("cannot read the password: {e}")))?;
-                Some(line.trim_end_matches(['\r', '\n']).to_owned())
-            } else {
-                None
-            };
+            let password = password_stdin.then(read_password).transpose()?;
             let carrier = Carrier {
                 account_id: account.id,
                 proxy,

@@ -252,13 +252,7 @@ async fn external(
         .carrier(caller.account_id)
         .await?
         .ok_or(Error::NoTrunk)?;
-    let name = state
-        .store
-        .contacts_by_phone(caller.account_id, &e164)
-        .await?
-        .into_iter()
-        .next()
-        .map_or_else(|| e164.clone(), |contact| contact.name);
+    let callee = phone_party(state, caller.account_id, e164.clone()).await;
     let (leg, answer) = state.media.add_leg(body.offer).await?;
     let recorded: Result<i64, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_agent, to_number, caller_id, started_at)
@@ -282,7 +276,7 @@ async fn external(
     let call = Call {
         id,
         from: Party::agent(agent.id, agent.name),
-        to: Party::phone(e164.clone(), name),
+        to: callee,
         state: CallState::Ringing,
         outcome: None,
         held_by: None,
@@ -318,6 +312,19 @@ async fn external(
         },
     ));
     Ok((StatusCode::CREATED, Json(MediaAnswer { call, answer })))
+}
+
+/// A party on the phone network as agents see them: the contact's name when the account
+/// knows the number, else the number.
+pub(crate) async fn phone_party(state: &AppState, account: Id, e164: String) -> Party {
+    let name = state
+        .store
+        .contacts_by_phone(account, &e164)
+        .await
+        .ok()
+        .and_then(|found| found.into_iter().next())
+        .map_or_else(|| e164.clone(), |contact| contact.name);
+    Party::phone(e164, name)
 }
 
 /// Most pieces of Context one call keeps.
@@ -382,8 +389,14 @@ pub async fn attach_context(
         live.call.context = context;
         (live.call.clone(), live.account_id)
     };
-    let pairs: Vec<(&str, &str)> = call
-        .context
+    keep_context(&state, id, &call.context).await?;
+    publish_to(&state, account_id, &call, &[]).await?;
+    Ok(Json(call))
+}
+
+/// Puts a call's Context on its record (`[[key, value], …]`, in the order it was learnt).
+pub(crate) async fn keep_context(state: &AppState, id: Id, context: &[ContextItem]) -> Result<()> {
+    let pairs: Vec<(&str, &str)> = context
         .iter()
         .map(|item| (item.key.as_str(), item.value.as_str()))
         .collect();
@@ -392,8 +405,7 @@ pub async fn attach_context(
         .bind(id)
         .execute(state.store.pool())
         .await?;
-    publish_to(&state, account_id, &call, &[]).await?;
-    Ok(Json(call))
+    Ok(())
 }
 
 /// The callee answers (F-23): their engine's offer joins the call's media.

@@ -393,13 +393,11 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
                     if let Err(error) = gone {
                         tracing::info!(%error, call = id, "the trunk call's dialog failed");
                     }
-                    drop(ivr);
                     state.keys.stop(leg);
                     let _ = calls::end(&state, id, CallOutcome::Cancelled).await;
                     return;
                 }
                 () = hangup.notified() => {
-                    drop(ivr);
                     state.keys.stop(leg);
                     let _ = answered.hang_up().await;
                     return;
@@ -421,7 +419,6 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         Ended::Voicemail { prompt, max } => {
             let hung_up =
                 take_message(&state, &mut ivr, &mut answered, id, prompt.as_deref(), max).await;
-            drop(ivr);
             state.keys.stop(leg);
             if !hung_up {
                 let _ = answered.hang_up().await;
@@ -430,7 +427,6 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         }
         Ended::Hangup => None,
     };
-    drop(ivr);
     let Some(group) = group else {
         state.keys.stop(leg);
         let _ = calls::end(&state, id, CallOutcome::Completed).await;
@@ -463,7 +459,6 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             let _ = state.media.hold(leg, false);
             let max = std::time::Duration::from_secs(120);
             let hung_up = take_message(&state, &mut ivr, &mut answered, id, None, max).await;
-            drop(ivr);
             state.keys.stop(leg);
             if !hung_up {
                 let _ = answered.hang_up().await;
@@ -471,7 +466,6 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             return;
         }
     }
-    drop(ivr);
     state.keys.stop(leg);
 }
 
@@ -517,19 +511,10 @@ async fn queue(state: &AppState, id: Id, account: Id, group: Id, leg: crate::med
         live.call.waiting_since = Some(time::OffsetDateTime::now_utc());
         live.call.context.clone()
     };
-    if !context.is_empty() {
-        let pairs: Vec<(&str, &str)> = context
-            .iter()
-            .map(|item| (item.key.as_str(), item.value.as_str()))
-            .collect();
-        if let Err(error) = sqlx::query("UPDATE calls SET context = ? WHERE id = ?")
-            .bind(serde_json::to_string(&pairs).unwrap_or_default())
-            .bind(id)
-            .execute(state.store.pool())
-            .await
-        {
-            tracing::warn!(%error, call = id, "a call's context was not kept");
-        }
+    if !context.is_empty()
+        && let Err(error) = calls::keep_context(state, id, &context).await
+    {
+        tracing::warn!(%error, call = id, "a call's context was not kept");
     }
     tracing::info!(call = id, group, "inbound call queued");
     let _ = state.routing.send(Input::Enqueue {
@@ -583,17 +568,7 @@ async fn caller_party(state: &AppState, account: Id, from: &str) -> Party {
         .map(|a| a.settings.default_country)
         .unwrap_or_default();
     match crate::phone::to_e164(from, &country) {
-        Ok(e164) => {
-            let name = state
-                .store
-                .contacts_by_phone(account, &e164)
-                .await
-                .ok()
-                .and_then(|found| found.into_iter().next())
-                .map(|contact| contact.name)
-                .unwrap_or_else(|| e164.clone());
-            Party::phone(e164, name)
-        }
+        Ok(e164) => calls::phone_party(state, account, e164).await,
         // A private or non-numeric caller: what the carrier sent (empty when nothing; the
         // desktop says "unknown caller" in the agent's language).
         Err(_) => Party {

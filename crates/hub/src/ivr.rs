@@ -70,6 +70,59 @@ impl Keys {
     }
 }
 
+/// Prompts as callers hear them (Opus frames), encoded once per saved version and shared by
+/// every call: encoding a few seconds of speech per call would cost a core at a hundred calls
+/// a second.
+#[derive(Debug, Default)]
+pub struct Prompts {
+    encoded: Mutex<HashMap<(Id, String), (i64, Frames)>>,
+}
+
+type Frames = Arc<[Arc<[u8]>]>;
+
+impl Prompts {
+    /// The account's prompt `name`, as saved now.
+    pub async fn get(
+        &self,
+        store: &crate::Store,
+        account: Id,
+        name: &str,
+    ) -> crate::Result<Frames> {
+        let version = store
+            .prompt_version(account, name)
+            .await?
+            .ok_or(crate::Error::NotFound("prompt"))?;
+        let key = (account, name.to_owned());
+        if let Some((known, frames)) = self.lock().get(&key)
+            && *known == version
+        {
+            return Ok(frames.clone());
+        }
+        let frames = crate::media::encode_wav(&store.prompt(account, name).await?)?;
+        self.lock().insert(key, (version, frames.clone()));
+        Ok(frames)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(Id, String), (i64, Frames)>> {
+        self.encoded.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The built-in voicemail greeting and the tone before recording, encoded once.
+fn greeting_and_tone() -> crate::Result<(Frames, Frames)> {
+    static ENCODED: std::sync::OnceLock<(Frames, Frames)> = std::sync::OnceLock::new();
+    if let Some(encoded) = ENCODED.get() {
+        return Ok(encoded.clone());
+    }
+    let greeting = crate::media::encode_wav(include_bytes!("../resources/voicemail.wav"))?;
+    // 400 ms at 1 kHz.
+    let mut sine = switchboard_voice::tone::Sine::new(1000.0, 8000);
+    let mut samples = vec![0i16; 48_000 * 4 / 10];
+    sine.fill(&mut samples);
+    let tone = crate::media::encode_pcm(&samples)?;
+    Ok(ENCODED.get_or_init(|| (greeting, tone)).clone())
+}
+
 /// How a flow ended for its caller.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
@@ -88,7 +141,6 @@ pub struct Caller<'a> {
     pub account: Id,
     pub leg: LegId,
     pub keys: &'a mut mpsc::UnboundedReceiver<char>,
-    prompts: HashMap<String, Arc<[Arc<[u8]>]>>,
 }
 
 impl<'a> Caller<'a> {
@@ -103,7 +155,6 @@ impl<'a> Caller<'a> {
             account,
             leg,
             keys,
-            prompts: HashMap::new(),
         }
     }
 
@@ -157,20 +208,15 @@ impl<'a> Caller<'a> {
         }
     }
 
-    async fn prompt(&mut self, name: &str) -> Option<Arc<[Arc<[u8]>]>> {
-        if let Some(frames) = self.prompts.get(name) {
-            return Some(frames.clone());
-        }
-        let wav = match self.state.store.prompt(self.account, name).await {
-            Ok(wav) => wav,
+    async fn prompt(&mut self, name: &str) -> Option<Frames> {
+        let state = self.state;
+        match state.prompts.get(&state.store, self.account, name).await {
+            Ok(frames) => Some(frames),
             Err(error) => {
-                tracing::warn!(%error, prompt = name, "a flow's prompt is missing");
-                return None;
+                tracing::warn!(%error, prompt = name, "a flow's prompt cannot be played");
+                None
             }
-        };
-        let frames = crate::media::encode_wav(&wav).ok()?;
-        self.prompts.insert(name.to_owned(), frames.clone());
-        Some(frames)
+        }
     }
 
     /// Takes a message: the prompt (the account's, or the built-in one), a tone, then what
@@ -189,10 +235,8 @@ impl<'a> Caller<'a> {
             Some(name) => self.prompt(name).await,
             None => None,
         };
-        let greeting = match greeting {
-            Some(frames) => frames,
-            None => crate::media::encode_wav(include_bytes!("../resources/voicemail.wav"))?,
-        };
+        let (built_in, tone) = greeting_and_tone()?;
+        let greeting = greeting.unwrap_or(built_in);
         // The greeting can be skipped with a key.
         tokio::select! {
             _ = media.play(self.leg, greeting) => {}
@@ -201,7 +245,7 @@ impl<'a> Caller<'a> {
                 return Err(crate::Error::Conflict("the caller hung up first".into()));
             }
         }
-        let _ = media.play(self.leg, tone()?).await;
+        let _ = media.play(self.leg, tone).await;
         while self.keys.try_recv().is_ok() {}
         let dir = self
             .state
@@ -240,12 +284,4 @@ impl<'a> Caller<'a> {
             })
             .await
     }
-}
-
-/// The tone before recording: 400 ms at 1 kHz.
-fn tone() -> crate::Result<Arc<[Arc<[u8]>]>> {
-    let mut sine = switchboard_voice::tone::Sine::new(1000.0, 8000);
-    let mut samples = vec![0i16; 48_000 * 4 / 10];
-    sine.fill(&mut samples);
-    crate::media::encode_pcm(&samples)
 }

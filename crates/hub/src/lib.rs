@@ -53,6 +53,8 @@ pub struct AppState {
     pub trunk: std::sync::OnceLock<sip::Trunk>,
     /// Keys callers press while a call flow listens.
     pub keys: ivr::Keys,
+    /// Call flows' prompts, encoded once for every call.
+    pub prompts: ivr::Prompts,
 }
 
 impl AppState {
@@ -84,6 +86,7 @@ impl AppState {
             shutdown,
             trunk: std::sync::OnceLock::new(),
             keys: ivr::Keys::default(),
+            prompts: ivr::Prompts::default(),
         })
     }
 }
@@ -179,10 +182,6 @@ async fn apply_carriers(state: &AppState) -> Result<()> {
             .transport
             .parse()
             .map_err(|e: Error| invalid(e.to_string()))?;
-        sip::carrier_uri(&carrier.proxy, "0", transport).map_err(|e| invalid(e.to_string()))?;
-        if carrier.register && carrier.username.is_none() {
-            return Err(invalid("registering needs a username".into()));
-        }
         state
             .store
             .set_carrier(&store::Carrier {
@@ -193,7 +192,8 @@ async fn apply_carriers(state: &AppState) -> Result<()> {
                 password: carrier.password.clone(),
                 register: carrier.register,
             })
-            .await?;
+            .await
+            .map_err(|e| invalid(e.to_string()))?;
         tracing::info!(account = %carrier.account, proxy = %carrier.proxy, "carrier from the configuration");
     }
     Ok(())

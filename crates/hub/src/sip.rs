@@ -94,10 +94,10 @@ impl Trunk {
         number: &str,
         caller_id: Option<&str>,
     ) -> std::result::Result<Dialing, DialFailure> {
-        let target = carrier_uri(&carrier.proxy, number, carrier.transport)
+        let target = carrier_uri(&carrier.proxy, Some(number), carrier.transport)
             .map_err(|e| DialFailure::Local(e.to_string()))?;
         let from_user = caller_id.unwrap_or("anonymous");
-        let from = carrier_uri(&carrier.proxy, from_user, carrier.transport)
+        let from = carrier_uri(&carrier.proxy, Some(from_user), carrier.transport)
             .map_err(|e| DialFailure::Local(e.to_string()))?;
         let id = NameAddr::uri(from);
         let contact_user = carrier.username.as_deref().unwrap_or(from_user);
@@ -133,15 +133,8 @@ impl Trunk {
             .username
             .clone()
             .ok_or_else(|| Error::BadRequest("registering needs a user name".into()))?;
-        // Checked as a carrier address; the registrar's own URI has no user part.
-        carrier_uri(&carrier.proxy, &user, carrier.transport)?;
-        let params = match carrier.transport {
-            Transport::Udp => "",
-            Transport::Tcp => ";transport=tcp",
-        };
-        let registrar = format!("sip:{}{params}", carrier.proxy)
-            .parse::<SipUri>()
-            .map_err(|e| Error::BadRequest(format!("registrar {}: {e:?}", carrier.proxy)))?;
+        // The registrar's own URI has no user part.
+        let registrar = carrier_uri(&carrier.proxy, None, carrier.transport)?;
         let mut config = RegistrarConfig::new(user.clone(), registrar);
         config.override_contact = Some(Contact::new(NameAddr::uri(
             format!("sip:{user}@{}", self.addr)
@@ -154,8 +147,9 @@ impl Trunk {
     }
 }
 
-/// `sip:user@proxy`, with `;transport=tcp` for TCP; `proxy` is `host[:port]`.
-pub fn carrier_uri(proxy: &str, user: &str, transport: Transport) -> Result<SipUri> {
+/// `sip:user@proxy` (or `sip:proxy`), with `;transport=tcp` for TCP; `proxy` is
+/// `host[:port]`.
+pub fn carrier_uri(proxy: &str, user: Option<&str>, transport: Transport) -> Result<SipUri> {
     let bad = || {
         Error::BadRequest(format!(
             "{proxy:?} is not a SIP proxy address (host[:port])"
@@ -167,16 +161,20 @@ pub fn carrier_uri(proxy: &str, user: &str, transport: Transport) -> Result<SipU
     }
     let user_ok =
         |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.' | '_' | '*' | '#');
-    if user.is_empty() || !user.chars().all(user_ok) {
-        return Err(Error::BadRequest(format!(
-            "{user:?} cannot go in a SIP address"
-        )));
-    }
+    let user = match user {
+        Some(user) if user.is_empty() || !user.chars().all(user_ok) => {
+            return Err(Error::BadRequest(format!(
+                "{user:?} cannot go in a SIP address"
+            )));
+        }
+        Some(user) => format!("{user}@"),
+        None => String::new(),
+    };
     let params = match transport {
         Transport::Udp => "",
         Transport::Tcp => ";transport=tcp",
     };
-    format!("sip:{user}@{proxy}{params}")
+    format!("sip:{user}{proxy}{params}")
         .parse::<SipUri>()
         .map_err(|_| bad())
 }

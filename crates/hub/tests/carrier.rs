@@ -38,14 +38,7 @@ async fn hub_with_trunk() -> common::Hub {
 
 /// Waits for SIPp to finish its one call; whether every step of the scenario matched.
 async fn finished(sipp: std::process::Child) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let mut sipp = sipp;
-        sipp.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap()
-    .success()
+    phone::exited(sipp).await.success()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -125,13 +125,7 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
     };
     assert_eq!(ended.outcome, Some(CallOutcome::Completed));
     engine.hang_up();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut phone = phone;
-        phone.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let status = phone::exited(phone).await;
     assert!(status.success(), "baresip exited with {status}");
 
     let best = envelope_match(&spoken, &heard.samples(), 120);

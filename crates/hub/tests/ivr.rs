@@ -167,13 +167,7 @@ async fn a_caller_who_presses_nothing_leaves_a_message_that_is_kept() {
         &speech,
         17,
     );
-    let status = tokio::task::spawn_blocking(move || {
-        let mut phone = phone;
-        phone.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let status = phone::exited(phone).await;
     assert!(status.success(), "baresip exited with {status}");
 
     // The call ends as voicemail once the hub has the message.

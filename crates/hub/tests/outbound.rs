@@ -123,13 +123,7 @@ async fn an_agent_calls_a_customers_phone_and_they_talk() {
     };
     assert_eq!(ended.outcome, Some(CallOutcome::Completed));
     engine.hang_up();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut phone = phone;
-        phone.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let status = phone::exited(phone).await;
     assert!(status.success(), "baresip exited with {status}");
 
     let best = envelope_match(&customer_said, &heard.samples(), 120);
@@ -178,13 +172,21 @@ fn ringing_phone(dir: &std::path::Path) -> (std::process::Child, u16) {
     phone::ring(dir, "+14155550123", &wav, 30)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_number_nobody_answers_ends_as_no_answer() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut phone, port) = ringing_phone(dir.path());
-    let hub = hub_with_carrier(port, Duration::from_secs(2)).await;
+/// Ana (tone in, nothing kept) calls +1 415 555 0123 on a hub whose carrier is the phone at
+/// `port`; her event stream, the call as placed, and her engine.
+async fn ana_calls_the_ringing_phone(
+    port: u16,
+    ring_timeout: Duration,
+) -> (
+    common::Hub,
+    common::Agent,
+    common::Events,
+    MediaAnswer,
+    switchboard_voice::peer::Handle,
+) {
+    let hub = hub_with_carrier(port, ring_timeout).await;
     let ana = hub.sign_in("ana@alpha.test").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
     let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
     let placed: MediaAnswer = hub
         .post(
@@ -203,6 +205,16 @@ async fn a_number_nobody_answers_ends_as_no_answer() {
             Box::new(Recording::default()),
         )
         .unwrap();
+    (hub, ana, events, placed, engine)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_number_nobody_answers_ends_as_no_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut phone, port) = ringing_phone(dir.path());
+    // The hub stays up until the call has ended.
+    let (_hub, _ana, mut events, _placed, engine) =
+        ana_calls_the_ringing_phone(port, Duration::from_secs(2)).await;
     let ended = loop {
         let call = next_call(&mut events, Duration::from_secs(15)).await;
         if call.state == CallState::Ended {
@@ -218,27 +230,8 @@ async fn a_number_nobody_answers_ends_as_no_answer() {
 async fn an_agent_who_hangs_up_while_it_rings_cancels_the_call() {
     let dir = tempfile::tempdir().unwrap();
     let (mut phone, port) = ringing_phone(dir.path());
-    let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
-    let ana = hub.sign_in("ana@alpha.test").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
-    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let placed: MediaAnswer = hub
-        .post(
-            &ana,
-            "/calls",
-            json!({ "to_number": "+14155550123", "offer": offer }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    media.accept_answer(&placed.answer).unwrap();
-    let (engine, _) = media
-        .start(
-            Box::new(Sine::new(440.0, 6000)),
-            Box::new(Recording::default()),
-        )
-        .unwrap();
+    let (hub, ana, mut events, placed, engine) =
+        ana_calls_the_ringing_phone(port, Duration::from_secs(30)).await;
     loop {
         let call = next_call(&mut events, Duration::from_secs(10)).await;
         if call.alerting {

@@ -20,33 +20,40 @@ use switchboard_voice::peer::{Event, Setup};
 use switchboard_voice::recording::Recording;
 use switchboard_voice::wav::{self, Source};
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
+/// What each side of a call through the trunk heard.
+struct Talk {
+    /// The caller's speech and what the agent heard.
+    spoken: Vec<i16>,
+    heard_by_agent: Vec<i16>,
+    /// The agent's speech and what baresip recorded.
+    agent_said: Vec<i16>,
+    heard_by_phone: Vec<i16>,
+    /// baresip's log.
+    log: String,
+}
+
+/// baresip (PCMU, or Opus) calls the trunk, an agent's engine is bridged to it, each speaks;
+/// baresip hangs up when its time is up and the dialog ends with its BYE.
+async fn talk_through_the_trunk(opus: bool, caller_says: &str, agent_says: &str) -> Talk {
     let (events_tx, _media_events) = tokio::sync::mpsc::unbounded_channel();
     let bridge = MediaBridge::start("127.0.0.1:0".parse().unwrap(), events_tx).unwrap();
     let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let (_trunk, mut incoming) = Trunk::start(sip, bridge.control()).await.unwrap();
 
     let dir = tempfile::tempdir().unwrap();
-    let (spoken, caller_wav) = phone::speech(
-        dir.path(),
-        "Hello, I would like to change the address on my account.",
-        1,
-    );
-    let agent_said = wav::speak(
-        "Of course. I can help you with that right away.",
-        &dir.path().join("agent.wav"),
-    )
-    .unwrap();
+    let agent_said = wav::speak(agent_says, &dir.path().join("agent.wav")).unwrap();
     let agent_samples = agent_said.samples().to_vec();
-
-    let phone = phone::dial(
-        dir.path(),
-        "caller",
-        &format!("sip:+14155550100@{sip}"),
-        &caller_wav,
-        8,
-    );
+    let uri = format!("sip:+14155550100@{sip}");
+    let (spoken, phone) = if opus {
+        let (spoken, wav) = phone::speech_wideband(dir.path(), caller_says, 1);
+        (
+            spoken,
+            phone::dial_opus(dir.path(), "caller", &uri, &wav, 7),
+        )
+    } else {
+        let (spoken, wav) = phone::speech(dir.path(), caller_says, 1);
+        (spoken, phone::dial(dir.path(), "caller", &uri, &wav, 8))
+    };
 
     let mut call = tokio::time::timeout(Duration::from_secs(10), incoming.recv())
         .await
@@ -70,30 +77,41 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
 
     let mut answered = call.answer().await.unwrap();
     bridge.bridge(answered.leg, agent_leg).unwrap();
-    // baresip hangs up when its time is up; the dialog ends with its BYE.
     tokio::time::timeout(Duration::from_secs(20), answered.until_hung_up())
         .await
         .expect("the caller's BYE arrived")
         .unwrap();
     agent.hang_up();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut phone = phone;
-        phone.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap();
+    let status = phone::exited(phone).await;
     assert!(status.success(), "baresip exited with {status}");
-
-    let best = envelope_match(&spoken, &heard_by_agent.samples(), 120);
-    eprintln!("baresip (PCMU) → trunk → agent: envelope correlation {best:.3}");
-    assert!(best > 0.7, "the agent heard the caller: {best:.3}");
 
     // What baresip heard: its decoded-audio dump.
     let dump = phone::heard(dir.path()).expect("baresip recorded the call");
-    let heard = Source::open(&dump, false).unwrap().samples().to_vec();
-    assert!(heard.len() > 2 * FRAME_SAMPLES * 50, "two seconds at least");
-    let best = envelope_match(&agent_samples, &heard, 120);
+    Talk {
+        spoken,
+        heard_by_agent: heard_by_agent.samples(),
+        agent_said: agent_samples,
+        heard_by_phone: Source::open(&dump, false).unwrap().samples().to_vec(),
+        log: std::fs::read_to_string(dir.path().join("baresip.log")).unwrap(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
+    let talk = talk_through_the_trunk(
+        false,
+        "Hello, I would like to change the address on my account.",
+        "Of course. I can help you with that right away.",
+    )
+    .await;
+    let best = envelope_match(&talk.spoken, &talk.heard_by_agent, 120);
+    eprintln!("baresip (PCMU) → trunk → agent: envelope correlation {best:.3}");
+    assert!(best > 0.7, "the agent heard the caller: {best:.3}");
+    assert!(
+        talk.heard_by_phone.len() > 2 * FRAME_SAMPLES * 50,
+        "two seconds at least"
+    );
+    let best = envelope_match(&talk.agent_said, &talk.heard_by_phone, 120);
     eprintln!("agent → trunk → baresip: envelope correlation {best:.3}");
     assert!(best > 0.7, "the caller heard the agent: {best:.3}");
 }
@@ -102,64 +120,21 @@ async fn a_phone_calls_the_trunk_and_talks_with_an_agent() {
 /// transcoding, and each still hears the other.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_phone_speaking_opus_is_carried_without_transcoding() {
-    let (events_tx, _media_events) = tokio::sync::mpsc::unbounded_channel();
-    let bridge = MediaBridge::start("127.0.0.1:0".parse().unwrap(), events_tx).unwrap();
-    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let (_trunk, mut incoming) = Trunk::start(sip, bridge.control()).await.unwrap();
-
-    let dir = tempfile::tempdir().unwrap();
-    let (spoken, caller_wav) = phone::speech_wideband(dir.path(), "My parcel never arrived.", 1);
-    let agent_said = wav::speak(
+    let talk = talk_through_the_trunk(
+        true,
+        "My parcel never arrived.",
         "I am sorry to hear that, let me check.",
-        &dir.path().join("agent.wav"),
     )
-    .unwrap();
-    let agent_samples = agent_said.samples().to_vec();
-    let phone = phone::dial_opus(
-        dir.path(),
-        "caller",
-        &format!("sip:+14155550100@{sip}"),
-        &caller_wav,
-        7,
-    );
-    let mut call = tokio::time::timeout(Duration::from_secs(10), incoming.recv())
-        .await
-        .expect("the INVITE arrived")
-        .unwrap();
-    let (mut agent, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let (agent_leg, answer) = bridge.add_leg(offer).await.unwrap();
-    agent.accept_answer(&answer).unwrap();
-    let heard_by_agent = Recording::default();
-    let (agent, _agent_events) = agent
-        .start(Box::new(agent_said), Box::new(heard_by_agent.clone()))
-        .unwrap();
-    call.ring().await.unwrap();
-    let mut answered = call.answer().await.unwrap();
-    bridge.bridge(answered.leg, agent_leg).unwrap();
-    tokio::time::timeout(Duration::from_secs(20), answered.until_hung_up())
-        .await
-        .expect("the caller's BYE arrived")
-        .unwrap();
-    agent.hang_up();
-    let status = tokio::task::spawn_blocking(move || {
-        let mut phone = phone;
-        phone.wait()
-    })
-    .await
-    .unwrap()
-    .unwrap();
-    assert!(status.success(), "baresip exited with {status}");
-    let log = std::fs::read_to_string(dir.path().join("baresip.log")).unwrap();
+    .await;
     assert!(
-        log.contains("Set audio encoder: opus"),
-        "baresip spoke Opus: {log}"
+        talk.log.contains("Set audio encoder: opus"),
+        "baresip spoke Opus: {}",
+        talk.log
     );
-    let best = envelope_match(&spoken, &heard_by_agent.samples(), 120);
+    let best = envelope_match(&talk.spoken, &talk.heard_by_agent, 120);
     eprintln!("baresip (Opus) → trunk → agent: envelope correlation {best:.3}");
     assert!(best > 0.7, "the agent heard the caller: {best:.3}");
-    let dump = phone::heard(dir.path()).expect("baresip recorded the call");
-    let heard = Source::open(&dump, false).unwrap().samples().to_vec();
-    let best = envelope_match(&agent_samples, &heard, 120);
+    let best = envelope_match(&talk.agent_said, &talk.heard_by_phone, 120);
     eprintln!("agent → trunk → baresip (Opus): envelope correlation {best:.3}");
     assert!(best > 0.7, "the caller heard the agent: {best:.3}");
 }

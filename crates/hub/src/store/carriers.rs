@@ -61,9 +61,24 @@ fn carrier((account_id, proxy, transport, username, password, register): Row) ->
     })
 }
 
+impl Carrier {
+    /// Refuses a carrier the hub could not reach: a proxy that is not `host[:port]`, a
+    /// registration without a user name.
+    pub fn check(&self) -> Result<()> {
+        crate::sip::carrier_uri(&self.proxy, None, self.transport)?;
+        if self.register && self.username.is_none() {
+            return Err(Error::BadRequest(
+                "registering with a carrier needs a user name".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Store {
-    /// Sets (or replaces) the account's carrier.
+    /// Sets (or replaces) the account's carrier, once checked.
     pub async fn set_carrier(&self, carrier: &Carrier) -> Result<()> {
+        carrier.check()?;
         sqlx::query(
             "INSERT INTO carriers
                  (account_id, proxy, transport, username, password, register, updated_at)

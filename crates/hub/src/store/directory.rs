@@ -501,13 +501,27 @@ impl Store {
         label: &str,
     ) -> Result<Id> {
         let group_id = self.ring_group_id(account_id, group).await?;
+        self.insert_inbound_number(account_id, number, Some(group_id), None, label)
+            .await
+    }
+
+    /// One of the account's numbers, to a ring group or a call flow (one number, one account).
+    pub(super) async fn insert_inbound_number(
+        &self,
+        account_id: Id,
+        number: &str,
+        group_id: Option<Id>,
+        flow_id: Option<Id>,
+        label: &str,
+    ) -> Result<Id> {
         sqlx::query_scalar(
-            "INSERT INTO inbound_numbers (account_id, number, ring_group_id, label)
-             VALUES (?, ?, ?, ?) RETURNING id",
+            "INSERT INTO inbound_numbers (account_id, number, ring_group_id, flow_id, label)
+             VALUES (?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(account_id)
         .bind(number)
         .bind(group_id)
+        .bind(flow_id)
         .bind(label)
         .fetch_one(&self.pool)
         .await

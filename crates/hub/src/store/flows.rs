@@ -88,22 +88,8 @@ impl Store {
         label: &str,
     ) -> Result<Id> {
         let flow_id = self.flow_id(account_id, flow).await?;
-        sqlx::query_scalar(
-            "INSERT INTO inbound_numbers (account_id, number, flow_id, label)
-             VALUES (?, ?, ?, ?) RETURNING id",
-        )
-        .bind(account_id)
-        .bind(number)
-        .bind(flow_id)
-        .bind(label)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|error| match &error {
-            sqlx::Error::Database(db) if db.is_unique_violation() => Error::Conflict(format!(
-                "{number} already takes calls (here or in another account)"
-            )),
-            _ => Error::from(error),
-        })
+        self.insert_inbound_number(account_id, number, None, Some(flow_id), label)
+            .await
     }
 
     async fn flow_id(&self, account_id: Id, flow: &str) -> Result<Id> {
@@ -158,6 +144,17 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// When a prompt was last saved (its version), if it exists.
+    pub async fn prompt_version(&self, account_id: Id, name: &str) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query_scalar("SELECT updated_at FROM prompts WHERE account_id = ? AND name = ?")
+                .bind(account_id)
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn prompt(&self, account_id: Id, name: &str) -> Result<Vec<u8>> {

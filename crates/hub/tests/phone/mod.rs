@@ -9,6 +9,17 @@ use std::process::{Child, Command, Stdio};
 
 use switchboard_voice::wav;
 
+/// Waits for a phone (or SIPp) to exit, without holding up the runtime.
+pub async fn exited(child: Child) -> std::process::ExitStatus {
+    tokio::task::spawn_blocking(move || {
+        let mut child = child;
+        child.wait()
+    })
+    .await
+    .unwrap()
+    .unwrap()
+}
+
 /// A port free for both UDP and TCP on 127.0.0.1.
 pub fn free_port() -> u16 {
     loop {
