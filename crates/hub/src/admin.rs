@@ -109,6 +109,29 @@ pub enum Command {
     /// Keys outside systems use for the account's API (e.g. to attach context to calls).
     #[command(subcommand)]
     ApiKey(ApiKeyCommand),
+    /// The outcomes agents pick for their calls (Sale, Callback requested…).
+    #[command(subcommand)]
+    Disposition(DispositionCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum DispositionCommand {
+    /// Adds a disposition at the end of the list agents pick from.
+    Add {
+        #[arg(long)]
+        account: String,
+        label: String,
+    },
+    /// Takes a disposition off the list; calls that used it keep it.
+    Remove {
+        #[arg(long)]
+        account: String,
+        label: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -521,6 +544,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         Command::Flow(command) => flow(store, command).await?,
         Command::Prompt(command) => prompt(store, command).await?,
         Command::ApiKey(command) => api_key(store, command).await?,
+        Command::Disposition(command) => disposition(store, command).await?,
     })
 }
 
@@ -692,6 +716,32 @@ async fn prompt(store: &Store, command: PromptCommand) -> Result<String> {
             let account = store.account_by_name(&account).await?;
             store.remove_prompt(account.id, &name).await?;
             format!("removed prompt {name:?}")
+        }
+    })
+}
+
+async fn disposition(store: &Store, command: DispositionCommand) -> Result<String> {
+    Ok(match command {
+        DispositionCommand::Add { account, label } => {
+            let account = store.account_by_name(&account).await?;
+            let label = label.trim();
+            store.add_disposition(account.id, label).await?;
+            format!("added disposition {label:?} to {}", account.name)
+        }
+        DispositionCommand::Remove { account, label } => {
+            let account = store.account_by_name(&account).await?;
+            store.remove_disposition(account.id, label.trim()).await?;
+            format!("removed disposition {:?}", label.trim())
+        }
+        DispositionCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .dispositions(account.id)
+                .await?
+                .into_iter()
+                .map(|d| d.label)
+                .collect::<Vec<_>>()
+                .join("\n")
         }
     })
 }

@@ -71,6 +71,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::calls::resume))
         .routes(routes!(crate::calls::transfer))
         .routes(routes!(crate::calls::attach_context))
+        .routes(routes!(
+            crate::history::save_notes,
+            crate::history::my_notes
+        ))
+        .routes(routes!(crate::history::my_calls))
+        .routes(routes!(crate::history::contact_calls))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);

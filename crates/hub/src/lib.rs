@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod flow;
+pub mod history;
 pub mod ice;
 pub mod inbound;
 pub mod ivr;

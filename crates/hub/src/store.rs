@@ -8,6 +8,7 @@ mod api_keys;
 mod carriers;
 mod directory;
 mod flows;
+mod history;
 mod sessions;
 
 use std::path::Path;
@@ -23,6 +24,7 @@ pub use agents::{AgentRow, NewAgent};
 pub use carriers::{Carrier, Transport};
 pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
 pub use flows::{MAX_PROMPT_BYTES, NewVoicemail, VoicemailRow};
+pub use history::MAX_HISTORY;
 pub use sessions::SessionRow;
 
 use crate::Result;

@@ -848,3 +848,53 @@ async fn an_operator_writes_a_call_flow_and_its_prompts() {
         Err(switchboard_hub::Error::BadRequest(_))
     ));
 }
+
+#[tokio::test]
+async fn an_operator_keeps_the_list_of_dispositions() {
+    let hub = common::start().await;
+    for label in ["Sale", "No interest", "Callback requested"] {
+        run(&hub, &["disposition", "add", "--account", "Alpha", label])
+            .await
+            .unwrap();
+    }
+    // A label twice, an empty one, an unknown one to remove: refused with the reason.
+    let twice = run(&hub, &["disposition", "add", "--account", "Alpha", "Sale"])
+        .await
+        .unwrap_err();
+    assert!(twice.to_string().contains("already"), "{twice}");
+    assert!(
+        run(&hub, &["disposition", "add", "--account", "Alpha", " "])
+            .await
+            .is_err()
+    );
+    assert!(
+        run(
+            &hub,
+            &["disposition", "remove", "--account", "Alpha", "Refund"]
+        )
+        .await
+        .is_err()
+    );
+    run(
+        &hub,
+        &["disposition", "remove", "--account", "Alpha", "No interest"],
+    )
+    .await
+    .unwrap();
+    let listed = run(&hub, &["disposition", "list", "--account", "Alpha"])
+        .await
+        .unwrap();
+    assert_eq!(listed, "Sale\nCallback requested");
+    // Agents pick from that list, in that order; another account's is its own.
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let labels: Vec<String> = hub
+        .bootstrap(&ana)
+        .await
+        .dispositions
+        .into_iter()
+        .map(|d| d.label)
+        .collect();
+    assert_eq!(labels, ["Sale", "Callback requested"]);
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    assert!(hub.bootstrap(&zoe).await.dispositions.is_empty());
+}

@@ -6,6 +6,7 @@ pub mod call;
 pub mod contact;
 pub mod error;
 pub mod event;
+pub mod history;
 pub mod presence;
 pub mod session;
 
@@ -16,6 +17,7 @@ pub use call::{
 pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
+pub use history::{CallNotes, CallRecord, Direction, MAX_NOTES_CHARS, SaveNotes};
 pub use presence::{Presence, SetStatus, StatusDef, StatusKey, StatusKind};
 pub use session::{
     Account, AccountSettings, AgentSummary, Bootstrap, CallerId, Disposition, Health, Me, Role,

@@ -290,7 +290,23 @@ impl Store {
             .collect())
     }
 
+    /// Adds a disposition at the end of the account's list; its label must be new there.
     pub async fn add_disposition(&self, account_id: Id, label: &str) -> Result<Id> {
+        if label.is_empty() || label.chars().count() > 60 {
+            return Err(Error::BadRequest(
+                "a disposition needs a label of at most 60 characters".into(),
+            ));
+        }
+        if self
+            .dispositions(account_id)
+            .await?
+            .iter()
+            .any(|d| d.label == label)
+        {
+            return Err(Error::Conflict(format!(
+                "the account already has the disposition {label:?}"
+            )));
+        }
         Ok(sqlx::query_scalar(
             "INSERT INTO dispositions (account_id, label, position)
              VALUES (?, ?, (SELECT COALESCE(MAX(position), 0) + 1 FROM dispositions WHERE account_id = ?))
@@ -305,7 +321,8 @@ impl Store {
 
     pub async fn dispositions(&self, account_id: Id) -> Result<Vec<Disposition>> {
         let rows: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, label FROM dispositions WHERE account_id = ? ORDER BY position, id",
+            "SELECT id, label FROM dispositions WHERE account_id = ? AND removed_at IS NULL
+             ORDER BY position, id",
         )
         .bind(account_id)
         .fetch_all(&self.pool)
