@@ -6,9 +6,9 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
-    AcceptCall, Bootstrap, Call, Contact, ErrorBody, ErrorCode, Health, IceServers, Id,
-    MediaAnswer, NewContact, Presence, SetStatus, SignIn, SignedIn, StartCall, StatusKey, Target,
-    TransferCall,
+    AcceptCall, Bootstrap, Call, CallNotes, CallRecord, Contact, ErrorBody, ErrorCode, Health,
+    IceServers, Id, MediaAnswer, NewContact, Presence, SaveNotes, SetStatus, SignIn, SignedIn,
+    StartCall, StatusKey, Target, TransferCall,
 };
 use url::Url;
 
@@ -230,6 +230,29 @@ impl Hub {
                 .json(&TransferCall { to_agent }),
         )
         .await
+    }
+
+    /// Keeps the agent's notes and disposition for a call; answers what the hub keeps.
+    pub async fn save_notes(&self, token: &str, call: Id, notes: &SaveNotes) -> Result<CallNotes> {
+        let path = format!("calls/{call}/notes");
+        self.send(self.request(Method::PUT, &path, Some(token)).json(notes))
+            .await
+    }
+
+    /// The agent's recent calls, newest first.
+    pub async fn my_calls(&self, token: &str, limit: u32) -> Result<Vec<CallRecord>> {
+        self.send(
+            self.request(Method::GET, "me/calls", Some(token))
+                .query(&[("limit", limit)]),
+        )
+        .await
+    }
+
+    /// A contact's past calls, newest first.
+    pub async fn contact_calls(&self, token: &str, contact: Id) -> Result<Vec<CallRecord>> {
+        let path = format!("contacts/{contact}/calls");
+        self.send(self.request(Method::GET, &path, Some(token)))
+            .await
     }
 
     async fn call_action(&self, token: &str, call: Id, action: &str) -> Result<Call> {

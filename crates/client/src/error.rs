@@ -25,6 +25,9 @@ pub enum Error {
     Keychain(String),
     #[error("{0}")]
     Io(Arc<std::io::Error>),
+    /// This machine's own store (the notes drafts) failed.
+    #[error("notes on this computer: {0}")]
+    Local(String),
 }
 
 impl Error {

@@ -6,6 +6,7 @@ pub mod config;
 pub mod environment;
 pub mod error;
 pub mod events;
+pub mod notes;
 pub mod secrets;
 
 pub use api::Hub;
