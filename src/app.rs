@@ -8,6 +8,7 @@ use iced::widget::{center, text};
 use iced::{Subscription, Task, Theme};
 use switchboard_client::config::Language;
 use switchboard_client::environment::Environment;
+use switchboard_client::notes::Drafts;
 use switchboard_client::secrets::Keychain;
 use switchboard_client::{Config, Error};
 use switchboard_hub::Embedded;
@@ -219,9 +220,11 @@ impl App {
         let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc())
             .with_audio(self.flags.audio.clone())
             .with_devices(self.config.devices.clone())
-            .with_dial_country(self.config.dial_country.as_deref());
+            .with_dial_country(self.config.dial_country.as_deref())
+            .with_drafts(Drafts::at(self.flags.env.data_dir.join("notes.sqlite3")));
+        let start = workspace.start().map(Message::workspace);
         self.screen = Screen::Workspace(Box::new(workspace));
-        self.save_config()
+        Task::batch([self.save_config(), start])
     }
 
     fn show_sign_in(&mut self, error: Option<String>) {

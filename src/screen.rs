@@ -24,5 +24,6 @@ pub fn describe(error: &Error) -> String {
         Error::Keychain(_) => fl!("error-keychain"),
         Error::Protocol(message) => fl!("error-unexpected", message = message.clone()),
         Error::Io(error) => fl!("error-unexpected", message = error.to_string()),
+        Error::Local(reason) => fl!("error-local-notes", reason = reason.clone()),
     }
 }

@@ -176,6 +176,30 @@ pub mod button {
         }
     }
 
+    /// A tab of the call panel; the open one is filled.
+    pub fn tab(open: bool) -> impl Fn(&Theme, Status) -> Style {
+        move |theme, status| {
+            let palette = theme.extended_palette();
+            let (background, text_color) = match (open, status) {
+                (true, _) => (palette.primary.base.color, palette.primary.base.text),
+                (false, Status::Hovered | Status::Pressed) => (
+                    palette.background.strong.color,
+                    palette.background.base.text,
+                ),
+                (false, _) => (palette.background.weak.color, palette.background.base.text),
+            };
+            Style {
+                background: Some(Background::Color(background)),
+                text_color,
+                border: Border {
+                    radius: 14.0.into(),
+                    ..Border::default()
+                },
+                ..Style::default()
+            }
+        }
+    }
+
     /// A row in a list or menu: flat until hovered.
     pub fn item(theme: &Theme, status: Status) -> Style {
         let palette = theme.extended_palette();

@@ -162,3 +162,19 @@ call-poor-connection = Poor connection
 call-lost = The call with { $name } was cut off: { $reason }
 notify-incoming = Incoming call
 notify-incoming-body = { $name } is calling you
+
+## The call's tabs, notes and wrap-up
+tab-snapshot = Snapshot
+tab-notes = Notes
+call-card-ring-group = Ring group
+call-card-no-ring-group = Not offered by a ring group
+call-card-dialled = Dialled { $number }
+notes-disposition = Disposition
+notes-disposition-pick = Pick a disposition
+notes-no-dispositions = Your account has no dispositions to pick from.
+notes-placeholder = Notes on this call — saved as you type
+notes-saved = Saved
+notes-saved-here = Saved on this computer; sending…
+notes-too-long = Notes are limited to { $max } characters; shorten them to save.
+wrap-up-no-call = The call being wrapped up could not be found.
+error-local-notes = Notes could not be kept on this computer: { $reason }

@@ -162,3 +162,19 @@ call-poor-connection = Conexión deficiente
 call-lost = Se cortó la llamada con { $name }: { $reason }
 notify-incoming = Llamada entrante
 notify-incoming-body = { $name } te está llamando
+
+## Pestañas de la llamada, notas y cierre
+tab-snapshot = Resumen
+tab-notes = Notas
+call-card-ring-group = Grupo de timbrado
+call-card-no-ring-group = No la ofreció un grupo de timbrado
+call-card-dialled = Marcó { $number }
+notes-disposition = Tipificación
+notes-disposition-pick = Elige una tipificación
+notes-no-dispositions = Tu cuenta no tiene tipificaciones para elegir.
+notes-placeholder = Notas de esta llamada: se guardan mientras escribes
+notes-saved = Guardadas
+notes-saved-here = Guardadas en este equipo; enviando…
+notes-too-long = Las notas tienen un máximo de { $max } caracteres; acórtalas para guardarlas.
+wrap-up-no-call = No se encontró la llamada que estás cerrando.
+error-local-notes = Las notas no se pudieron guardar en este equipo: { $reason }

@@ -5,6 +5,7 @@ pub mod call;
 pub mod devices;
 pub mod dialpad;
 pub mod directory;
+pub mod notes;
 pub mod status;
 
 use std::hash::Hash;
@@ -19,9 +20,12 @@ use switchboard_client::config::{self, Language};
 use switchboard_client::events::{self, Backoff, Update};
 use switchboard_client::{Config, Error, Hub};
 use switchboard_protocol::{
-    Account, AgentSummary, Bootstrap, CallerId, Event, Id, Me, Presence, StatusDef, StatusKey,
+    Account, AgentSummary, Bootstrap, CallRecord, CallerId, Disposition, Event, Id, Me, Party,
+    Presence, StatusDef, StatusKey,
 };
 use time::OffsetDateTime;
+
+use switchboard_client::notes::Drafts;
 
 use crate::call::Audio;
 use crate::session::Session;
@@ -58,6 +62,32 @@ impl View {
     }
 }
 
+/// The tabs under the call bar (F-40): which ones a call has depends on its phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    /// Ringing, dialing, in call: how the call came in, its Context, who the customer is.
+    #[default]
+    Snapshot,
+    /// In call: notes and a disposition.
+    Notes,
+}
+
+impl Tab {
+    fn label(self) -> String {
+        match self {
+            Tab::Snapshot => fl!("tab-snapshot"),
+            Tab::Notes => fl!("tab-notes"),
+        }
+    }
+}
+
+/// The call last talked on: what wrap-up shows (F-44).
+#[derive(Debug, Clone)]
+struct LastCall {
+    id: Id,
+    other: Party,
+}
+
 /// The state of the event stream, as the banner shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
@@ -77,6 +107,7 @@ pub struct Workspace {
     statuses: Vec<StatusDef>,
     agents: Vec<AgentSummary>,
     caller_ids: Vec<CallerId>,
+    dispositions: Vec<Disposition>,
     /// Where the event stream started; fixed for the subscription's lifetime (the stream
     /// itself tracks where it is).
     stream_from: u64,
@@ -92,6 +123,11 @@ pub struct Workspace {
     devices: devices::Devices,
     /// Whether the window has the keyboard focus (else an incoming call also notifies).
     focused: bool,
+    tab: Tab,
+    /// The call the tabs are about (a new one opens on its Snapshot).
+    tabs_for: Option<Id>,
+    notes: notes::Notes,
+    last_call: Option<LastCall>,
 }
 
 // A call update (its parties, offers, numbers) is the largest message; messages are moved
@@ -126,6 +162,10 @@ pub enum Message {
     Devices(devices::Message),
     /// The window gained or lost the focus.
     Focused(bool),
+    TabPicked(Tab),
+    Notes(notes::Message),
+    /// The agent's last call, to wrap up after a restart.
+    LastCall(Result<Vec<CallRecord>, Error>),
 }
 
 pub enum Action {
@@ -163,10 +203,46 @@ impl Workspace {
             phone: call::Phone::default(),
             dialpad,
             caller_ids: boot.caller_ids,
+            dispositions: boot.dispositions,
             audio: Audio::default(),
             devices: devices::Devices::default(),
             focused: true,
+            tab: Tab::default(),
+            tabs_for: None,
+            notes: notes::Notes::new(Drafts::in_memory()),
+            last_call: None,
         }
+    }
+
+    /// Where notes are kept as they are typed (the app's data folder).
+    pub fn with_drafts(mut self, drafts: Drafts) -> Self {
+        self.notes = notes::Notes::new(drafts);
+        self
+    }
+
+    /// What the workspace does once shown: send the notes the hub lacks, and in after-call
+    /// work, bring back the call being wrapped up (the app may have been restarted).
+    pub fn start(&self) -> Task<Message> {
+        let resend = self.notes.resend(&self.notes_context()).map(Message::Notes);
+        if self.me.presence.status.kind() != switchboard_protocol::StatusKind::AfterCallWork {
+            return resend;
+        }
+        let (hub, token) = (self.session.hub.clone(), self.session.token.clone());
+        Task::batch([
+            resend,
+            Task::perform(
+                async move { hub.my_calls(&token, 1).await },
+                Message::LastCall,
+            ),
+        ])
+    }
+
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    pub fn notes(&self) -> &notes::Notes {
+        &self.notes
     }
 
     /// The dial pad starts at the country the agent picked last, if any.
@@ -307,6 +383,7 @@ impl Workspace {
                 self.statuses = boot.statuses;
                 self.agents = boot.agents;
                 self.caller_ids = boot.caller_ids;
+                self.dispositions = boot.dispositions;
             }
             Message::Reloaded(Err(error)) => return self.failed(&error),
             Message::Tick(now) => self.now = now,
@@ -332,8 +409,65 @@ impl Workspace {
                 }
             },
             Message::Focused(focused) => self.focused = focused,
+            Message::TabPicked(tab) => self.tab = tab,
+            Message::Notes(message) => {
+                let cx = notes_context(&self.session, &self.me, self.now);
+                let task = self.notes.update(message, &cx);
+                return Action::Run(task.map(Message::Notes));
+            }
+            Message::LastCall(Ok(calls)) => {
+                let Some(call) = calls.into_iter().next() else {
+                    return Action::None;
+                };
+                return self.wrap_up(call);
+            }
+            Message::LastCall(Err(error)) => return self.failed(&error),
         }
         Action::None
+    }
+
+    fn notes_context(&self) -> notes::Context<'_> {
+        notes_context(&self.session, &self.me, self.now)
+    }
+
+    /// Wrap-up of a call that ended before this workspace started: its notes (typed here or
+    /// kept by the hub) and its contact.
+    fn wrap_up(&mut self, call: CallRecord) -> Action {
+        let me = self.me.id;
+        let other = if call.from.is(me) {
+            call.to.clone().unwrap_or_else(|| call.from.clone())
+        } else {
+            call.from.clone()
+        };
+        let mine = call.notes.iter().find(|n| n.agent_id == me).cloned();
+        let cx = notes_context(&self.session, &self.me, self.now);
+        let mut tasks = vec![self.notes.open(call.id, mine, &cx).map(Message::Notes)];
+        if let Some(number) = other.number.clone() {
+            let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
+            if let Some(task) = self.phone.look_up(call.id, number, &cx) {
+                tasks.push(task.map(Message::Call));
+            }
+        }
+        self.last_call = Some(LastCall { id: call.id, other });
+        Action::Run(Task::batch(tasks))
+    }
+
+    /// Follows the phone: a new call opens on its Snapshot; a connected call opens its notes
+    /// (and is the one wrap-up shows once it ends).
+    fn follow_phone(&mut self) -> Option<Task<Message>> {
+        let info = self.phone.info()?;
+        let id = info.id;
+        if self.tabs_for != Some(id) {
+            self.tabs_for = Some(id);
+            self.tab = Tab::Snapshot;
+        }
+        if !matches!(self.phone.call(), Some(call::Call::Live(_))) {
+            return None;
+        }
+        let other = info.other_party(self.me.id).clone();
+        self.last_call = Some(LastCall { id, other });
+        let cx = notes_context(&self.session, &self.me, self.now);
+        Some(self.notes.open(id, None, &cx).map(Message::Notes))
     }
 
     /// The devices the agent picked (and auto-answer), as remembered in the settings.
@@ -353,7 +487,7 @@ impl Workspace {
     }
 
     fn phone_action(&mut self, action: call::Action) -> Action {
-        match action {
+        let action = match action {
             call::Action::None => Action::None,
             call::Action::Run(task) => Action::Run(task.map(Message::Call)),
             call::Action::Failed(error) => self.failed(&error),
@@ -361,6 +495,12 @@ impl Workspace {
                 self.notice = Some(notice);
                 Action::None
             }
+        };
+        match (self.follow_phone(), action) {
+            (None, action) => action,
+            (Some(notes), Action::Run(task)) => Action::Run(Task::batch([task, notes])),
+            (Some(notes), Action::None) => Action::Run(notes),
+            (Some(_), action) => action,
         }
     }
 
@@ -381,7 +521,12 @@ impl Workspace {
 
     fn stream(&mut self, update: Update) -> Action {
         match update {
-            Update::Connected => self.connection = Connection::Online,
+            Update::Connected => {
+                self.connection = Connection::Online;
+                // Back online: notes typed meanwhile reach the hub.
+                let resend = self.notes.resend(&self.notes_context());
+                return Action::Run(resend.map(Message::Notes));
+            }
             Update::Disconnected { reason, .. } => self.connection = Connection::Lost { reason },
             Update::SessionEnded => return Action::SessionLost,
             Update::Event(envelope) => match envelope.event {
@@ -477,14 +622,15 @@ impl Workspace {
         };
 
         let mut page = column![top_bar];
-        if let Some(call) = self
-            .phone
-            .view(self.me.id, self.now, &self.agents, &self.statuses)
-        {
-            page = page.push(call.map(Message::Call));
+        if let Some(bar) = self.phone.bar(self.me.id, self.now) {
+            page = page.push(bar.map(Message::Call));
+            if let Some(panel) = self.call_panel() {
+                page = page.push(panel);
+            }
         }
         if let Some(wrap_up) = self.wrap_up_bar() {
             page = page.push(wrap_up);
+            page = page.push(self.wrap_up_panel());
         }
         if let Connection::Lost { reason } = &self.connection {
             page = page.push(
@@ -578,6 +724,82 @@ impl Workspace {
         )
     }
 
+    /// Under the call bar: the keypad or transfer list when opened, else the call's tabs.
+    fn call_panel(&self) -> Option<Element<'_, Message>> {
+        if let Some(panel) = self.phone.panel(&self.agents, &self.statuses) {
+            return Some(panel.map(Message::Call));
+        }
+        let snapshot = self.phone.snapshot();
+        let live = matches!(self.phone.call(), Some(call::Call::Live(_)));
+        let mut tabs = Vec::new();
+        if snapshot.is_some() {
+            tabs.push(Tab::Snapshot);
+        }
+        if live && self.notes.call() == self.phone.info().map(|call| call.id) {
+            tabs.push(Tab::Notes);
+        }
+        let shown = if tabs.contains(&self.tab) {
+            self.tab
+        } else {
+            *tabs.first()?
+        };
+        let content = match shown {
+            Tab::Snapshot => snapshot?.map(Message::Call),
+            Tab::Notes => self
+                .notes
+                .view(&self.dispositions)?
+                .map(Message::Notes),
+        };
+        let mut strip = row![].spacing(4);
+        for tab in tabs {
+            strip = strip.push(
+                button(text(tab.label()).size(14))
+                    .padding([5, 14])
+                    .style(theme::button::tab(tab == shown))
+                    .on_press(Message::TabPicked(tab)),
+            );
+        }
+        Some(
+            container(column![strip, content].spacing(10))
+                .padding([10, 16])
+                .width(Length::Fill)
+                .style(theme::container::panel)
+                .into(),
+        )
+    }
+
+    /// Wrap-up (F-44): the contact, the disposition and the notes of the call just ended.
+    fn wrap_up_panel(&self) -> Element<'_, Message> {
+        let mut content = row![].spacing(16);
+        if let Some(last) = &self.last_call {
+            let contact: Element<'_, Message> = match &last.other.number {
+                Some(number) => self.phone.contact(last.id, number).map(Message::Call),
+                None => column![
+                    text(fl!("call-card-contact")).font(font::BOLD),
+                    text(&last.other.name),
+                ]
+                .spacing(4)
+                .width(Length::FillPortion(1))
+                .into(),
+            };
+            content = content.push(contact);
+            if self.notes.call() == Some(last.id)
+                && let Some(notes) = self.notes.view(&self.dispositions)
+            {
+                content = content.push(
+                    container(notes.map(Message::Notes)).width(Length::FillPortion(2)),
+                );
+            }
+        } else {
+            content = content.push(text(fl!("wrap-up-no-call")).style(theme::text::muted));
+        }
+        container(content)
+            .padding([10, 16])
+            .width(Length::Fill)
+            .style(theme::container::panel)
+            .into()
+    }
+
     fn dialer(&self) -> Element<'_, Message> {
         let main = column![
             text(fl!("nav-dialer")).size(22).font(font::BOLD),
@@ -668,6 +890,16 @@ fn context<'a>(
         me: me.id,
         now,
         focused,
+    }
+}
+
+/// What the notes need from the workspace (free-standing, as `context`).
+fn notes_context<'a>(session: &'a Session, me: &Me, now: OffsetDateTime) -> notes::Context<'a> {
+    notes::Context {
+        hub: &session.hub,
+        token: &session.token,
+        me: me.id,
+        now,
     }
 }
 

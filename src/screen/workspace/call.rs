@@ -231,8 +231,17 @@ impl Phone {
                     call: info.clone(),
                     engine,
                 });
+                let look_up = info
+                    .to
+                    .number
+                    .clone()
+                    .and_then(|number| self.look_up(info.id, number, cx));
                 let latest = early.filter(|e| e.id == info.id).unwrap_or(info);
-                return self.updated(latest, cx);
+                return match (self.updated(latest, cx), look_up) {
+                    (Action::None, Some(task)) => Action::Run(task),
+                    (Action::Run(then), Some(task)) => Action::Run(Task::batch([then, task])),
+                    (action, _) => action,
+                };
             }
             Message::Dialed(Err(failure)) | Message::Answered(Err(failure)) => {
                 self.call = None;
@@ -588,20 +597,8 @@ impl Phone {
         });
         let mut tasks = Vec::new();
         // A customer from the phone network: who Contacts (and the CRMs) know them as.
-        if let Some(number) = number
-            && self.caller.as_ref().is_none_or(|caller| caller.call != id)
-        {
-            self.caller = Some(Caller {
-                call: id,
-                number: number.clone(),
-                lookup: Lookup::Pending,
-                form: None,
-            });
-            let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
-            tasks.push(Task::perform(
-                async move { hub.lookup_contacts(&token, &number).await },
-                move |found| Message::CallerLooked(id, found),
-            ));
+        if let Some(number) = number {
+            tasks.extend(self.look_up(id, number, cx));
         }
         if !cx.focused {
             tasks.push(
@@ -622,6 +619,25 @@ impl Phone {
         } else {
             Action::Run(Task::batch(tasks))
         }
+    }
+
+    /// Looks up who Contacts (and the CRMs) know the phone party of `call` as, unless it is
+    /// known already: the Snapshot's and the wrap-up's contact card.
+    pub fn look_up(&mut self, call: Id, number: String, cx: &Context<'_>) -> Option<Task<Message>> {
+        if self.caller.as_ref().is_some_and(|caller| caller.call == call) {
+            return None;
+        }
+        self.caller = Some(Caller {
+            call,
+            number: number.clone(),
+            lookup: Lookup::Pending,
+            form: None,
+        });
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        Some(Task::perform(
+            async move { hub.lookup_contacts(&token, &number).await },
+            move |found| Message::CallerLooked(call, found),
+        ))
     }
 
     /// Ends the call at once (signing out): media drops now, the hub is told.
@@ -654,13 +670,8 @@ impl Phone {
         }
     }
 
-    pub fn view<'a>(
-        &'a self,
-        me: Id,
-        now: OffsetDateTime,
-        agents: &'a [AgentSummary],
-        statuses: &'a [StatusDef],
-    ) -> Option<Element<'a, Message>> {
+    /// The call bar: who, how long, and the controls.
+    pub fn bar(&self, me: Id, now: OffsetDateTime) -> Option<Element<'_, Message>> {
         let call = self.call.as_ref()?;
         let content = match call {
             Call::Dialing { to, .. } => row![
@@ -707,53 +718,83 @@ impl Phone {
             ],
             Call::Live(live) => live_bar(live, me, now),
         };
-        let bar = container(content.spacing(12).align_y(Alignment::Center))
-            .padding([8, 16])
-            .width(Length::Fill)
-            .style(theme::container::call_bar);
-        let panel = match call {
-            Call::Live(live) => match live.panel {
-                Panel::None => self.snapshot(&live.call),
-                Panel::Keypad => Some(keypad(&live.keys)),
-                Panel::Transfer => Some(transfer_list(&live.call, agents, statuses)),
-            },
-            Call::Incoming { call, .. } => self.snapshot(call),
-            _ => None,
-        };
-        Some(match panel {
-            Some(panel) => column![bar, panel].into(),
-            None => bar.into(),
-        })
-    }
-}
-
-impl Phone {
-    /// The Snapshot of a call from the phone network: its Context and who the caller is.
-    fn snapshot<'a>(&'a self, call: &'a CallInfo) -> Option<Element<'a, Message>> {
-        let number = call.from.number.as_deref()?;
-        let lookup = self
-            .caller
-            .as_ref()
-            .filter(|caller| caller.call == call.id)
-            .map(|caller| &caller.lookup);
-        let form = self
-            .caller
-            .as_ref()
-            .filter(|caller| caller.call == call.id)
-            .and_then(|caller| caller.form.as_ref());
-        let contact = match form {
-            Some(form) => contact_form(number, form),
-            None => contact_card(number, lookup),
-        };
-        let cards = row![context_card(call), contact].spacing(12);
         Some(
-            container(cards)
-                .padding([10, 16])
+            container(content.spacing(12).align_y(Alignment::Center))
+                .padding([8, 16])
                 .width(Length::Fill)
-                .style(theme::container::panel)
+                .style(theme::container::call_bar)
                 .into(),
         )
     }
+
+    /// The keypad or the transfer list, when opened from the bar (over the call's tabs).
+    pub fn panel<'a>(
+        &'a self,
+        agents: &'a [AgentSummary],
+        statuses: &'a [StatusDef],
+    ) -> Option<Element<'a, Message>> {
+        let Some(Call::Live(live)) = &self.call else {
+            return None;
+        };
+        match live.panel {
+            Panel::None => None,
+            Panel::Keypad => Some(keypad(&live.keys)),
+            Panel::Transfer => Some(transfer_list(&live.call, agents, statuses)),
+        }
+    }
+
+    /// The call as the hub last described it, once it has an id.
+    pub fn info(&self) -> Option<&CallInfo> {
+        match self.call.as_ref()? {
+            Call::Dialing { .. } => None,
+            Call::Ringing { call, .. } | Call::Incoming { call, .. } => Some(call),
+            Call::Live(live) => Some(&live.call),
+        }
+    }
+
+    /// The Snapshot of a call with the phone network (F-40): how it came in (inbound), its
+    /// Context, and who the customer is.
+    pub fn snapshot(&self) -> Option<Element<'_, Message>> {
+        let call = self.info()?;
+        let number = call.from.number.as_deref().or(call.to.number.as_deref())?;
+        let mut cards = row![].spacing(12);
+        if call.from.number.is_some() {
+            cards = cards.push(ring_group_card(call));
+        }
+        cards = cards
+            .push(context_card(call))
+            .push(self.contact(call.id, number));
+        Some(cards.into())
+    }
+
+    /// The contact card for the phone party of `call` (Snapshot, wrap-up): who Contacts know
+    /// them as, or the form to add them.
+    pub fn contact<'a>(&'a self, call: Id, number: &'a str) -> Element<'a, Message> {
+        let caller = self.caller.as_ref().filter(|caller| caller.call == call);
+        match caller.and_then(|caller| caller.form.as_ref()) {
+            Some(form) => contact_form(number, form),
+            None => contact_card(number, caller.map(|caller| &caller.lookup)),
+        }
+    }
+}
+
+/// How a customer's call came in: the number they dialled and the ring group that offers it.
+fn ring_group_card(call: &CallInfo) -> Element<'_, Message> {
+    let mut card = column![text(fl!("call-card-ring-group")).font(font::BOLD)].spacing(4);
+    match &call.ring_group {
+        Some(group) => card = card.push(text(group.clone())),
+        None => {
+            card = card.push(text(fl!("call-card-no-ring-group")).style(theme::text::muted));
+        }
+    }
+    if let Some(dialled) = &call.dialled {
+        card = card.push(
+            text(fl!("call-card-dialled", number = international(dialled)))
+                .size(13)
+                .style(theme::text::muted),
+        );
+    }
+    card.width(Length::FillPortion(1)).into()
 }
 
 /// What the call flow, outside systems and agents learnt about why the customer calls.
