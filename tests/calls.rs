@@ -269,3 +269,97 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
     until(&mut lucia_ws, &mut lucia_updates, |ws| ws.call().is_none()).await;
     assert!(!common::shows(&lucia_ws, "Hang up"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_hub() {
+    use switchboard::screen::workspace::call::Call;
+    use switchboard_client::notes::Drafts;
+    let home = tempfile::tempdir().unwrap();
+    let (started, alex, lucia_id) = demo(home.path()).await;
+    let Outcome::SignedIn(_, alex_boot) = started.outcome.clone() else {
+        unreachable!("demo() checked it");
+    };
+    let hub = Hub::new(&started.builtin.as_ref().unwrap().url()).unwrap();
+    let (lucia, _) = lucia_signs_in(&hub).await;
+    let speech = home.path().join("speech.wav");
+    speak("Checking the refund for order one two three.", &speech);
+    let audio = |heard: &str| Audio {
+        input_file: Some(speech.clone()),
+        output_file: Some(home.path().join(heard)),
+        ..Audio::default()
+    };
+    let drafts_file = home.path().join("data").join("notes.sqlite3");
+    let now = time::OffsetDateTime::now_utc();
+    let mut updates = stream(&alex, alex_boot.event_seq);
+    let mut alex_ws = Workspace::new(alex.clone(), *alex_boot, now)
+        .with_audio(audio("alex.wav"))
+        .with_drafts(Drafts::at(drafts_file.clone()));
+
+    // Alex calls Lucía; she answers; Alex opens Notes and types.
+    let action = alex_ws.update(Message::Call(
+        switchboard::screen::workspace::call::Message::Dial {
+            target: Target::Agent(lucia_id),
+            name: "Lucía Fernández".into(),
+        },
+    ));
+    settle(&mut alex_ws, vec![action]).await;
+    let call_id = alex_ws.call().and_then(Call::id).unwrap();
+    let (_live, lucia_engine) = call::answer(
+        hub.clone(),
+        lucia.token.clone(),
+        call_id,
+        audio("lucia.wav"),
+    )
+    .await
+    .unwrap();
+    until(&mut alex_ws, &mut updates, |ws| {
+        matches!(ws.call(), Some(Call::Live(_)))
+    })
+    .await;
+    common::click(&mut alex_ws, "Notes");
+    let typed = "Refund for order 123 approved by Lucía";
+    let mut pending = common::type_into(&mut alex_ws, "notes", typed);
+    // Every keystroke reaches this computer's store; then the app is killed before the hub
+    // hears of them (what would send them is dropped with the app).
+    while !alex_ws.notes().saved_here() {
+        let Some(Action::Run(task)) = pending.pop() else {
+            continue;
+        };
+        for message in outputs(task).await {
+            pending.push(alex_ws.update(message));
+        }
+    }
+    assert!(!alex_ws.notes().synced());
+    drop(pending);
+    drop(alex_ws);
+    drop(updates);
+    // Lucía hangs up on the vanished agent; Alex is wrapping up at the hub.
+    hub.hang_up(&lucia.token, call_id).await.unwrap();
+    drop(lucia_engine);
+    let mine = alex.hub.my_calls(&alex.token, 1).await.unwrap();
+    assert_eq!(mine[0].id, call_id);
+    assert!(
+        mine[0].notes.is_empty(),
+        "the hub has not heard of them yet"
+    );
+
+    // The app starts again: the notes are back in wrap-up, and reach the hub.
+    let boot = alex.hub.bootstrap(&alex.token).await.unwrap();
+    assert_eq!(
+        boot.me.presence.status,
+        switchboard_protocol::StatusKey::after_call_work()
+    );
+    let mut alex_ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
+        .with_audio(audio("alex.wav"))
+        .with_drafts(Drafts::at(drafts_file));
+    let start = alex_ws.start();
+    settle(&mut alex_ws, vec![Action::Run(start)]).await;
+    assert!(common::shows(&alex_ws, "After-call work"));
+    assert_eq!(alex_ws.notes().text().unwrap().trim_end(), typed);
+    assert!(alex_ws.notes().synced());
+    assert!(common::shows(&alex_ws, "Saved"));
+    let mine = alex.hub.my_calls(&alex.token, 1).await.unwrap();
+    assert_eq!(mine[0].notes.len(), 1);
+    assert_eq!(mine[0].notes[0].notes.trim_end(), typed);
+    assert_eq!(mine[0].notes[0].agent_name, "Alex Rivera");
+}

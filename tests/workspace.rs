@@ -917,3 +917,126 @@ fn an_unknown_caller_is_added_to_contacts_from_the_ringing_call() {
     assert!(shows(&ws, "Grace Hopper"));
     assert!(!shows(&ws, "No contact has +44 20 7183 8750."));
 }
+
+/// Grace's call, answered by Alex (a real, unconnected engine), in a workspace whose
+/// account has dispositions.
+fn on_graces_call() -> switchboard::screen::workspace::Workspace {
+    use switchboard_protocol::{CallState, Disposition, Party};
+    use switchboard_voice::peer::Setup;
+    let mut boot = common::bootstrap("available");
+    boot.dispositions = vec![
+        Disposition {
+            id: 1,
+            label: "Sale".into(),
+        },
+        Disposition {
+            id: 2,
+            label: "Refund issued".into(),
+        },
+    ];
+    let mut ws = common::workspace_from(boot);
+    ws.update(event(graces_call()));
+    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (handle, reports) = setup
+        .start(
+            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
+            Box::new(switchboard_voice::recording::Recording::default()),
+        )
+        .unwrap();
+    let mut live = graces_call();
+    live.state = CallState::Live;
+    live.to = Party::agent(1, "Alex Rivera");
+    live.offered_to = Vec::new();
+    ws.update(Message::Call(call::Message::Answered(Ok((
+        live,
+        switchboard::call::Engine::new(handle, reports),
+    )))));
+    ws
+}
+
+#[test]
+fn a_customers_call_opens_on_its_snapshot_and_has_notes_once_connected() {
+    use switchboard::screen::workspace::Tab;
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    // Ringing: the Snapshot only — how it came in, its Context, who the caller is.
+    assert!(shows(&ws, "Snapshot"));
+    assert!(shows(&ws, "Ring group"));
+    assert!(shows(&ws, "Dialled +1 415-555-0100"));
+    assert!(shows(&ws, "Context"));
+    assert!(!shows(&ws, "Notes"), "no notes before the call connects");
+
+    let mut ws = on_graces_call();
+    assert_eq!(ws.tab(), Tab::Snapshot);
+    assert!(shows(&ws, "Ring group"));
+    let actions = click(&mut ws, "Notes");
+    assert!(actions.iter().all(|a| matches!(a, Action::None)));
+    assert_eq!(ws.tab(), Tab::Notes);
+    assert!(!shows(&ws, "Ring group"));
+    assert!(shows(&ws, "Disposition"));
+    assert!(shows(&ws, "Sale"));
+
+    // Typing writes each edit on this computer first (a task per write).
+    let actions = common::type_into(&mut ws, "notes", "Wants a refund");
+    assert!(
+        actions.iter().any(|a| matches!(a, Action::Run(_))),
+        "the notes are written as they are typed"
+    );
+    assert_eq!(ws.notes().text().unwrap().trim_end(), "Wants a refund");
+    assert!(!ws.notes().synced());
+    assert!(shows(&ws, "Saved on this computer; sending…"));
+    let actions = click(&mut ws, "Refund issued");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "written too"
+    );
+    assert_eq!(ws.notes().disposition(), Some(2));
+
+    // Back to the Snapshot and again to the notes: nothing is lost.
+    click(&mut ws, "Snapshot");
+    assert!(shows(&ws, "Ring group"));
+    assert!(!shows(&ws, "Refund issued"));
+    click(&mut ws, "Notes");
+    assert!(shows(&ws, "Refund issued"));
+    assert_eq!(ws.notes().text().unwrap().trim_end(), "Wants a refund");
+}
+
+#[test]
+fn wrap_up_shows_the_contact_the_disposition_and_the_notes_of_the_call() {
+    use switchboard_protocol::{CallOutcome, CallState, Party};
+    let mut ws = on_graces_call();
+    click(&mut ws, "Notes");
+    common::type_into(&mut ws, "notes", "Refund for order 12345");
+    click(&mut ws, "Refund issued");
+
+    // Grace hangs up; the hub puts Alex in after-call work.
+    let mut ended = graces_call();
+    ended.state = CallState::Ended;
+    ended.outcome = Some(CallOutcome::Completed);
+    ended.to = Party::agent(1, "Alex Rivera");
+    ended.offered_to = Vec::new();
+    ws.update(event(ended));
+    assert!(ws.call().is_none());
+    ws.update(Message::StatusSet(Ok(Presence {
+        status: StatusKey::after_call_work(),
+        since: noon(),
+    })));
+    assert!(shows(&ws, "After-call work"));
+    assert!(shows(&ws, "Contact"));
+    assert!(shows(&ws, "Looking up +44 20 7183 8750…"));
+    assert!(shows(&ws, "Refund issued"));
+    assert_eq!(ws.notes().disposition(), Some(2));
+    assert_eq!(
+        ws.notes().text().unwrap().trim_end(),
+        "Refund for order 12345"
+    );
+    // The notes can still be changed while wrapping up.
+    common::type_into(&mut ws, "notes", " — approved");
+    assert!(ws.notes().text().unwrap().contains("approved"));
+    // The status stays locked; Done ends wrap-up.
+    click(&mut ws, "Alex Rivera");
+    assert!(shows(&ws, "Locked during after-call work"));
+    click(&mut ws, "Alex Rivera");
+    let actions = click(&mut ws, "Done");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+}

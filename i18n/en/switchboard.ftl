@@ -170,7 +170,6 @@ call-card-ring-group = Ring group
 call-card-no-ring-group = Not offered by a ring group
 call-card-dialled = Dialled { $number }
 notes-disposition = Disposition
-notes-disposition-pick = Pick a disposition
 notes-no-dispositions = Your account has no dispositions to pick from.
 notes-placeholder = Notes on this call — saved as you type
 notes-saved = Saved

@@ -170,7 +170,6 @@ call-card-ring-group = Grupo de timbrado
 call-card-no-ring-group = No la ofreció un grupo de timbrado
 call-card-dialled = Marcó { $number }
 notes-disposition = Tipificación
-notes-disposition-pick = Elige una tipificación
 notes-no-dispositions = Tu cuenta no tiene tipificaciones para elegir.
 notes-placeholder = Notas de esta llamada: se guardan mientras escribes
 notes-saved = Guardadas

@@ -745,10 +745,7 @@ impl Workspace {
         };
         let content = match shown {
             Tab::Snapshot => snapshot?.map(Message::Call),
-            Tab::Notes => self
-                .notes
-                .view(&self.dispositions)?
-                .map(Message::Notes),
+            Tab::Notes => self.notes.view(&self.dispositions)?.map(Message::Notes),
         };
         let mut strip = row![].spacing(4);
         for tab in tabs {
@@ -786,9 +783,8 @@ impl Workspace {
             if self.notes.call() == Some(last.id)
                 && let Some(notes) = self.notes.view(&self.dispositions)
             {
-                content = content.push(
-                    container(notes.map(Message::Notes)).width(Length::FillPortion(2)),
-                );
+                content = content
+                    .push(container(notes.map(Message::Notes)).width(Length::FillPortion(2)));
             }
         } else {
             content = content.push(text(fl!("wrap-up-no-call")).style(theme::text::muted));

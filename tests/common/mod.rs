@@ -174,3 +174,32 @@ pub fn shows(workspace: &Workspace, text: &str) -> bool {
     let mut ui = simulator(workspace.view(&config));
     ui.find(text).is_ok()
 }
+
+/// A workspace loaded from `boot`.
+pub fn workspace_from(boot: Bootstrap) -> Workspace {
+    let session = Session {
+        hub: Hub::new("http://127.0.0.1:9").unwrap(),
+        token: "sb_test".into(),
+        builtin: false,
+        remembered: false,
+    };
+    Workspace::new(session, boot, noon())
+}
+
+/// Clicks the widget with `id` (a text editor, say), types `text` into it and feeds the
+/// resulting messages to `update`.
+pub fn type_into(
+    workspace: &mut Workspace,
+    id: &'static str,
+    text: &str,
+) -> Vec<workspace::Action> {
+    let config = switchboard_client::Config::default();
+    let messages: Vec<_> = {
+        let mut ui = simulator(workspace.view(&config));
+        ui.click(iced_test::selector::id(id))
+            .unwrap_or_else(|e| panic!("cannot click #{id}: {e}"));
+        ui.typewrite(text);
+        ui.into_messages().collect()
+    };
+    messages.into_iter().map(|m| workspace.update(m)).collect()
+}

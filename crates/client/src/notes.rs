@@ -321,7 +321,10 @@ mod tests {
         assert!(drafts.unsynced("http://hub", 7).await.unwrap().is_empty());
         let refused = drafts.get("http://hub", 7, 1).await.unwrap().unwrap();
         assert_eq!(refused.refused.as_deref(), Some("no such call"));
-        drafts.save(typed(1, "Wants a refund today", 4)).await.unwrap();
+        drafts
+            .save(typed(1, "Wants a refund today", 4))
+            .await
+            .unwrap();
         assert_eq!(drafts.unsynced("http://hub", 7).await.unwrap().len(), 1);
     }
 }

@@ -624,7 +624,11 @@ impl Phone {
     /// Looks up who Contacts (and the CRMs) know the phone party of `call` as, unless it is
     /// known already: the Snapshot's and the wrap-up's contact card.
     pub fn look_up(&mut self, call: Id, number: String, cx: &Context<'_>) -> Option<Task<Message>> {
-        if self.caller.as_ref().is_some_and(|caller| caller.call == call) {
+        if self
+            .caller
+            .as_ref()
+            .is_some_and(|caller| caller.call == call)
+        {
             return None;
         }
         self.caller = Some(Caller {

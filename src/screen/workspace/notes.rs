@@ -4,7 +4,7 @@
 //! the hub did not get (no connection, the app killed) is sent again when the workspace
 //! starts and whenever the event stream reconnects.
 
-use iced::widget::{column, container, pick_list, row, text, text_editor};
+use iced::widget::{button, column, row, text, text_editor};
 use iced::{Alignment, Length, Task};
 use switchboard_client::notes::{self, Draft, Drafts};
 use switchboard_client::{Error, Hub};
@@ -12,7 +12,7 @@ use switchboard_protocol::{CallNotes, Disposition, Id, MAX_NOTES_CHARS};
 use time::OffsetDateTime;
 
 use crate::widget::Element;
-use crate::{fl, theme};
+use crate::{fl, font, theme};
 
 /// What notes need from the workspace.
 pub struct Context<'a> {
@@ -81,6 +81,18 @@ impl Notes {
         self.sheet.as_ref().map(|sheet| sheet.content.text())
     }
 
+    /// The disposition picked.
+    pub fn disposition(&self) -> Option<Id> {
+        self.sheet.as_ref().and_then(|sheet| sheet.disposition)
+    }
+
+    /// Whether every edit is written on this computer.
+    pub fn saved_here(&self) -> bool {
+        self.sheet
+            .as_ref()
+            .is_none_or(|sheet| sheet.saved >= sheet.revision)
+    }
+
     /// Whether the hub has every edit.
     pub fn synced(&self) -> bool {
         self.sheet
@@ -114,7 +126,10 @@ impl Notes {
             sheet.synced = saved.revision;
         }
         // The sheet it replaces may still owe the hub its last edits.
-        let owed = self.sheet.replace(sheet).is_some_and(|old| old.synced < old.revision);
+        let owed = self
+            .sheet
+            .replace(sheet)
+            .is_some_and(|old| old.synced < old.revision);
         let (drafts, hub, me) = (self.drafts.clone(), cx.hub.address().to_owned(), cx.me);
         let load = Task::perform(
             async move { drafts.get(&hub, me, call).await },
@@ -263,7 +278,10 @@ impl Notes {
 
     /// Writes the latest edit here, unless a write is in flight (its answer writes again).
     fn save(&mut self, cx: &Context<'_>) -> Task<Message> {
-        let Some(sheet) = self.sheet.as_mut().filter(|s| !s.saving && s.saved < s.revision)
+        let Some(sheet) = self
+            .sheet
+            .as_mut()
+            .filter(|s| !s.saving && s.saved < s.revision)
         else {
             return Task::none();
         };
@@ -294,24 +312,25 @@ impl Notes {
         )
     }
 
-    /// The editor and the disposition list.
+    /// The disposition chips (one click picks) and the editor.
     pub fn view<'a>(&'a self, dispositions: &'a [Disposition]) -> Option<Element<'a, Message>> {
         let sheet = self.sheet.as_ref()?;
-        let choices: Vec<Choice> = dispositions.iter().cloned().map(Choice).collect();
-        let picked = sheet
-            .disposition
-            .and_then(|id| choices.iter().find(|c| c.0.id == id).cloned());
-        let disposition: Element<'a, Message> = if choices.is_empty() {
+        let disposition: Element<'a, Message> = if dispositions.is_empty() {
             text(fl!("notes-no-dispositions"))
                 .style(theme::text::muted)
                 .into()
         } else {
-            pick_list(choices, picked, |choice| {
-                Message::DispositionPicked(choice.0.id)
-            })
-            .placeholder(fl!("notes-disposition-pick"))
-            .width(280)
-            .into()
+            let mut chips = row![].spacing(6);
+            for choice in dispositions {
+                let picked = sheet.disposition == Some(choice.id);
+                chips = chips.push(
+                    button(text(choice.label.clone()).size(13))
+                        .padding([4, 12])
+                        .style(theme::button::tab(picked))
+                        .on_press(Message::DispositionPicked(choice.id)),
+                );
+            }
+            chips.wrap().vertical_spacing(6).into()
         };
         let state = match &sheet.problem {
             Some(problem) => text(problem.clone()).size(12).style(theme::text::danger),
@@ -325,33 +344,21 @@ impl Notes {
         Some(
             column![
                 row![
-                    text(fl!("notes-disposition")).width(110),
-                    disposition,
+                    text(fl!("notes-disposition")).font(font::BOLD),
                     iced::widget::space().width(Length::Fill),
                     state,
                 ]
                 .spacing(12)
                 .align_y(Alignment::Center),
-                container(
-                    text_editor(&sheet.content)
-                        .id("notes")
-                        .placeholder(fl!("notes-placeholder"))
-                        .on_action(Message::Edited)
-                        .height(120)
-                ),
+                disposition,
+                text_editor(&sheet.content)
+                    .id("notes")
+                    .placeholder(fl!("notes-placeholder"))
+                    .on_action(Message::Edited)
+                    .height(120),
             ]
             .spacing(8)
             .into(),
         )
-    }
-}
-
-/// A disposition as the pick list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Choice(Disposition);
-
-impl std::fmt::Display for Choice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.label)
     }
 }
