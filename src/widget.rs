@@ -75,6 +75,37 @@ pub fn duration(seconds: i64) -> String {
     }
 }
 
+/// A number in E.164 as people read it: "+44 20 7183 8750".
+pub fn international(e164: &str) -> String {
+    phonenumber::parse(None, e164)
+        .map(|n| {
+            n.format()
+                .mode(phonenumber::Mode::International)
+                .to_string()
+        })
+        .unwrap_or_else(|_| e164.to_string())
+}
+
+/// When something happened, in the agent's time zone: the time today, "Yesterday" and the
+/// time, else the date and time.
+pub fn when(at: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
+    let zone = jiff::tz::TimeZone::system();
+    let local = |t: time::OffsetDateTime| {
+        jiff::Timestamp::from_second(t.unix_timestamp())
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+            .to_zoned(zone.clone())
+    };
+    let (at, now) = (local(at), local(now));
+    let clock = at.strftime("%H:%M").to_string();
+    if at.date() == now.date() {
+        clock
+    } else if now.date().yesterday().is_ok_and(|d| d == at.date()) {
+        fl!("when-yesterday", time = clock)
+    } else {
+        at.strftime("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
 /// A status's name in the agent's language (custom statuses carry their own).
 pub fn status_label(key: &StatusKey, statuses: &[StatusDef]) -> String {
     match key.kind() {

@@ -215,11 +215,13 @@ fn an_ended_session_sends_the_agent_back_to_sign_in() {
 #[test]
 fn navigation_shows_what_each_view_will_hold() {
     let mut ws = workspace("available");
-    click(&mut ws, "History");
-    assert!(shows(
-        &ws,
-        "Your recent calls and each contact’s past interactions will be listed here."
-    ));
+    let actions = click(&mut ws, "History");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "loads the calls"
+    );
+    assert!(shows(&ws, "Recent calls"));
+    assert!(shows(&ws, "Loading your calls…"));
     click(&mut ws, "Settings");
     assert!(shows(&ws, "Signed in as Alex Rivera (alex@acme.example)"));
     let actions = click(&mut ws, "Sign out");
@@ -1039,4 +1041,127 @@ fn wrap_up_shows_the_contact_the_disposition_and_the_notes_of_the_call() {
     click(&mut ws, "Alex Rivera");
     let actions = click(&mut ws, "Done");
     assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+}
+
+fn record(
+    id: i64,
+    direction: switchboard_protocol::Direction,
+    from: switchboard_protocol::Party,
+    to: Option<switchboard_protocol::Party>,
+    answered: bool,
+    outcome: switchboard_protocol::CallOutcome,
+) -> switchboard_protocol::CallRecord {
+    let started = noon() - Duration::minutes(30 * id);
+    switchboard_protocol::CallRecord {
+        id,
+        direction,
+        from,
+        to,
+        transferred_to: Vec::new(),
+        started_at: started,
+        answered_at: answered.then(|| started + Duration::seconds(5)),
+        ended_at: Some(started + Duration::seconds(125)),
+        outcome: Some(outcome),
+        notes: Vec::new(),
+    }
+}
+
+#[test]
+fn recent_calls_say_who_when_how_it_ended_and_call_back() {
+    use switchboard::screen::workspace::history;
+    use switchboard_protocol::{CallNotes, CallOutcome, Direction, Disposition, Party};
+    let mut ws = workspace("available");
+    click(&mut ws, "History");
+    let mut grace = record(
+        1,
+        Direction::Inbound,
+        Party::phone("+442071838750", "Grace Hopper"),
+        Some(Party::agent(1, "Alex Rivera")),
+        true,
+        CallOutcome::Completed,
+    );
+    grace.notes = vec![
+        CallNotes {
+            call_id: 1,
+            agent_id: 1,
+            agent_name: "Alex Rivera".into(),
+            notes: "Refund for order 12345\nShe will call again".into(),
+            disposition: Some(Disposition {
+                id: 2,
+                label: "Refund issued".into(),
+            }),
+            revision: 1,
+            updated_at: noon(),
+        },
+        CallNotes {
+            call_id: 1,
+            agent_id: 2,
+            agent_name: "Lucía Fernández".into(),
+            notes: "Checked the order first".into(),
+            disposition: None,
+            revision: 1,
+            updated_at: noon(),
+        },
+    ];
+    let missed = record(
+        2,
+        Direction::Inbound,
+        Party::phone("+14155550999", "+14155550999"),
+        None,
+        false,
+        CallOutcome::Cancelled,
+    );
+    let to_lucia = record(
+        3,
+        Direction::Internal,
+        Party::agent(1, "Alex Rivera"),
+        Some(Party::agent(2, "Lucía Fernández")),
+        true,
+        CallOutcome::Completed,
+    );
+    ws.update(Message::History(history::Message::Loaded(Ok(vec![
+        grace, missed, to_lucia,
+    ]))));
+    assert!(shows(&ws, "Grace Hopper"));
+    assert!(shows(&ws, "+44 20 7183 8750"));
+    assert!(shows(&ws, "Refund issued"));
+    // The first line of the agent's notes; the rest when the call is opened.
+    assert!(shows(&ws, "Refund for order 12345"));
+    assert!(!shows(&ws, "Checked the order first"));
+    assert!(shows(&ws, "+1 415-555-0999"));
+    assert!(ws.history().calls().len() == 3);
+    click(&mut ws, "Grace Hopper");
+    assert!(shows(&ws, "Alex Rivera · Refund issued"));
+    assert!(shows(&ws, "Checked the order first"));
+
+    // Call back (the first call's): the phone dials Grace's number.
+    let actions = click(&mut ws, "Call back");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]), "dials");
+    assert!(shows(&ws, "Calling +44 20 7183 8750…"));
+    assert!(
+        !shows(&ws, "Lucía Fernández · "),
+        "the call did not toggle open/closed"
+    );
+}
+
+#[test]
+fn a_failed_history_says_why() {
+    use switchboard::screen::workspace::history;
+    let mut ws = workspace("available");
+    click(&mut ws, "History");
+    ws.update(Message::History(history::Message::Loaded(Err(
+        switchboard_client::Error::Unreachable {
+            url: "http://hub".into(),
+            reason: "refused".into(),
+        },
+    ))));
+    assert!(shows(
+        &ws,
+        "Your calls could not be loaded: Cannot reach the hub at http://hub. Check the address and your network."
+    ));
+    ws.update(Message::History(history::Message::Loaded(Ok(Vec::new()))));
+    assert!(shows(
+        &ws,
+        "No calls yet. Calls you make and take are listed here."
+    ));
 }

@@ -56,7 +56,6 @@ dialpad-call = Call number
 error-no-trunk = This hub has no phone line (SIP trunk) for outside numbers yet. Ask your administrator to set one up.
 placeholder-conversations = SMS, email and live-chat conversations will appear here, one thread per customer.
 placeholder-contacts = Your account’s contacts will be searchable and editable here.
-placeholder-history = Your recent calls and each contact’s past interactions will be listed here.
 
 ## Status
 status-available = Available
@@ -177,3 +176,24 @@ notes-saved-here = Saved on this computer; sending…
 notes-too-long = Notes are limited to { $max } characters; shorten them to save.
 wrap-up-no-call = The call being wrapped up could not be found.
 error-local-notes = Notes could not be kept on this computer: { $reason }
+
+## History
+when-yesterday = Yesterday { $time }
+history-recent = Recent calls
+history-loading = Loading your calls…
+history-failed = Your calls could not be loaded: { $reason }
+history-empty = No calls yet. Calls you make and take are listed here.
+history-call-back = Call back
+history-no-notes = No notes on this call.
+history-notes-by = { $name } · { $disposition }
+history-transferred-to = Transferred to { $name }
+history-ongoing = Going on
+history-missed = Missed
+history-completed = Completed
+history-declined = Declined
+history-cancelled = Caller hung up
+history-failed-call = Cut off
+history-no-answer = No answer
+history-busy = Busy
+history-unreachable = Could not be reached
+history-voicemail = Left a voicemail

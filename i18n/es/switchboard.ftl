@@ -56,7 +56,6 @@ dialpad-call = Llamar al número
 error-no-trunk = Este hub aún no tiene línea telefónica (troncal SIP) para números externos. Pide a tu administrador que la configure.
 placeholder-conversations = Aquí aparecerán las conversaciones de SMS, correo y chat en vivo, un hilo por cliente.
 placeholder-contacts = Aquí podrás buscar y editar los contactos de tu cuenta.
-placeholder-history = Aquí verás tus llamadas recientes y las interacciones anteriores de cada contacto.
 
 ## Estado
 status-available = Disponible
@@ -177,3 +176,24 @@ notes-saved-here = Guardadas en este equipo; enviando…
 notes-too-long = Las notas tienen un máximo de { $max } caracteres; acórtalas para guardarlas.
 wrap-up-no-call = No se encontró la llamada que estás cerrando.
 error-local-notes = Las notas no se pudieron guardar en este equipo: { $reason }
+
+## Historial
+when-yesterday = Ayer { $time }
+history-recent = Llamadas recientes
+history-loading = Cargando tus llamadas…
+history-failed = No se pudieron cargar tus llamadas: { $reason }
+history-empty = Aún no hay llamadas. Aquí aparecen las llamadas que haces y atiendes.
+history-call-back = Devolver llamada
+history-no-notes = Esta llamada no tiene notas.
+history-notes-by = { $name } · { $disposition }
+history-transferred-to = Transferida a { $name }
+history-ongoing = En curso
+history-missed = Perdida
+history-completed = Completada
+history-declined = Rechazada
+history-cancelled = El cliente colgó
+history-failed-call = Cortada
+history-no-answer = Sin respuesta
+history-busy = Ocupado
+history-unreachable = No se pudo contactar
+history-voicemail = Dejó un mensaje de voz

@@ -5,6 +5,7 @@ pub mod call;
 pub mod devices;
 pub mod dialpad;
 pub mod directory;
+pub mod history;
 pub mod notes;
 pub mod status;
 
@@ -128,6 +129,7 @@ pub struct Workspace {
     tabs_for: Option<Id>,
     notes: notes::Notes,
     last_call: Option<LastCall>,
+    history: history::History,
 }
 
 // A call update (its parties, offers, numbers) is the largest message; messages are moved
@@ -164,6 +166,7 @@ pub enum Message {
     Focused(bool),
     TabPicked(Tab),
     Notes(notes::Message),
+    History(history::Message),
     /// The agent's last call, to wrap up after a restart.
     LastCall(Result<Vec<CallRecord>, Error>),
 }
@@ -211,6 +214,7 @@ impl Workspace {
             tabs_for: None,
             notes: notes::Notes::new(Drafts::in_memory()),
             last_call: None,
+            history: history::History::default(),
         }
     }
 
@@ -239,6 +243,10 @@ impl Workspace {
 
     pub fn tab(&self) -> Tab {
         self.tab
+    }
+
+    pub fn history(&self) -> &history::History {
+        &self.history
     }
 
     pub fn notes(&self) -> &notes::Notes {
@@ -305,6 +313,10 @@ impl Workspace {
             Message::Navigate(view) => {
                 self.view = view;
                 self.status_menu = false;
+                if view == View::History {
+                    let load = self.history.load(&self.session.hub, &self.session.token);
+                    return Action::Run(load.map(Message::History));
+                }
                 if view == View::Settings && !self.audio.headless() {
                     return Action::Run(devices::list().map(Message::Devices));
                 }
@@ -410,6 +422,12 @@ impl Workspace {
             },
             Message::Focused(focused) => self.focused = focused,
             Message::TabPicked(tab) => self.tab = tab,
+            Message::History(message) => match self.history.update(message) {
+                history::Action::None => {}
+                history::Action::Call { target, name } => {
+                    return self.phone_update(call::Message::Dial { target, name });
+                }
+            },
             Message::Notes(message) => {
                 let cx = notes_context(&self.session, &self.me, self.now);
                 let task = self.notes.update(message, &cx);
@@ -556,9 +574,23 @@ impl Workspace {
                     ));
                 }
                 Event::CallUpdated { call } => {
+                    let ended = call.state == switchboard_protocol::CallState::Ended;
                     let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
                     let action = self.phone.updated(*call, &cx);
-                    return self.phone_action(action);
+                    let action = self.phone_action(action);
+                    // The list shows the call that just ended.
+                    if ended && self.view == View::History {
+                        let load = self
+                            .history
+                            .load(&self.session.hub, &self.session.token)
+                            .map(Message::History);
+                        return match action {
+                            Action::Run(task) => Action::Run(Task::batch([task, load])),
+                            Action::None => Action::Run(load),
+                            other => other,
+                        };
+                    }
+                    return action;
                 }
                 Event::Unknown => {}
             },
@@ -617,7 +649,10 @@ impl Workspace {
             View::Dialer => self.dialer(),
             View::Conversations => placeholder(fl!("placeholder-conversations")),
             View::Contacts => placeholder(fl!("placeholder-contacts")),
-            View::History => placeholder(fl!("placeholder-history")),
+            View::History => self
+                .history
+                .view(self.me.id, self.now, self.phone.is_idle())
+                .map(Message::History),
             View::Settings => self.settings(config),
         };
 

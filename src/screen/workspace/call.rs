@@ -12,7 +12,7 @@ use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
 
 use crate::call::{Audio, Engine, Failure, Reports};
-use crate::widget::{self, Element};
+use crate::widget::{self, Element, international};
 use crate::{fl, font, theme};
 
 /// Identifies the ringing of one incoming call on one device.
@@ -1108,17 +1108,6 @@ fn phone_details(call: &CallInfo, now: OffsetDateTime) -> Option<String> {
             .collect::<Vec<_>>()
             .join(" · "),
     )
-}
-
-/// An E.164 number as people read it (+1 415-555-0100).
-fn international(e164: &str) -> String {
-    phonenumber::parse(None, e164)
-        .map(|n| {
-            n.format()
-                .mode(phonenumber::Mode::International)
-                .to_string()
-        })
-        .unwrap_or_else(|_| e164.to_string())
 }
 
 fn failed(failure: Failure) -> Action {

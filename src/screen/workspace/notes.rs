@@ -334,6 +334,7 @@ impl Notes {
         };
         let state = match &sheet.problem {
             Some(problem) => text(problem.clone()).size(12).style(theme::text::danger),
+            None if sheet.revision == 0 => text(""),
             None if sheet.synced >= sheet.revision => {
                 text(fl!("notes-saved")).size(12).style(theme::text::muted)
             }
