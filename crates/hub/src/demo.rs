@@ -2,7 +2,7 @@
 //! agents in every kind of status, ring groups, caller IDs, contacts with CRM links and
 //! dispositions. Every demo person signs in with [`DEMO_PASSWORD`].
 
-use switchboard_protocol::{AccountSettings, Role, StatusKey};
+use switchboard_protocol::{AccountSettings, Id, Role, SaveNotes, StatusKey};
 
 use crate::auth::hash_password;
 use crate::store::agents::write_status;
@@ -491,6 +491,125 @@ pub async fn seed(store: &Store) -> Result<()> {
             )
             .await?;
     }
+    let agent = |email: &str| {
+        agent_ids
+            .iter()
+            .find(|(e, _)| *e == email)
+            .map(|(_, id)| *id)
+    };
+    if let (Some(alex), Some(lucia)) = (agent(DEMO_AGENT_EMAIL), agent("lucia@acme.example")) {
+        seed_history(store, account, alex, lucia).await?;
+    }
     tracing::info!(account, "demo account seeded");
+    Ok(())
+}
+
+/// One past call of the demo.
+struct Past {
+    minutes_ago: i64,
+    direction: &'static str,
+    from_agent: Option<Id>,
+    from_number: Option<&'static str>,
+    to_agent: Option<Id>,
+    to_number: Option<&'static str>,
+    /// None: never answered.
+    talk_secs: Option<i64>,
+    outcome: &'static str,
+    /// Alex's notes and disposition.
+    notes: &'static str,
+    disposition: &'static str,
+}
+
+/// A few past calls, so History and the contacts' past interactions have something to show.
+async fn seed_history(store: &Store, account: Id, alex: Id, lucia: Id) -> Result<()> {
+    let dispositions = store.dispositions(account).await?;
+    let olivia = "+14155550132";
+    let liam = "+12125550147";
+    let calls = [
+        Past {
+            minutes_ago: 26 * 60,
+            direction: "inbound",
+            from_agent: None,
+            from_number: Some(olivia),
+            to_agent: Some(alex),
+            to_number: None,
+            talk_secs: Some(252),
+            outcome: "completed",
+            notes: "Asked to move the delivery to Friday; confirmed by email.",
+            disposition: "Resolved",
+        },
+        Past {
+            minutes_ago: 150,
+            direction: "inbound",
+            from_agent: None,
+            from_number: Some(liam),
+            to_agent: None,
+            to_number: None,
+            talk_secs: None,
+            outcome: "cancelled",
+            notes: "",
+            disposition: "",
+        },
+        Past {
+            minutes_ago: 95,
+            direction: "outbound",
+            from_agent: Some(alex),
+            from_number: None,
+            to_agent: None,
+            to_number: Some(liam),
+            talk_secs: Some(131),
+            outcome: "completed",
+            notes: "Called back about the missed call; sending a quote for 40 seats.",
+            disposition: "Follow-up needed",
+        },
+        Past {
+            minutes_ago: 40,
+            direction: "internal",
+            from_agent: Some(lucia),
+            from_number: None,
+            to_agent: Some(alex),
+            to_number: None,
+            talk_secs: Some(64),
+            outcome: "completed",
+            notes: "",
+            disposition: "",
+        },
+    ];
+    let now = now_ms();
+    for past in calls {
+        let started = now - past.minutes_ago * 60_000;
+        let answered = past.talk_secs.map(|_| started + 6_000);
+        let ended = started + 6_000 + past.talk_secs.unwrap_or(24) * 1000;
+        let id: Id = sqlx::query_scalar(
+            "INSERT INTO calls (account_id, direction, from_agent, from_number, to_agent, to_number,
+                 dialled, started_at, answered_at, ended_at, outcome)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(account)
+        .bind(past.direction)
+        .bind(past.from_agent)
+        .bind(past.from_number)
+        .bind(past.to_agent)
+        .bind(past.to_number)
+        .bind((past.direction == "inbound").then_some(DEMO_NUMBER))
+        .bind(started)
+        .bind(answered)
+        .bind(ended)
+        .bind(past.outcome)
+        .fetch_one(store.pool())
+        .await?;
+        if past.notes.is_empty() {
+            continue;
+        }
+        let notes = SaveNotes {
+            notes: past.notes.into(),
+            disposition_id: dispositions
+                .iter()
+                .find(|d| d.label == past.disposition)
+                .map(|d| d.id),
+            revision: u64::try_from(ended).unwrap_or(1),
+        };
+        store.save_notes(account, id, alex, &notes).await?;
+    }
     Ok(())
 }

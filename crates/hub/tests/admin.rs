@@ -343,6 +343,25 @@ async fn the_demo_seed_has_what_the_workspace_shows() {
     assert_eq!(route.account_id, account.id);
     let flow = switchboard_hub::flow::Flow::parse(&route.flow.expect("it runs a flow")).unwrap();
     assert_eq!(flow.prompts().into_iter().collect::<Vec<_>>(), ["menu"]);
+    // Alex has past calls to look back on, with his notes; Liam's missed call is in Liam's
+    // past interactions.
+    let alex = agents
+        .iter()
+        .find(|a| a.email == switchboard_hub::demo::DEMO_AGENT_EMAIL)
+        .unwrap();
+    let recent = store.agent_history(account.id, alex.id, 50).await.unwrap();
+    assert_eq!(recent.len(), 3);
+    assert!(recent.iter().any(|c| c.notes.iter().any(|n| {
+        n.disposition
+            .as_ref()
+            .is_some_and(|d| d.label == "Follow-up needed")
+    })));
+    let liam = store
+        .number_history(account.id, &["+12125550147".into()], 50)
+        .await
+        .unwrap();
+    assert_eq!(liam.len(), 2);
+    assert!(liam.iter().any(|c| c.answered_at.is_none()));
 }
 
 #[tokio::test]
