@@ -822,10 +822,14 @@ fn a_ringing_customer_shows_the_context_and_who_they_are_with_their_crm_badges()
             },
         ],
     };
-    ws.update(Message::Call(call::Message::CallerLooked(
+    let action = ws.update(Message::Call(call::Message::CallerLooked(
         7,
         Ok(vec![grace]),
     )));
+    assert!(
+        matches!(action, Action::Run(_)),
+        "asks for her past interactions"
+    );
     assert!(shows(&ws, "Grace Hopper · Northwind"));
     assert!(shows(&ws, "+44 20 7183 8750 · Mobile"));
     assert!(shows(&ws, "grace@northwind.example"));
@@ -1164,4 +1168,80 @@ fn a_failed_history_says_why() {
         &ws,
         "No calls yet. Calls you make and take are listed here."
     ));
+}
+
+#[test]
+fn a_known_customers_snapshot_lists_their_last_interactions() {
+    use switchboard_protocol::{CallNotes, CallOutcome, Contact, Direction, Disposition, Party};
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    let grace = Contact {
+        id: 3,
+        name: "Grace Hopper".into(),
+        company: String::new(),
+        phones: Vec::new(),
+        emails: Vec::new(),
+        badges: Vec::new(),
+    };
+    ws.update(Message::Call(call::Message::CallerLooked(
+        7,
+        Ok(vec![grace]),
+    )));
+    let mut answered = record(
+        2,
+        Direction::Inbound,
+        Party::phone("+442071838750", "Grace Hopper"),
+        Some(Party::agent(2, "Lucía Fernández")),
+        true,
+        CallOutcome::Completed,
+    );
+    answered.notes = vec![CallNotes {
+        call_id: 2,
+        agent_id: 2,
+        agent_name: "Lucía Fernández".into(),
+        notes: "Wanted the invoice resent\nSent to the billing address".into(),
+        disposition: Some(Disposition {
+            id: 1,
+            label: "Resolved".into(),
+        }),
+        revision: 1,
+        updated_at: noon(),
+    }];
+    let missed = record(
+        3,
+        Direction::Inbound,
+        Party::phone("+442071838750", "Grace Hopper"),
+        None,
+        false,
+        CallOutcome::Cancelled,
+    );
+    // The hub's list holds the ringing call too: it is not a past one.
+    let mut current = record(
+        7,
+        Direction::Inbound,
+        Party::phone("+442071838750", "Grace Hopper"),
+        None,
+        false,
+        CallOutcome::Cancelled,
+    );
+    current.outcome = None;
+    ws.update(Message::Call(call::Message::PastLoaded(
+        7,
+        Ok(vec![current, answered, missed]),
+    )));
+    assert!(shows(&ws, "Past interactions"));
+    assert!(shows(&ws, "Wanted the invoice resent"));
+    assert!(
+        common::shows_containing(&ws, "Lucía Fernández · 02:00 · Resolved"),
+        "who took it, how long, the disposition"
+    );
+    assert!(common::shows_containing(&ws, "· Missed"));
+    assert!(
+        !shows(&ws, "Sent to the billing address"),
+        "only the first line"
+    );
+
+    // No earlier calls: said so.
+    ws.update(Message::Call(call::Message::PastLoaded(7, Ok(Vec::new()))));
+    assert!(shows(&ws, "No earlier calls with this contact."));
 }

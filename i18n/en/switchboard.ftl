@@ -197,3 +197,10 @@ history-no-answer = No answer
 history-busy = Busy
 history-unreachable = Could not be reached
 history-voicemail = Left a voicemail
+call-card-past = Past interactions
+call-card-past-none = No earlier calls with this contact.
+call-card-past-failed = The past interactions could not be loaded: { $reason }
+call-card-past-more = { $count ->
+    [one] and one more in History
+   *[other] and { $count } more in History
+}

@@ -197,3 +197,10 @@ history-no-answer = Sin respuesta
 history-busy = Ocupado
 history-unreachable = No se pudo contactar
 history-voicemail = Dejó un mensaje de voz
+call-card-past = Interacciones anteriores
+call-card-past-none = No hay llamadas anteriores con este contacto.
+call-card-past-failed = No se pudieron cargar las interacciones anteriores: { $reason }
+call-card-past-more = { $count ->
+    [one] y una más en el Historial
+   *[other] y { $count } más en el Historial
+}

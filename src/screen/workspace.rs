@@ -764,7 +764,7 @@ impl Workspace {
         if let Some(panel) = self.phone.panel(&self.agents, &self.statuses) {
             return Some(panel.map(Message::Call));
         }
-        let snapshot = self.phone.snapshot();
+        let snapshot = self.phone.snapshot(self.now);
         let live = matches!(self.phone.call(), Some(call::Call::Live(_)));
         let mut tabs = Vec::new();
         if snapshot.is_some() {

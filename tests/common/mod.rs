@@ -203,3 +203,15 @@ pub fn type_into(
     };
     messages.into_iter().map(|m| workspace.update(m)).collect()
 }
+
+/// Whether some text on screen contains `part`.
+pub fn shows_containing(workspace: &Workspace, part: &str) -> bool {
+    use iced_test::selector::Candidate;
+    let config = switchboard_client::Config::default();
+    let mut ui = simulator(workspace.view(&config));
+    ui.find(|candidate: Candidate<'_>| match candidate {
+        Candidate::Text { content, .. } if content.contains(part) => Some(()),
+        _ => None,
+    })
+    .is_ok()
+}

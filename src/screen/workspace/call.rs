@@ -6,7 +6,8 @@ use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
-    AgentSummary, Call as CallInfo, CallOutcome, CallState, Contact, Id, StatusDef, Target,
+    AgentSummary, Call as CallInfo, CallOutcome, CallRecord, CallState, Contact, Id, StatusDef,
+    Target,
 };
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
@@ -47,6 +48,8 @@ struct Caller {
     lookup: Lookup,
     /// An unknown caller being added to Contacts.
     form: Option<ContactForm>,
+    /// The contact's past interactions (once the contact is known).
+    past: Option<Result<Vec<CallRecord>, String>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -130,6 +133,8 @@ pub enum Message {
     Engine(u64, EngineEvent),
     /// The contacts with a ringing caller's number.
     CallerLooked(Id, Result<Vec<Contact>, Error>),
+    /// The past interactions of the caller's contact.
+    PastLoaded(Id, Result<Vec<CallRecord>, Error>),
     /// Open a contact in the CRM that knows them.
     OpenLink(String),
     /// Add the unknown caller to Contacts: open the form, type, save, or leave it.
@@ -340,6 +345,12 @@ impl Phone {
                         Ok(contacts) => Lookup::Found(contacts),
                         Err(error) => Lookup::Failed(error.to_string()),
                     };
+                    return self.load_past(id, cx);
+                }
+            }
+            Message::PastLoaded(id, past) => {
+                if let Some(caller) = self.caller.as_mut().filter(|c| c.call == id) {
+                    caller.past = Some(past.map_err(|error| error.to_string()));
                 }
             }
             Message::NewContact => {
@@ -396,6 +407,7 @@ impl Phone {
                         Ok(contact) => {
                             caller.lookup = Lookup::Found(vec![contact]);
                             caller.form = None;
+                            return self.load_past(id, cx);
                         }
                         Err(error) => {
                             if let Some(form) = &mut caller.form {
@@ -636,11 +648,30 @@ impl Phone {
             number: number.clone(),
             lookup: Lookup::Pending,
             form: None,
+            past: None,
         });
         let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
         Some(Task::perform(
             async move { hub.lookup_contacts(&token, &number).await },
             move |found| Message::CallerLooked(call, found),
+        ))
+    }
+
+    /// Asks for the past interactions of the caller's contact, once they are known.
+    fn load_past(&mut self, call: Id, cx: &Context<'_>) -> Action {
+        let Some(caller) = self.caller.as_mut().filter(|c| c.call == call) else {
+            return Action::None;
+        };
+        let Lookup::Found(contacts) = &caller.lookup else {
+            return Action::None;
+        };
+        let Some(contact) = contacts.first().map(|c| c.id) else {
+            return Action::None;
+        };
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        Action::Run(Task::perform(
+            async move { hub.contact_calls(&token, contact).await },
+            move |past| Message::PastLoaded(call, past),
         ))
     }
 
@@ -758,7 +789,7 @@ impl Phone {
 
     /// The Snapshot of a call with the phone network (F-40): how it came in (inbound), its
     /// Context, and who the customer is.
-    pub fn snapshot(&self) -> Option<Element<'_, Message>> {
+    pub fn snapshot(&self, now: OffsetDateTime) -> Option<Element<'_, Message>> {
         let call = self.info()?;
         let number = call.from.number.as_deref().or(call.to.number.as_deref())?;
         let mut cards = row![].spacing(12);
@@ -768,7 +799,17 @@ impl Phone {
         cards = cards
             .push(context_card(call))
             .push(self.contact(call.id, number));
-        Some(cards.into())
+        let past = self
+            .caller
+            .as_ref()
+            .filter(|caller| caller.call == call.id)
+            .and_then(|caller| caller.past.as_ref());
+        Some(match past {
+            Some(past) => column![cards, past_card(past, call.id, now)]
+                .spacing(12)
+                .into(),
+            None => cards.into(),
+        })
     }
 
     /// The contact card for the phone party of `call` (Snapshot, wrap-up): who Contacts know
@@ -780,6 +821,68 @@ impl Phone {
             None => contact_card(number, caller.map(|caller| &caller.lookup)),
         }
     }
+}
+
+/// Most past interactions the Snapshot lists (History has them all).
+const PAST_SHOWN: usize = 3;
+
+/// The customer's last interactions: when, which way, who took it, how long, the disposition
+/// and the first line of the notes.
+fn past_card(
+    past: &Result<Vec<CallRecord>, String>,
+    current: Id,
+    now: OffsetDateTime,
+) -> Element<'_, Message> {
+    let mut card = column![text(fl!("call-card-past")).font(font::BOLD)].spacing(4);
+    let calls: Vec<&CallRecord> = match past {
+        Ok(calls) => calls.iter().filter(|c| c.id != current).collect(),
+        Err(reason) => {
+            return card
+                .push(
+                    text(fl!("call-card-past-failed", reason = reason.clone()))
+                        .style(theme::text::warning),
+                )
+                .into();
+        }
+    };
+    if calls.is_empty() {
+        card = card.push(text(fl!("call-card-past-none")).style(theme::text::muted));
+    }
+    for call in calls.iter().take(PAST_SHOWN) {
+        let (arrow, agent) = match call.direction {
+            switchboard_protocol::Direction::Outbound => ("↗", Some(&call.from)),
+            _ => ("↙", call.transferred_to.last().or(call.to.as_ref())),
+        };
+        let mut facts = vec![widget::when(call.started_at, now)];
+        match (call.talk_seconds(), agent) {
+            (Some(seconds), Some(agent)) => {
+                facts.push(agent.name.clone());
+                facts.push(widget::duration(seconds));
+            }
+            _ => facts.push(fl!("history-missed")),
+        }
+        let notes = call.notes.first();
+        if let Some(disposition) = notes.and_then(|n| n.disposition.as_ref()) {
+            facts.push(disposition.label.clone());
+        }
+        let mut line = column![text(format!("{arrow} {}", facts.join(" · "))).size(13)];
+        if let Some(first) = notes
+            .and_then(|n| n.notes.lines().next())
+            .filter(|l| !l.is_empty())
+        {
+            line = line.push(text(first.to_owned()).size(13).style(theme::text::muted));
+        }
+        card = card.push(line);
+    }
+    if calls.len() > PAST_SHOWN {
+        let more: usize = calls.len() - PAST_SHOWN;
+        card = card.push(
+            text(fl!("call-card-past-more", count = more))
+                .size(13)
+                .style(theme::text::muted),
+        );
+    }
+    card.width(Length::Fill).into()
 }
 
 /// How a customer's call came in: the number they dialled and the ring group that offers it.
