@@ -408,6 +408,7 @@ fn lucia_call(
         waiting_since: None,
         alerting: false,
         context: Vec::new(),
+        identity: None,
     }
 }
 

@@ -91,6 +91,7 @@ pub fn bootstrap(my_status: &str) -> Bootstrap {
                 after_call_work: true,
                 after_call_work_timeout_secs: 60,
                 default_country: "US".into(),
+                identity: true,
             },
         },
         statuses: vec![

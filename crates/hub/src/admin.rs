@@ -37,6 +37,9 @@ pub enum Command {
         after_call_work_timeout: Option<u32>,
         #[arg(long)]
         country: Option<String>,
+        /// Identity: check callers' numbers and verify voiceprints.
+        #[arg(long)]
+        identity: Option<bool>,
     },
     /// Create an agent, supervisor or admin.
     CreateAgent {
@@ -112,6 +115,31 @@ pub enum Command {
     /// The outcomes agents pick for their calls (Sale, Callback requested…).
     #[command(subcommand)]
     Disposition(DispositionCommand),
+    /// Numbers whose calls are flagged as high risk (Identity).
+    #[command(subcommand)]
+    Block(BlockCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum BlockCommand {
+    /// Puts a number on the account's block list.
+    Add {
+        #[arg(long)]
+        account: String,
+        number: String,
+        /// Why, for the agents who see it flagged.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        number: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -433,6 +461,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
             after_call_work,
             after_call_work_timeout,
             country,
+            identity,
         } => {
             let account = store.account_by_name(&account).await?;
             let old = account.settings;
@@ -453,6 +482,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
                     }
                     None => old.default_country,
                 },
+                identity: identity.unwrap_or(old.identity),
             };
             store.set_account_settings(account.id, &settings).await?;
             format!("{}: {settings:?}", account.name)
@@ -545,6 +575,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         Command::Prompt(command) => prompt(store, command).await?,
         Command::ApiKey(command) => api_key(store, command).await?,
         Command::Disposition(command) => disposition(store, command).await?,
+        Command::Block(command) => block(store, command).await?,
     })
 }
 
@@ -716,6 +747,35 @@ async fn prompt(store: &Store, command: PromptCommand) -> Result<String> {
             let account = store.account_by_name(&account).await?;
             store.remove_prompt(account.id, &name).await?;
             format!("removed prompt {name:?}")
+        }
+    })
+}
+
+async fn block(store: &Store, command: BlockCommand) -> Result<String> {
+    Ok(match command {
+        BlockCommand::Add {
+            account,
+            number,
+            reason,
+        } => {
+            let (account, e164) = account_number(store, &account, &number).await?;
+            store.block_number(account.id, &e164, reason.trim()).await?;
+            format!("blocked {e164} for {}", account.name)
+        }
+        BlockCommand::Remove { account, number } => {
+            let (account, e164) = account_number(store, &account, &number).await?;
+            store.unblock_number(account.id, &e164).await?;
+            format!("unblocked {e164}")
+        }
+        BlockCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .blocked_numbers(account.id)
+                .await?
+                .into_iter()
+                .map(|(number, reason)| format!("{number}\t{reason}"))
+                .collect::<Vec<_>>()
+                .join("\n")
         }
     })
 }

@@ -193,6 +193,7 @@ pub async fn start(
         waiting_since: None,
         alerting: false,
         context: Vec::new(),
+        identity: None,
     };
     state.calls.lock().insert(
         id,
@@ -287,6 +288,7 @@ async fn external(
         waiting_since: None,
         alerting: false,
         context: Vec::new(),
+        identity: None,
     };
     state.calls.insert(Live {
         call: call.clone(),

@@ -20,6 +20,34 @@ pub struct Config {
     pub events: Events,
     pub media: Media,
     pub sip: Sip,
+    pub identity: IdentityConfig,
+}
+
+/// Checking who calls (F-43): STIR/SHAKEN verification of callers' numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IdentityConfig {
+    /// PEM files of the STI certificate authorities whose certificates sign callers'
+    /// PASSporTs (as the STI Policy Administrator lists them). None: no call is attested.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub trust_anchors: Vec<PathBuf>,
+    /// How old a PASSporT may be when its call arrives (RFC 8224 suggests a minute).
+    #[serde(with = "humantime_serde")]
+    pub max_passport_age: Duration,
+    /// Calls from one number in an hour, and in a day, from which it counts as a risk.
+    pub many_calls_per_hour: u32,
+    pub many_calls_per_day: u32,
+}
+
+impl Default for IdentityConfig {
+    fn default() -> Self {
+        Self {
+            trust_anchors: Vec::new(),
+            max_passport_age: Duration::from_secs(60),
+            many_calls_per_hour: 5,
+            many_calls_per_day: 15,
+        }
+    }
 }
 
 /// The SIP trunk to the phone network.
@@ -193,6 +221,7 @@ impl Default for Config {
             events: Events::default(),
             media: Media::default(),
             sip: Sip::default(),
+            identity: IdentityConfig::default(),
         }
     }
 }

@@ -364,6 +364,7 @@ pub async fn seed(store: &Store) -> Result<()> {
                 after_call_work: true,
                 after_call_work_timeout_secs: 60,
                 default_country: "US".into(),
+                identity: true,
             },
         )
         .await?;

@@ -312,6 +312,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     }
     let _ = incoming.ring().await;
     let from = incoming.from.clone();
+    let incoming_identity = incoming.identity.clone();
     let mut answered = match incoming.answer().await {
         Ok(answered) => answered,
         Err(error) => {
@@ -322,6 +323,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     let leg = answered.leg;
     let account = route.account_id;
     let caller = caller_party(&state, account, &from).await;
+    let caller_number = caller.number.clone();
     let recorded: std::result::Result<Id, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_number, dialled, started_at)
          VALUES (?, 'inbound', ?, ?, ?) RETURNING id",
@@ -362,6 +364,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             waiting_since: None,
             alerting: false,
             context: Vec::new(),
+            identity: None,
         },
         account_id: account,
         caller_leg: leg,
@@ -370,6 +373,13 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         group: None,
         to_voicemail: Some(voicemail.clone()),
     });
+    tokio::spawn(check_identity(
+        state.clone(),
+        account,
+        id,
+        caller_number,
+        incoming_identity,
+    ));
     let mut keys = state.keys.listen(leg);
     let mut ivr = ivr::Caller::new(&state, account, leg, &mut keys);
 
@@ -560,6 +570,51 @@ async fn take_message(
 
 /// The caller as agents see them: the contact's name when the number is known, else the
 /// number as the account's country writes it.
+/// Identity (F-43) for accounts that have it: the phone validation card, computed beside the
+/// call flow (a certificate may take a moment to fetch) and shown to whoever the call rings
+/// at or is with by then.
+async fn check_identity(
+    state: Arc<AppState>,
+    account: Id,
+    call: Id,
+    number: Option<String>,
+    header: Option<String>,
+) {
+    let has_identity = state
+        .store
+        .account(account)
+        .await
+        .is_ok_and(|a| a.settings.identity);
+    if !has_identity {
+        return;
+    }
+    let identity = crate::identity::assess(
+        &state.store,
+        &state.verifier,
+        &state.config.identity,
+        account,
+        call,
+        number.as_deref(),
+        header.as_deref(),
+    )
+    .await;
+    tracing::info!(call, risk = ?identity.risk, attestation = ?identity.attestation, "caller identity");
+    let shown = {
+        let mut calls = state.calls.lock();
+        let Some(live) = calls.get_mut(&call) else {
+            return;
+        };
+        live.call.identity = Some(Box::new(identity));
+        let seen = !live.call.offered_to.is_empty() || live.call.to.agent_id.is_some();
+        seen.then(|| live.call.clone())
+    };
+    if let Some(shown) = shown
+        && let Err(error) = calls::publish_to(&state, account, &shown, &[]).await
+    {
+        tracing::warn!(%error, call, "the caller's identity was not sent");
+    }
+}
+
 async fn caller_party(state: &AppState, account: Id, from: &str) -> Party {
     let country = state
         .store

@@ -14,6 +14,7 @@ pub mod events;
 pub mod flow;
 pub mod history;
 pub mod ice;
+pub mod identity;
 pub mod inbound;
 pub mod ivr;
 pub mod media;
@@ -56,6 +57,8 @@ pub struct AppState {
     pub keys: ivr::Keys,
     /// Call flows' prompts, encoded once for every call.
     pub prompts: ivr::Prompts,
+    /// Checks callers' STIR/SHAKEN PASSporTs.
+    pub verifier: identity::Verifier,
 }
 
 impl AppState {
@@ -74,7 +77,9 @@ impl AppState {
             auth.max_failures_per_address,
             auth.failure_window,
         );
+        let verifier = identity::Verifier::new(&config.identity)?;
         Ok(Self {
+            verifier,
             config,
             store,
             limiter,

@@ -207,6 +207,12 @@ impl Layer for Inbound {
                 let to = user_of(&invite.line.uri);
                 let to_header = user_of(&invite.base_headers.to.uri.uri);
                 let from = user_of(&invite.base_headers.from.uri.uri);
+                // The caller's STIR/SHAKEN PASSporT, if the carrier signed the call.
+                let identity = invite
+                    .headers
+                    .get_raw(&IDENTITY)
+                    .next()
+                    .map(|value| value.to_string());
                 // The reason phrase stays the standard one but for 488, which says what
                 // to send instead; the log says why.
                 let refuse = async |mut invite: IncomingRequest, code, why: &'static str| {
@@ -267,6 +273,7 @@ impl Layer for Inbound {
                     to,
                     to_header,
                     from,
+                    identity,
                     call,
                 };
                 if let Err(refused) = self.calls.send(incoming) {
@@ -304,6 +311,9 @@ impl Layer for Inbound {
     }
 }
 
+/// RFC 8224's header (its compact form is `y`).
+const IDENTITY: ezk_sip_types::Name = ezk_sip_types::Name::custom("Identity", &["identity", "y"]);
+
 /// The user part of a SIP URI: the number, for a trunk.
 fn user_of(uri: &SipUri) -> String {
     match &uri.user_part {
@@ -322,6 +332,8 @@ pub struct Incoming {
     pub to_header: String,
     /// The caller (the From URI's user part): a number, or a name for private callers.
     pub from: String,
+    /// The `Identity` header (RFC 8224), as sent.
+    pub identity: Option<String>,
     call: Pending,
 }
 

@@ -917,3 +917,61 @@ async fn an_operator_keeps_the_list_of_dispositions() {
     let zoe = hub.sign_in("zoe@beta.test").await;
     assert!(hub.bootstrap(&zoe).await.dispositions.is_empty());
 }
+
+#[tokio::test]
+async fn an_operator_turns_identity_on_and_keeps_a_block_list() {
+    let hub = common::start().await;
+    let store = &hub.state.store;
+    assert!(!store.account(hub.alpha).await.unwrap().settings.identity);
+    run(
+        &hub,
+        &["settings", "--account", "Alpha", "--identity", "true"],
+    )
+    .await
+    .unwrap();
+    assert!(store.account(hub.alpha).await.unwrap().settings.identity);
+    // Numbers in any form the account's country reads; kept in E.164.
+    run(
+        &hub,
+        &[
+            "block",
+            "add",
+            "--account",
+            "Alpha",
+            "(415) 555-0199",
+            "--reason",
+            "abusive caller",
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(store.is_blocked(hub.alpha, "+14155550199").await.unwrap());
+    assert!(!store.is_blocked(hub.beta, "+14155550199").await.unwrap());
+    let listed = run(&hub, &["block", "list", "--account", "Alpha"])
+        .await
+        .unwrap();
+    assert_eq!(listed, "+14155550199\tabusive caller");
+    assert!(
+        run(
+            &hub,
+            &["block", "add", "--account", "Alpha", "not a number"]
+        )
+        .await
+        .is_err()
+    );
+    run(
+        &hub,
+        &["block", "remove", "--account", "Alpha", "+1 415 555 0199"],
+    )
+    .await
+    .unwrap();
+    assert!(!store.is_blocked(hub.alpha, "+14155550199").await.unwrap());
+    assert!(
+        run(
+            &hub,
+            &["block", "remove", "--account", "Alpha", "+14155550199"]
+        )
+        .await
+        .is_err()
+    );
+}

@@ -169,6 +169,10 @@ pub struct Call {
     /// it set, what outside systems attached (F-21), in the order it was learnt.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<ContextItem>,
+    /// For a call from the phone network, in an account with Identity: who is really
+    /// calling (F-43).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Box<crate::Identity>>,
 }
 
 /// One piece of an interaction's Context.

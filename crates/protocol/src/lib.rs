@@ -7,6 +7,7 @@ pub mod contact;
 pub mod error;
 pub mod event;
 pub mod history;
+pub mod identity;
 pub mod presence;
 pub mod session;
 
@@ -18,6 +19,7 @@ pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
 pub use history::{CallNotes, CallRecord, Direction, MAX_NOTES_CHARS, SaveNotes};
+pub use identity::{Attestation, Identity, LineType, Risk, RiskReason, ShakenProblem};
 pub use presence::{Presence, SetStatus, StatusDef, StatusKey, StatusKind};
 pub use session::{
     Account, AccountSettings, AgentSummary, Bootstrap, CallerId, Disposition, Health, Me, Role,

@@ -118,6 +118,10 @@ pub struct AccountSettings {
     pub after_call_work_timeout_secs: u32,
     /// ISO 3166 country used to read national numbers, e.g. "US".
     pub default_country: String,
+    /// The account has Identity (F-43): callers' numbers are checked (validity, STIR/SHAKEN,
+    /// block list, velocity) and voiceprints can be enrolled and verified.
+    #[serde(default)]
+    pub identity: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ struct AccountRow {
     auto_on_call: bool,
     after_call_work: bool,
     after_call_work_timeout_secs: i64,
+    identity: bool,
 }
 
 impl From<AccountRow> for Account {
@@ -42,6 +43,7 @@ impl From<AccountRow> for Account {
                 after_call_work_timeout_secs: u32::try_from(row.after_call_work_timeout_secs)
                     .unwrap_or(0),
                 default_country: row.default_country,
+                identity: row.identity,
             },
         }
     }
@@ -146,12 +148,13 @@ impl Store {
     pub async fn set_account_settings(&self, id: Id, settings: &AccountSettings) -> Result<()> {
         let done = sqlx::query(
             "UPDATE accounts SET auto_on_call = ?, after_call_work = ?,
-                 after_call_work_timeout_secs = ?, default_country = ? WHERE id = ?",
+                 after_call_work_timeout_secs = ?, default_country = ?, identity = ? WHERE id = ?",
         )
         .bind(settings.auto_on_call)
         .bind(settings.after_call_work)
         .bind(i64::from(settings.after_call_work_timeout_secs))
         .bind(&settings.default_country)
+        .bind(settings.identity)
         .bind(id)
         .execute(&self.pool)
         .await?;
