@@ -251,6 +251,7 @@ fn call_event(
                 waiting_since: None,
                 alerting: false,
                 context: Vec::new(),
+                identity: None,
             }),
         },
     })))
