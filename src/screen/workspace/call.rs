@@ -522,8 +522,9 @@ impl Phone {
             self.call = None;
             return Action::None;
         }
-        if !info.involves(cx.me) {
-            // We handed the call on.
+        if !info.involves(cx.me) && !info.rings_at(cx.me) {
+            // We handed the call on. (A ring group's offer involves us only by ringing here;
+            // its news — Context attached, the caller's identity — keeps it ringing.)
             self.call = None;
             return Action::Notice(fl!("call-transferred", name = info.to.name.clone()));
         }
