@@ -1247,3 +1247,95 @@ fn a_known_customers_snapshot_lists_their_last_interactions() {
     ws.update(Message::Call(call::Message::PastLoaded(7, Ok(Vec::new()))));
     assert!(shows(&ws, "No earlier calls with this contact."));
 }
+
+#[test]
+fn a_customers_identity_tab_shows_the_risk_and_why() {
+    use switchboard::screen::workspace::Tab;
+    use switchboard_protocol::{Attestation, Identity, LineType, Risk, RiskReason, ShakenProblem};
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    click(&mut ws, "Identity");
+    assert_eq!(ws.tab(), Tab::Identity);
+    assert!(shows(&ws, "Checking who is calling…"));
+
+    let mut checked = graces_call();
+    checked.identity = Some(Box::new(Identity {
+        valid: true,
+        line_type: LineType::FixedLine,
+        country: Some("GB".into()),
+        attestation: Attestation::Failed,
+        shaken_problem: Some(ShakenProblem::NumberMismatch),
+        blocked: true,
+        calls_last_hour: 6,
+        calls_last_day: 9,
+        risk: Risk::High,
+        reasons: vec![
+            RiskReason::Blocked,
+            RiskReason::SignatureFailed,
+            RiskReason::ManyCallsLastHour,
+        ],
+    }));
+    ws.update(event(checked));
+    assert!(
+        matches!(ws.call(), Some(call::Call::Incoming { .. })),
+        "news of a ringing offer keeps it ringing"
+    );
+    assert!(shows(&ws, "High risk"));
+    assert!(shows(&ws, "• The number is on your block list."));
+    assert!(shows(
+        &ws,
+        "• The caller ID’s signature failed: the number may be spoofed."
+    ));
+    assert!(shows(&ws, "• It called 6 times in the last hour."));
+    assert!(shows(
+        &ws,
+        "The signature failed: it was made for another number"
+    ));
+    assert!(shows(&ws, "Landline"));
+    assert!(shows(&ws, "GB"));
+    assert!(shows(&ws, "On the account’s block list"));
+    assert!(shows(&ws, "6 in the last hour, 9 in the last day"));
+
+    // A signed, unremarkable caller.
+    let mut fine = graces_call();
+    fine.identity = Some(Box::new(Identity {
+        valid: true,
+        line_type: LineType::Mobile,
+        country: Some("GB".into()),
+        attestation: Attestation::A,
+        shaken_problem: None,
+        blocked: false,
+        calls_last_hour: 0,
+        calls_last_day: 1,
+        risk: Risk::Low,
+        reasons: Vec::new(),
+    }));
+    ws.update(event(fine));
+    assert!(shows(&ws, "Low risk"));
+    assert!(shows(&ws, "Verified by the carrier (full attestation, A)"));
+    assert!(shows(&ws, "Not blocked"));
+
+    // An agent's call has no Identity tab.
+    let mut ws = workspace("available");
+    ws.update(event(lucia_call(
+        switchboard_protocol::CallState::Ringing,
+        None,
+        (1, "Alex Rivera"),
+    )));
+    assert!(!shows(&ws, "Identity"));
+}
+
+#[test]
+fn an_account_without_identity_sees_what_it_would_bring() {
+    let mut boot = common::bootstrap("available");
+    boot.account.settings.identity = false;
+    let mut ws = common::workspace_from(boot);
+    ws.update(event(graces_call()));
+    click(&mut ws, "Identity");
+    assert!(shows(&ws, "Know who is really calling"));
+    assert!(shows(
+        &ws,
+        "Your account does not have Identity. Ask your administrator to add it."
+    ));
+    assert!(!shows(&ws, "Checking who is calling…"));
+}

@@ -204,3 +204,61 @@ call-card-past-more = { $count ->
     [one] and one more in History
    *[other] and { $count } more in History
 }
+
+## Identity
+tab-identity = Identity
+identity-checking = Checking who is calling…
+identity-risk-low = Low risk
+identity-risk-medium = Medium risk
+identity-risk-high = High risk
+identity-no-concerns = Nothing suggests the caller is not who the number says.
+identity-number = Number
+identity-valid = Valid
+identity-invalid = Not a valid number
+identity-line-type = Line type
+identity-country = Country
+identity-attestation = Caller ID
+identity-block-list = Block list
+identity-blocked = On the account’s block list
+identity-not-blocked = Not blocked
+identity-velocity = Calls from it
+identity-velocity-counts = { $hour } in the last hour, { $day } in the last day
+identity-teaser-title = Know who is really calling
+identity-teaser-body = Identity checks every caller’s number — whether it is valid, what kind of line it is, whether the phone network vouches for it (STIR/SHAKEN), whether it is on your block list and how often it has called — and verifies returning customers by their voice.
+identity-teaser-ask = Your account does not have Identity. Ask your administrator to add it.
+line-mobile = Mobile
+line-fixed = Landline
+line-fixed-or-mobile = Landline or mobile
+line-toll-free = Toll-free
+line-premium-rate = Premium rate
+line-shared-cost = Shared cost
+line-voip = Internet (VoIP)
+line-personal = Personal number
+line-pager = Pager
+line-voicemail = Voicemail access
+line-unknown = Unknown
+attestation-a = Verified by the carrier (full attestation, A)
+attestation-b = Customer known, number not verified (partial attestation, B)
+attestation-c = Only where the call entered the network (gateway attestation, C)
+attestation-none = Not signed by the phone network
+attestation-failed = The signature failed: { $reason }
+shaken-malformed = it is not a valid SHAKEN signature
+shaken-number-mismatch = it was made for another number
+shaken-stale = it is too old (the call may be replayed)
+shaken-certificate-unavailable = its certificate could not be fetched
+shaken-certificate-untrusted = its certificate is not from a trusted authority
+shaken-bad-signature = it does not match the call
+shaken-no-trust-anchors = this hub has no authorities to check it against
+risk-no-number = The caller withheld their number.
+risk-invalid-number = The number is not a valid one.
+risk-premium-rate = It is a premium-rate number.
+risk-blocked = The number is on your block list.
+risk-signature-failed = The caller ID’s signature failed: the number may be spoofed.
+risk-not-attested = The phone network does not vouch for the number.
+risk-partial-attestation = The carrier knows the customer but not that the number is theirs.
+risk-gateway-attestation = The carrier only knows where the call came in.
+risk-many-calls-hour = { $count ->
+    [one] It called once already in the last hour.
+   *[other] It called { $count } times in the last hour.
+}
+risk-many-calls-day = It called { $count } times in the last day.

@@ -204,3 +204,61 @@ call-card-past-more = { $count ->
     [one] y una más en el Historial
    *[other] y { $count } más en el Historial
 }
+
+## Identidad
+tab-identity = Identidad
+identity-checking = Comprobando quién llama…
+identity-risk-low = Riesgo bajo
+identity-risk-medium = Riesgo medio
+identity-risk-high = Riesgo alto
+identity-no-concerns = Nada indica que quien llama no sea quien dice el número.
+identity-number = Número
+identity-valid = Válido
+identity-invalid = No es un número válido
+identity-line-type = Tipo de línea
+identity-country = País
+identity-attestation = Identificador
+identity-block-list = Lista de bloqueo
+identity-blocked = En la lista de bloqueo de la cuenta
+identity-not-blocked = No bloqueado
+identity-velocity = Llamadas desde él
+identity-velocity-counts = { $hour } en la última hora, { $day } en el último día
+identity-teaser-title = Sepa quién llama de verdad
+identity-teaser-body = Identidad comprueba el número de cada llamada —si es válido, qué tipo de línea es, si la red telefónica lo avala (STIR/SHAKEN), si está en su lista de bloqueo y cuántas veces ha llamado— y verifica a los clientes habituales por su voz.
+identity-teaser-ask = Su cuenta no tiene Identidad. Pida a su administrador que la añada.
+line-mobile = Móvil
+line-fixed = Fijo
+line-fixed-or-mobile = Fijo o móvil
+line-toll-free = Gratuito
+line-premium-rate = Tarificación adicional
+line-shared-cost = Coste compartido
+line-voip = Internet (VoIP)
+line-personal = Número personal
+line-pager = Buscapersonas
+line-voicemail = Acceso a buzón de voz
+line-unknown = Desconocido
+attestation-a = Verificado por el operador (atestación completa, A)
+attestation-b = Cliente conocido, número sin verificar (atestación parcial, B)
+attestation-c = Solo se sabe por dónde entró la llamada (atestación de pasarela, C)
+attestation-none = Sin firma de la red telefónica
+attestation-failed = La firma falló: { $reason }
+shaken-malformed = no es una firma SHAKEN válida
+shaken-number-mismatch = se hizo para otro número
+shaken-stale = es demasiado antigua (la llamada puede ser una repetición)
+shaken-certificate-unavailable = no se pudo obtener su certificado
+shaken-certificate-untrusted = su certificado no es de una autoridad de confianza
+shaken-bad-signature = no corresponde a la llamada
+shaken-no-trust-anchors = este hub no tiene autoridades con las que comprobarla
+risk-no-number = Quien llama ocultó su número.
+risk-invalid-number = El número no es válido.
+risk-premium-rate = Es un número de tarificación adicional.
+risk-blocked = El número está en su lista de bloqueo.
+risk-signature-failed = La firma del identificador falló: el número puede estar falsificado.
+risk-not-attested = La red telefónica no avala el número.
+risk-partial-attestation = El operador conoce al cliente, pero no que el número sea suyo.
+risk-gateway-attestation = El operador solo sabe por dónde entró la llamada.
+risk-many-calls-hour = { $count ->
+    [one] Ya llamó una vez en la última hora.
+   *[other] Llamó { $count } veces en la última hora.
+}
+risk-many-calls-day = Llamó { $count } veces en el último día.

@@ -6,6 +6,7 @@ pub mod devices;
 pub mod dialpad;
 pub mod directory;
 pub mod history;
+pub mod identity;
 pub mod notes;
 pub mod status;
 
@@ -71,6 +72,8 @@ pub enum Tab {
     Snapshot,
     /// In call: notes and a disposition.
     Notes,
+    /// A customer's call (ringing or in call): who is really calling.
+    Identity,
 }
 
 impl Tab {
@@ -78,6 +81,7 @@ impl Tab {
         match self {
             Tab::Snapshot => fl!("tab-snapshot"),
             Tab::Notes => fl!("tab-notes"),
+            Tab::Identity => fl!("tab-identity"),
         }
     }
 }
@@ -773,6 +777,13 @@ impl Workspace {
         if live && self.notes.call() == self.phone.info().map(|call| call.id) {
             tabs.push(Tab::Notes);
         }
+        let customer = self
+            .phone
+            .info()
+            .filter(|call| call.from.agent_id.is_none());
+        if customer.is_some() {
+            tabs.push(Tab::Identity);
+        }
         let shown = if tabs.contains(&self.tab) {
             self.tab
         } else {
@@ -781,6 +792,10 @@ impl Workspace {
         let content = match shown {
             Tab::Snapshot => snapshot?.map(Message::Call),
             Tab::Notes => self.notes.view(&self.dispositions)?.map(Message::Notes),
+            Tab::Identity if self.account.settings.identity => {
+                identity::card(customer.and_then(|call| call.identity.as_deref()))
+            }
+            Tab::Identity => identity::teaser(),
         };
         let mut strip = row![].spacing(4);
         for tab in tabs {
