@@ -12,6 +12,7 @@ pub mod ice;
 pub mod jitter;
 pub mod peer;
 pub mod recording;
+pub mod speaker;
 pub mod tone;
 pub mod wav;
 

@@ -152,7 +152,13 @@ pub fn resample(input: &[i16], from: u32, to: u32) -> Vec<i16> {
 /// (a file a fake microphone, `paplay` or the desktop's WAV device can read), returned as
 /// a source that plays it once.
 pub fn speak(text: &str, path: &Path) -> Result<Source> {
+    speak_as("en", text, path)
+}
+
+/// As [`speak`], in one of espeak-ng's voices (`en+f3`, `en-us+m2`…): different speakers.
+pub fn speak_as(voice: &str, text: &str, path: &Path) -> Result<Source> {
     let spoke = std::process::Command::new("espeak-ng")
+        .args(["-v", voice])
         .arg("-w")
         .arg(path)
         .arg(text)
