@@ -77,6 +77,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         ))
         .routes(routes!(crate::history::my_calls))
         .routes(routes!(crate::history::contact_calls))
+        .routes(routes!(crate::biometrics::enrol))
+        .routes(routes!(crate::biometrics::verify))
+        .routes(routes!(crate::biometrics::forget))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);

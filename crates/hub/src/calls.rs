@@ -33,6 +33,9 @@ pub(crate) struct Live {
     /// For a call from the phone network: told when the caller is to leave a message
     /// instead (the ring group overflowed to voicemail).
     pub to_voicemail: Option<Arc<tokio::sync::Notify>>,
+    /// For a call from the phone network in an account with Identity: what the caller has
+    /// said, for voice biometrics.
+    pub voice: Option<crate::media::trunk::VoiceTap>,
 }
 
 impl Live {
@@ -205,6 +208,7 @@ pub async fn start(
             hangup: None,
             group: None,
             to_voicemail: None,
+            voice: None,
         },
     );
     publish(&state, caller.account_id, &call, None).await?;
@@ -298,6 +302,7 @@ async fn external(
         hangup: Some(hangup.clone()),
         group: None,
         to_voicemail: None,
+        voice: None,
     });
     publish(state, caller.account_id, &call, None).await?;
     tracing::info!(call = id, to = %e164, "calling an outside number");

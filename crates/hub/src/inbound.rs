@@ -324,6 +324,13 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     let account = route.account_id;
     let caller = caller_party(&state, account, &from).await;
     let caller_number = caller.number.clone();
+    let has_identity = state
+        .store
+        .account(account)
+        .await
+        .is_ok_and(|a| a.settings.identity);
+    // Identity's voice biometrics listen to the caller from the start.
+    let voice = has_identity.then(crate::media::trunk::VoiceTap::default);
     let recorded: std::result::Result<Id, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_number, dialled, started_at)
          VALUES (?, 'inbound', ?, ?, ?) RETURNING id",
@@ -372,14 +379,22 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         hangup: Some(hangup.clone()),
         group: None,
         to_voicemail: Some(voicemail.clone()),
+        voice: voice.clone(),
     });
-    tokio::spawn(check_identity(
-        state.clone(),
-        account,
-        id,
-        caller_number,
-        incoming_identity,
-    ));
+    if let Some(tap) = voice
+        && let Err(error) = state.media.listen(leg, tap)
+    {
+        tracing::warn!(%error, call = id, "the caller's voice is not kept for verification");
+    }
+    if has_identity {
+        tokio::spawn(check_identity(
+            state.clone(),
+            id,
+            account,
+            caller_number,
+            incoming_identity,
+        ));
+    }
     let mut keys = state.keys.listen(leg);
     let mut ivr = ivr::Caller::new(&state, account, leg, &mut keys);
 
@@ -575,19 +590,11 @@ async fn take_message(
 /// at or is with by then.
 async fn check_identity(
     state: Arc<AppState>,
-    account: Id,
     call: Id,
+    account: Id,
     number: Option<String>,
     header: Option<String>,
 ) {
-    let has_identity = state
-        .store
-        .account(account)
-        .await
-        .is_ok_and(|a| a.settings.identity);
-    if !has_identity {
-        return;
-    }
     let identity = crate::identity::assess(
         &state.store,
         &state.verifier,

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod biometrics;
 pub mod calls;
 pub mod config;
 pub mod demo;

@@ -21,7 +21,7 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 use crate::{Error, Result};
 
 pub mod sdp;
-mod trunk;
+pub mod trunk;
 use trunk::{Heard, TrunkLeg};
 pub use trunk::{Negotiated, read_answer, read_offer};
 
@@ -79,6 +79,7 @@ enum Command {
         reply: oneshot::Sender<Result<()>>,
     },
     StopRecording(LegId),
+    Listen(LegId, trunk::VoiceTap),
     Remove(LegId),
     Shutdown,
 }
@@ -250,6 +251,12 @@ impl Control {
 
     pub fn stop_recording(&self, leg: LegId) -> Result<()> {
         self.send(Command::StopRecording(leg))
+    }
+
+    /// Keeps what the caller on a trunk leg says in `tap` (8 kHz, its first minutes), for
+    /// speaker verification; until the leg ends.
+    pub fn listen(&self, leg: LegId, tap: trunk::VoiceTap) -> Result<()> {
+        self.send(Command::Listen(leg, tap))
     }
 
     /// Puts a leg on hold (it hears music and is not heard) or takes it off.
@@ -647,6 +654,11 @@ impl Worker {
                     && let Err(error) = recording.finalize()
                 {
                     tracing::warn!(%error, leg, "a recording could not be finished");
+                }
+            }
+            Command::Listen(leg, tap) => {
+                if let Some(trunk) = self.trunks.get_mut(&leg) {
+                    trunk.listen(tap);
                 }
             }
             Command::Remove(id) => self.end(id, "removed".into()),

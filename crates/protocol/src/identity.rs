@@ -132,3 +132,44 @@ impl RiskReason {
         }
     }
 }
+
+/// Body of `POST /api/v1/calls/{id}/voiceprint`: keep the caller's voiceprint for a contact,
+/// from what they said on this call. Only with the caller's consent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EnrolVoice {
+    pub contact_id: crate::Id,
+    /// The caller agreed to have their voiceprint kept.
+    pub consent: bool,
+}
+
+/// How the live caller's voice compares with a contact's voiceprint (or, after enrolling,
+/// that it is kept).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VoiceCheck {
+    pub status: VoiceStatus,
+    /// Similarity to the voiceprint (1 is identical); the hub's threshold decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<f32>,
+    pub threshold: f32,
+    /// Speech heard from the caller so far, and how much a decision needs.
+    pub speech_seconds: f32,
+    pub needed_seconds: f32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VoiceStatus {
+    /// The contact has no voiceprint.
+    NotEnrolled,
+    /// The caller has not said enough yet.
+    NotEnoughSpeech,
+    /// The caller's voice matches the voiceprint.
+    Authenticated,
+    /// It does not.
+    NotAuthenticated,
+    /// The voiceprint was just kept.
+    Enrolled,
+}

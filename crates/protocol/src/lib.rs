@@ -19,7 +19,10 @@ pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
 pub use history::{CallNotes, CallRecord, Direction, MAX_NOTES_CHARS, SaveNotes};
-pub use identity::{Attestation, Identity, LineType, Risk, RiskReason, ShakenProblem};
+pub use identity::{
+    Attestation, EnrolVoice, Identity, LineType, Risk, RiskReason, ShakenProblem, VoiceCheck,
+    VoiceStatus,
+};
 pub use presence::{Presence, SetStatus, StatusDef, StatusKey, StatusKind};
 pub use session::{
     Account, AccountSettings, AgentSummary, Bootstrap, CallerId, Disposition, Health, Me, Role,

@@ -129,6 +129,12 @@ pub fn recording_spec() -> hound::WavSpec {
     }
 }
 
+/// What a caller has said, at 8 kHz, shared with whoever verifies their voice.
+pub type VoiceTap = std::sync::Arc<std::sync::Mutex<Vec<i16>>>;
+
+/// Most a voice tap keeps: two minutes (enough to verify a speaker, and bounded).
+pub const MAX_TAP_SAMPLES: usize = 8_000 * 120;
+
 /// After this long without a packet from the carrier, the call is gone.
 pub const SILENT_FOR: Duration = Duration::from_secs(30);
 
@@ -141,6 +147,8 @@ pub struct TrunkLeg {
     pub prompt: Option<Prompt>,
     /// What the caller says, written as it arrives (a voicemail).
     pub recording: Option<hound::WavWriter<std::io::BufWriter<std::fs::File>>>,
+    /// What the caller says, kept for speaker verification.
+    tap: Option<VoiceTap>,
     pub last_heard: Instant,
     pub connected: bool,
     remote: SocketAddr,
@@ -205,6 +213,7 @@ impl TrunkLeg {
             held: None,
             prompt: None,
             recording: None,
+            tap: None,
             last_heard: Instant::now(),
             connected: false,
             remote: negotiated.remote,
@@ -280,37 +289,56 @@ impl TrunkLeg {
 
     /// Starts keeping what the caller says (see [`recording_spec`]).
     pub fn start_recording(&mut self, writer: hound::WavWriter<std::io::BufWriter<std::fs::File>>) {
-        if let Voice::Opus { recorder } = &mut self.voice {
-            *recorder = switchboard_voice::codec::Decoder::new().ok();
-        }
+        self.decode_opus();
         self.recording = Some(writer);
     }
 
-    /// Writes one packet of the caller's voice to the recording, if one is kept.
+    /// Starts keeping what the caller says in `tap`, for speaker verification.
+    pub fn listen(&mut self, tap: VoiceTap) {
+        self.decode_opus();
+        self.tap = Some(tap);
+    }
+
+    /// Opus passes through undecoded unless the caller's voice is wanted.
+    fn decode_opus(&mut self) {
+        if let Voice::Opus { recorder } = &mut self.voice
+            && recorder.is_none()
+        {
+            *recorder = switchboard_voice::codec::Decoder::new().ok();
+        }
+    }
+
+    /// Hands one packet of the caller's voice (8 kHz) to the recording and the tap, if kept.
     fn record(&mut self, payload: &[u8]) {
-        let Some(recording) = &mut self.recording else {
+        if self.recording.is_none() && self.tap.is_none() {
             return;
-        };
-        let written = match &mut self.voice {
+        }
+        let samples: Vec<i16> = match &mut self.voice {
             Voice::G711(transcoder) => {
                 let law = transcoder.law();
-                payload
-                    .iter()
-                    .try_for_each(|byte| recording.write_sample(law.decode(*byte)))
+                payload.iter().map(|byte| law.decode(*byte)).collect()
             }
             Voice::Opus { recorder } => {
                 let mut frame = [0i16; switchboard_voice::FRAME_SAMPLES];
                 match recorder.as_mut().map(|d| d.decode(payload, &mut frame)) {
-                    Some(Ok(())) => switchboard_voice::wav::resample(&frame, 48_000, 8_000)
-                        .into_iter()
-                        .try_for_each(|sample| recording.write_sample(sample)),
-                    _ => Ok(()),
+                    Some(Ok(())) => switchboard_voice::wav::resample(&frame, 48_000, 8_000),
+                    _ => return,
                 }
             }
         };
-        if written.is_err() {
+        if let Some(recording) = &mut self.recording
+            && samples
+                .iter()
+                .try_for_each(|sample| recording.write_sample(*sample))
+                .is_err()
+        {
             tracing::warn!("a recording could not be written; it stops here");
             self.recording = None;
+        }
+        if let Some(tap) = &self.tap {
+            let mut kept = tap.lock().unwrap_or_else(|e| e.into_inner());
+            let room = MAX_TAP_SAMPLES.saturating_sub(kept.len());
+            kept.extend(samples.iter().take(room));
         }
     }
 

@@ -34,7 +34,12 @@ pub fn free_port() -> u16 {
 /// Speech at the phone network's 8 kHz in `dir`, after `silence` seconds of nothing (the
 /// other side connects meanwhile): what was said (48 kHz) and the WAV for baresip.
 pub fn speech(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, PathBuf) {
-    let said = wav::speak(text, &dir.join("said48.wav"))
+    speech_as(dir, "en", text, silence)
+}
+
+/// As [`speech`], in one of espeak-ng's voices (a different speaker).
+pub fn speech_as(dir: &Path, voice: &str, text: &str, silence: u32) -> (Vec<i16>, PathBuf) {
+    let said = wav::speak_as(voice, text, &dir.join("said48.wav"))
         .expect("espeak-ng is installed by the test command");
     let narrow = wav::resample(said.samples(), 48_000, 8_000);
     let path = dir.join("phone.wav");
@@ -113,6 +118,22 @@ pub fn dial_with_keypad(dir: &Path, caller: &str, uri: &str, speech: &Path, seco
         speech,
     );
     run(dir, Some(uri), seconds, true)
+}
+
+/// Waits (polling baresip's log) until its call was hung up by the other side, then stops
+/// it (it would otherwise wait out its time).
+pub async fn hung_up(dir: &Path, mut phone: Child) {
+    for _ in 0..200 {
+        let log = std::fs::read_to_string(dir.join("baresip.log")).unwrap_or_default();
+        if log.contains("terminated") {
+            let _ = phone.kill();
+            let _ = phone.wait();
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let _ = phone.kill();
+    panic!("the phone's call was never hung up");
 }
 
 /// Waits (polling baresip's log) until its call is established.

@@ -1,0 +1,249 @@
+//! Voice biometrics (F-43): with the caller's consent an agent keeps a contact's voiceprint
+//! from what they say on a call; on later calls the live caller's voice is checked against
+//! it. The hub listens to callers of accounts with Identity from the start of their call
+//! (the media bridge's voice tap) and computes speaker embeddings from that audio
+//! (`switchboard_voice::speaker`), never from anything the desktop sends.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use switchboard_protocol::{EnrolVoice, ErrorBody, Id, VoiceCheck, VoiceStatus};
+use switchboard_voice::speaker::{Analyzer, Embedding, MIN_SPEECH_SECONDS, THRESHOLD};
+
+use crate::auth::Caller;
+use crate::error::{Json, Path, Query};
+use crate::media::trunk::VoiceTap;
+use crate::store::{Store, now_ms};
+use crate::{AppState, Error, Result};
+
+/// Keeps the caller's voiceprint for a contact, from what they said on this call so far.
+#[utoipa::path(
+    post, path = "/calls/{id}/voiceprint", tag = "calls", request_body = EnrolVoice,
+    params(("id" = Id, Path)),
+    responses(
+        (status = 200, description = "Enrolled, or not enough speech yet (nothing kept)", body = VoiceCheck),
+        (status = 400, description = "No consent", body = ErrorBody),
+        (status = 404, description = "No such live call or contact in the account", body = ErrorBody),
+        (status = 409, description = "No Identity, or not a call from the phone network", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn enrol(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<EnrolVoice>,
+) -> Result<Json<VoiceCheck>> {
+    if !body.consent {
+        return Err(Error::BadRequest(
+            "a voiceprint is kept only with the caller's consent".into(),
+        ));
+    }
+    let tap = voice_of(&state, &caller, id).await?;
+    state
+        .store
+        .contact(caller.account_id, body.contact_id)
+        .await?;
+    let samples = tap.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let (voice, speech) = analyse(samples).await?;
+    let Some(embedding) = voice else {
+        return Ok(Json(check(VoiceStatus::NotEnoughSpeech, None, speech)));
+    };
+    state
+        .store
+        .save_voiceprint(
+            caller.account_id,
+            body.contact_id,
+            &embedding,
+            speech,
+            id,
+            caller.agent_id,
+        )
+        .await?;
+    tracing::info!(
+        call = id,
+        contact = body.contact_id,
+        agent = caller.agent_id,
+        "voiceprint enrolled"
+    );
+    Ok(Json(check(VoiceStatus::Enrolled, None, speech)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct Against {
+    /// The contact whose voiceprint the caller is checked against.
+    contact: Id,
+}
+
+/// How the live caller's voice compares with a contact's voiceprint.
+#[utoipa::path(
+    get, path = "/calls/{id}/voice", tag = "calls", params(("id" = Id, Path), Against),
+    responses(
+        (status = 200, body = VoiceCheck),
+        (status = 404, description = "No such live call or contact in the account", body = ErrorBody),
+        (status = 409, description = "No Identity, or not a call from the phone network", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn verify(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Query(against): Query<Against>,
+) -> Result<Json<VoiceCheck>> {
+    let tap = voice_of(&state, &caller, id).await?;
+    state
+        .store
+        .contact(caller.account_id, against.contact)
+        .await?;
+    let print = state
+        .store
+        .voiceprint(caller.account_id, against.contact)
+        .await?;
+    let samples = tap.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let (voice, speech) = analyse(samples).await?;
+    let Some(print) = print else {
+        return Ok(Json(check(VoiceStatus::NotEnrolled, None, speech)));
+    };
+    let Some(voice) = voice else {
+        return Ok(Json(check(VoiceStatus::NotEnoughSpeech, None, speech)));
+    };
+    let score = voice.similarity(&print);
+    let status = if score >= THRESHOLD {
+        VoiceStatus::Authenticated
+    } else {
+        VoiceStatus::NotAuthenticated
+    };
+    Ok(Json(check(status, Some(score), speech)))
+}
+
+/// Forgets a contact's voiceprint (the customer withdrew their consent).
+#[utoipa::path(
+    delete, path = "/contacts/{id}/voiceprint", tag = "contacts", params(("id" = Id, Path)),
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn forget(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(contact): Path<Id>,
+) -> Result<StatusCode> {
+    state
+        .store
+        .delete_voiceprint(caller.account_id, contact)
+        .await?;
+    tracing::info!(contact, agent = caller.agent_id, "voiceprint deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+fn check(status: VoiceStatus, score: Option<f32>, speech_seconds: f32) -> VoiceCheck {
+    VoiceCheck {
+        status,
+        score,
+        threshold: THRESHOLD,
+        speech_seconds,
+        needed_seconds: MIN_SPEECH_SECONDS,
+    }
+}
+
+/// The voice tap of a live call the agent takes part in, in an account with Identity.
+async fn voice_of(state: &AppState, caller: &Caller, id: Id) -> Result<VoiceTap> {
+    let live = state
+        .calls
+        .lock()
+        .get(&id)
+        .filter(|live| {
+            live.account_id == caller.account_id
+                && (live.call.involves(caller.agent_id)
+                    || live.call.offered_to.contains(&caller.agent_id))
+        })
+        .map(|live| live.voice.clone())
+        .ok_or(Error::NotFound("call"))?;
+    let account = state.store.account(caller.account_id).await?;
+    if !account.settings.identity {
+        return Err(Error::Conflict(
+            "voice biometrics are part of Identity, which this account does not have".into(),
+        ));
+    }
+    live.ok_or_else(|| {
+        Error::Conflict("only a customer's voice on the phone network can be checked".into())
+    })
+}
+
+/// The caller's embedding (none with too little speech) and their seconds of speech, off
+/// the async threads.
+async fn analyse(samples: Vec<i16>) -> Result<(Option<Embedding>, f32)> {
+    tokio::task::spawn_blocking(move || {
+        let analyzer = Analyzer::new();
+        match analyzer.voice(&samples) {
+            Some(voice) => (Some(voice.embedding), voice.speech_seconds),
+            None => (None, analyzer.speech_seconds(&samples)),
+        }
+    })
+    .await
+    .map_err(|error| Error::Internal(error.to_string()))
+}
+
+impl Store {
+    /// Keeps (or replaces) a contact's voiceprint, with who recorded the consent and when.
+    pub async fn save_voiceprint(
+        &self,
+        account_id: Id,
+        contact_id: Id,
+        embedding: &Embedding,
+        speech_seconds: f32,
+        call_id: Id,
+        agent_id: Id,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO voiceprints (contact_id, account_id, embedding, speech_seconds, call_id, consent_by, consent_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (contact_id) DO UPDATE SET embedding = excluded.embedding,
+                 speech_seconds = excluded.speech_seconds, call_id = excluded.call_id,
+                 consent_by = excluded.consent_by, consent_at = excluded.consent_at",
+        )
+        .bind(contact_id)
+        .bind(account_id)
+        .bind(serde_json::to_string(&embedding.0).unwrap_or_default())
+        .bind(speech_seconds)
+        .bind(call_id)
+        .bind(agent_id)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    pub async fn voiceprint(&self, account_id: Id, contact_id: Id) -> Result<Option<Embedding>> {
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT embedding FROM voiceprints WHERE contact_id = ? AND account_id = ?",
+        )
+        .bind(contact_id)
+        .bind(account_id)
+        .fetch_optional(self.pool())
+        .await?;
+        stored
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map(Embedding)
+                    .map_err(|error| Error::Internal(format!("a stored voiceprint: {error}")))
+            })
+            .transpose()
+    }
+
+    pub async fn delete_voiceprint(&self, account_id: Id, contact_id: Id) -> Result<()> {
+        let deleted =
+            sqlx::query("DELETE FROM voiceprints WHERE contact_id = ? AND account_id = ?")
+                .bind(contact_id)
+                .bind(account_id)
+                .execute(self.pool())
+                .await?
+                .rows_affected();
+        if deleted == 0 {
+            return Err(Error::NotFound("voiceprint"));
+        }
+        Ok(())
+    }
+}
