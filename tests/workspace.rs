@@ -1339,3 +1339,101 @@ fn an_account_without_identity_sees_what_it_would_bring() {
     ));
     assert!(!shows(&ws, "Checking who is calling…"));
 }
+
+#[test]
+fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
+    use switchboard::screen::workspace::voice;
+    use switchboard_protocol::{Contact, VoiceCheck, VoiceStatus};
+    let mut ws = on_graces_call();
+    let grace = Contact {
+        id: 3,
+        name: "Grace Hopper".into(),
+        company: String::new(),
+        phones: Vec::new(),
+        emails: Vec::new(),
+        badges: Vec::new(),
+    };
+    click(&mut ws, "Identity");
+    assert!(shows(
+        &ws,
+        "The caller’s voice can be checked once they are one of your contacts."
+    ));
+    ws.update(Message::Call(call::Message::CallerLooked(
+        7,
+        Ok(vec![grace]),
+    )));
+    // Opening the tab asks the hub at once (then every few seconds).
+    click(&mut ws, "Snapshot");
+    let actions = click(&mut ws, "Identity");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    assert!(shows(&ws, "Listening to the caller…"));
+    let heard = |status, seconds: f32, score: Option<f32>| {
+        Message::Voice(voice::Message::Checked(
+            (7, 3),
+            Ok(VoiceCheck {
+                status,
+                score,
+                threshold: 0.75,
+                speech_seconds: seconds,
+                needed_seconds: 3.0,
+            }),
+        ))
+    };
+    ws.update(heard(VoiceStatus::NotEnrolled, 1.0, None));
+    assert!(shows(&ws, "Grace Hopper has no voiceprint yet."));
+    assert!(shows(&ws, "Heard 1 s of speech (3 s needed)"));
+    // Not without consent, nor before enough speech.
+    let actions = click(&mut ws, "Enrol voiceprint");
+    assert!(actions.iter().all(|a| matches!(a, Action::None)));
+    click(&mut ws, "Grace Hopper agrees to have their voiceprint kept");
+    let actions = click(&mut ws, "Enrol voiceprint");
+    assert!(
+        actions.iter().all(|a| matches!(a, Action::None)),
+        "1 s is not enough"
+    );
+    ws.update(heard(VoiceStatus::NotEnrolled, 4.0, None));
+    let actions = click(&mut ws, "Enrol voiceprint");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]), "enrols");
+    ws.update(Message::Voice(voice::Message::Enrolled(
+        (7, 3),
+        Ok(VoiceCheck {
+            status: VoiceStatus::Enrolled,
+            score: None,
+            threshold: 0.75,
+            speech_seconds: 4.0,
+            needed_seconds: 3.0,
+        }),
+    )));
+    assert!(shows(&ws, "Grace Hopper’s voiceprint is kept."));
+
+    // Later checks say whether the voice matches, with the score.
+    ws.update(heard(VoiceStatus::Authenticated, 9.0, Some(0.92)));
+    assert!(shows(
+        &ws,
+        "Authenticated: the voice matches Grace Hopper’s voiceprint (score 0.92)."
+    ));
+    ws.update(heard(VoiceStatus::NotAuthenticated, 9.0, Some(0.27)));
+    assert!(shows(
+        &ws,
+        "Not authenticated: the voice does not match Grace Hopper’s voiceprint (score 0.27)."
+    ));
+    // An answer about another call or contact changes nothing.
+    ws.update(Message::Voice(voice::Message::Checked(
+        (99, 3),
+        Ok(VoiceCheck {
+            status: VoiceStatus::Authenticated,
+            score: Some(0.99),
+            threshold: 0.75,
+            speech_seconds: 9.0,
+            needed_seconds: 3.0,
+        }),
+    )));
+    assert!(
+        ws.voice()
+            .check()
+            .is_some_and(|c| c.status == VoiceStatus::NotAuthenticated)
+    );
+}

@@ -262,3 +262,14 @@ risk-many-calls-hour = { $count ->
    *[other] It called { $count } times in the last hour.
 }
 risk-many-calls-day = It called { $count } times in the last day.
+voice-title = Voice biometrics
+voice-no-contact = The caller’s voice can be checked once they are one of your contacts.
+voice-listening = Listening to the caller…
+voice-heard = Heard { $seconds } s of speech ({ $needed } s needed)
+voice-authenticated = Authenticated: the voice matches { $name }’s voiceprint (score { $score }).
+voice-not-authenticated = Not authenticated: the voice does not match { $name }’s voiceprint (score { $score }).
+voice-not-enough = Not enough speech yet to compare.
+voice-enrolled = { $name }’s voiceprint is kept.
+voice-not-enrolled = { $name } has no voiceprint yet.
+voice-consent = { $name } agrees to have their voiceprint kept
+voice-enrol = Enrol voiceprint

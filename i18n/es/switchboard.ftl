@@ -262,3 +262,14 @@ risk-many-calls-hour = { $count ->
    *[other] Llamó { $count } veces en la última hora.
 }
 risk-many-calls-day = Llamó { $count } veces en el último día.
+voice-title = Biometría de voz
+voice-no-contact = La voz de quien llama se puede comprobar cuando sea uno de sus contactos.
+voice-listening = Escuchando a quien llama…
+voice-heard = { $seconds } s de voz escuchados (se necesitan { $needed } s)
+voice-authenticated = Autenticado: la voz coincide con la huella vocal de { $name } (puntuación { $score }).
+voice-not-authenticated = No autenticado: la voz no coincide con la huella vocal de { $name } (puntuación { $score }).
+voice-not-enough = Aún no hay voz suficiente para comparar.
+voice-enrolled = La huella vocal de { $name } está guardada.
+voice-not-enrolled = { $name } aún no tiene huella vocal.
+voice-consent = { $name } acepta que se guarde su huella vocal
+voice-enrol = Registrar huella vocal

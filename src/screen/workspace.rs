@@ -9,6 +9,7 @@ pub mod history;
 pub mod identity;
 pub mod notes;
 pub mod status;
+pub mod voice;
 
 use std::hash::Hash;
 use std::time::Duration;
@@ -134,6 +135,7 @@ pub struct Workspace {
     notes: notes::Notes,
     last_call: Option<LastCall>,
     history: history::History,
+    voice: voice::Voice,
 }
 
 // A call update (its parties, offers, numbers) is the largest message; messages are moved
@@ -171,6 +173,7 @@ pub enum Message {
     TabPicked(Tab),
     Notes(notes::Message),
     History(history::Message),
+    Voice(voice::Message),
     /// The agent's last call, to wrap up after a restart.
     LastCall(Result<Vec<CallRecord>, Error>),
 }
@@ -219,6 +222,7 @@ impl Workspace {
             notes: notes::Notes::new(Drafts::in_memory()),
             last_call: None,
             history: history::History::default(),
+            voice: voice::Voice::default(),
         }
     }
 
@@ -425,7 +429,19 @@ impl Workspace {
                 }
             },
             Message::Focused(focused) => self.focused = focused,
-            Message::TabPicked(tab) => self.tab = tab,
+            Message::TabPicked(tab) => {
+                self.tab = tab;
+                if tab == Tab::Identity {
+                    return self.update(Message::Voice(voice::Message::Poll));
+                }
+            }
+            Message::Voice(message) => {
+                let about = self.voice_about();
+                let task =
+                    self.voice
+                        .update(message, about, &self.session.hub, &self.session.token);
+                return Action::Run(task.map(Message::Voice));
+            }
             Message::History(message) => match self.history.update(message) {
                 history::Action::None => {}
                 history::Action::Call { target, name } => {
@@ -446,6 +462,24 @@ impl Workspace {
             Message::LastCall(Err(error)) => return self.failed(&error),
         }
         Action::None
+    }
+
+    /// The customer's call whose voice can be checked, and their contact: while the
+    /// Identity tab of an account with Identity is open.
+    fn voice_about(&self) -> Option<(Id, Id)> {
+        if self.tab != Tab::Identity || !self.account.settings.identity {
+            return None;
+        }
+        let call = self
+            .phone
+            .info()
+            .filter(|call| call.from.agent_id.is_none())?;
+        let contact = self.phone.known_contact(call.id)?;
+        Some((call.id, contact.id))
+    }
+
+    pub fn voice(&self) -> &voice::Voice {
+        &self.voice
     }
 
     fn notes_context(&self) -> notes::Context<'_> {
@@ -616,6 +650,13 @@ impl Workspace {
         ];
         if self.view == View::Settings {
             subscriptions.push(self.devices.subscription(&self.audio).map(Message::Devices));
+        }
+        // The hub hears more of the caller as the call goes on: ask again every few seconds.
+        if self.voice_about().is_some() {
+            subscriptions.push(
+                iced::time::every(Duration::from_secs(2))
+                    .map(|_| Message::Voice(voice::Message::Poll)),
+            );
         }
         Subscription::batch(subscriptions)
     }
@@ -793,7 +834,16 @@ impl Workspace {
             Tab::Snapshot => snapshot?.map(Message::Call),
             Tab::Notes => self.notes.view(&self.dispositions)?.map(Message::Notes),
             Tab::Identity if self.account.settings.identity => {
-                identity::card(customer.and_then(|call| call.identity.as_deref()))
+                let call = customer?;
+                column![
+                    identity::card(call.identity.as_deref()),
+                    iced::widget::rule::horizontal(1),
+                    self.voice
+                        .view(self.phone.known_contact(call.id))
+                        .map(Message::Voice),
+                ]
+                .spacing(10)
+                .into()
             }
             Tab::Identity => identity::teaser(),
         };

@@ -6,9 +6,9 @@ use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_protocol::{
-    AcceptCall, Bootstrap, Call, CallNotes, CallRecord, Contact, ErrorBody, ErrorCode, Health,
-    IceServers, Id, MediaAnswer, NewContact, Presence, SaveNotes, SetStatus, SignIn, SignedIn,
-    StartCall, StatusKey, Target, TransferCall,
+    AcceptCall, Bootstrap, Call, CallNotes, CallRecord, Contact, EnrolVoice, ErrorBody, ErrorCode,
+    Health, IceServers, Id, MediaAnswer, NewContact, Presence, SaveNotes, SetStatus, SignIn,
+    SignedIn, StartCall, StatusKey, Target, TransferCall, VoiceCheck,
 };
 use url::Url;
 
@@ -253,6 +253,29 @@ impl Hub {
         let path = format!("contacts/{contact}/calls");
         self.send(self.request(Method::GET, &path, Some(token)))
             .await
+    }
+
+    /// How the live caller's voice compares with `contact`'s voiceprint.
+    pub async fn voice_check(&self, token: &str, call: Id, contact: Id) -> Result<VoiceCheck> {
+        let path = format!("calls/{call}/voice");
+        self.send(
+            self.request(Method::GET, &path, Some(token))
+                .query(&[("contact", contact)]),
+        )
+        .await
+    }
+
+    /// Keeps the caller's voiceprint for `contact` (they consented).
+    pub async fn enrol_voice(&self, token: &str, call: Id, contact: Id) -> Result<VoiceCheck> {
+        let path = format!("calls/{call}/voiceprint");
+        self.send(
+            self.request(Method::POST, &path, Some(token))
+                .json(&EnrolVoice {
+                    contact_id: contact,
+                    consent: true,
+                }),
+        )
+        .await
     }
 
     async fn call_action(&self, token: &str, call: Id, action: &str) -> Result<Call> {

@@ -813,6 +813,19 @@ impl Phone {
         })
     }
 
+    /// The contact the phone party of `call` is known as (the first with their number).
+    pub fn known_contact(&self, call: Id) -> Option<&Contact> {
+        match &self
+            .caller
+            .as_ref()
+            .filter(|caller| caller.call == call)?
+            .lookup
+        {
+            Lookup::Found(contacts) => contacts.first(),
+            Lookup::Pending | Lookup::Failed(_) => None,
+        }
+    }
+
     /// The contact card for the phone party of `call` (Snapshot, wrap-up): who Contacts know
     /// them as, or the form to add them.
     pub fn contact<'a>(&'a self, call: Id, number: &'a str) -> Element<'a, Message> {
