@@ -1408,8 +1408,25 @@ fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
         }),
     )));
     assert!(shows(&ws, "Grace Hopper’s voiceprint is kept."));
+    // Compared with itself, this call could only match: a check still on its way says
+    // nothing more.
+    ws.update(heard(VoiceStatus::Authenticated, 4.0, Some(1.0)));
+    assert!(shows(&ws, "Grace Hopper’s voiceprint is kept."));
 
-    // Later checks say whether the voice matches, with the score.
+    // On a later call, checks say whether the voice matches, with the score.
+    let mut ws = on_graces_call();
+    ws.update(Message::Call(call::Message::CallerLooked(
+        7,
+        Ok(vec![Contact {
+            id: 3,
+            name: "Grace Hopper".into(),
+            company: String::new(),
+            phones: Vec::new(),
+            emails: Vec::new(),
+            badges: Vec::new(),
+        }]),
+    )));
+    click(&mut ws, "Identity");
     ws.update(heard(VoiceStatus::Authenticated, 9.0, Some(0.92)));
     assert!(shows(
         &ws,

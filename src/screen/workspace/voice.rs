@@ -19,6 +19,8 @@ pub struct Voice {
     consent: bool,
     enrolling: bool,
     asking: bool,
+    /// The voiceprint was made from this call: comparing the call with it says nothing.
+    enrolled_here: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -55,7 +57,7 @@ impl Voice {
         };
         match message {
             Message::Poll => {
-                if self.asking || self.enrolling {
+                if self.asking || self.enrolling || self.enrolled_here {
                     return Task::none();
                 }
                 self.asking = true;
@@ -68,7 +70,9 @@ impl Voice {
             Message::Checked(key, result) => {
                 if Some(key) == self.about {
                     self.asking = false;
-                    self.check = Some(result.map_err(|e| super::super::describe(&e)));
+                    if !self.enrolled_here {
+                        self.check = Some(result.map_err(|e| super::super::describe(&e)));
+                    }
                 }
             }
             Message::ConsentToggled(on) => self.consent = on,
@@ -86,6 +90,9 @@ impl Voice {
             Message::Enrolled(key, result) => {
                 if Some(key) == self.about {
                     self.enrolling = false;
+                    self.enrolled_here = result
+                        .as_ref()
+                        .is_ok_and(|check| check.status == VoiceStatus::Enrolled);
                     self.check = Some(result.map_err(|e| super::super::describe(&e)));
                 }
             }
