@@ -55,8 +55,9 @@ WINDOW_PACKAGES=(libx11-6 libx11-xcb1 libxcursor1 libxi6 libxrandr2 libxkbcommon
     libxkbcommon-x11-0 libwayland-client0 libwayland-cursor0)
 # A real OS keychain for the tests: gnome-keyring over D-Bus, and the kernel keyring.
 KEYCHAIN_PACKAGES=(dbus dbus-x11 gnome-keyring keyutils)
-# Real audio devices for the tests: a PulseAudio daemon with null sinks, and speech to play.
-AUDIO_TEST_PACKAGES=(pulseaudio pulseaudio-utils espeak-ng)
+# Real audio devices for the tests: a PulseAudio daemon with null sinks, and speech to play;
+# opus-tools reads call recordings back as any player would (opusinfo, opusdec).
+AUDIO_TEST_PACKAGES=(pulseaudio pulseaudio-utils espeak-ng opus-tools)
 # A WebRTC stack we did not write, for the interop tests: Debian's Chromium, driven from Node.
 BROWSER_TEST_PACKAGES=(chromium nodejs)
 # A real SIP phone on the far side of the trunk: baresip, with G.711 and WAV file audio;

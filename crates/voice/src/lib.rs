@@ -10,6 +10,7 @@ pub mod dtmf;
 pub mod g711;
 pub mod ice;
 pub mod jitter;
+pub mod ogg_opus;
 pub mod peer;
 pub mod recording;
 pub mod speaker;
