@@ -40,6 +40,12 @@ pub enum Command {
         /// Identity: check callers' numbers and verify voiceprints.
         #[arg(long)]
         identity: Option<bool>,
+        /// Record every call with the phone network.
+        #[arg(long)]
+        record_calls: Option<bool>,
+        /// Let agents pause and resume recordings.
+        #[arg(long)]
+        recording_pause: Option<bool>,
     },
     /// Create an agent, supervisor or admin.
     CreateAgent {
@@ -462,6 +468,8 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
             after_call_work_timeout,
             country,
             identity,
+            record_calls,
+            recording_pause,
         } => {
             let account = store.account_by_name(&account).await?;
             let old = account.settings;
@@ -483,6 +491,8 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
                     None => old.default_country,
                 },
                 identity: identity.unwrap_or(old.identity),
+                record_calls: record_calls.unwrap_or(old.record_calls),
+                recording_pause: recording_pause.unwrap_or(old.recording_pause),
             };
             store.set_account_settings(account.id, &settings).await?;
             format!("{}: {settings:?}", account.name)

@@ -80,6 +80,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::biometrics::enrol))
         .routes(routes!(crate::biometrics::verify))
         .routes(routes!(crate::biometrics::forget))
+        .routes(routes!(crate::recording::pause))
+        .routes(routes!(crate::recording::resume))
+        .routes(routes!(crate::recording::download))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);

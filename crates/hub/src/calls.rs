@@ -197,6 +197,7 @@ pub async fn start(
         alerting: false,
         context: Vec::new(),
         identity: None,
+        recording: None,
     };
     state.calls.lock().insert(
         id,
@@ -293,6 +294,7 @@ async fn external(
         alerting: false,
         context: Vec::new(),
         identity: None,
+        recording: None,
     };
     state.calls.insert(Live {
         call: call.clone(),
@@ -494,6 +496,14 @@ pub async fn accept(
     // A transferred caller waited with music.
     state.media.hold(live.caller_leg, false)?;
     state.media.bridge(live.caller_leg, leg)?;
+    // A customer's call is recorded from now on, if the account records calls.
+    let call = if call.from.number.is_some() {
+        crate::recording::connected(&state, live.account_id, id, live.caller_leg, leg)
+            .await
+            .unwrap_or(call)
+    } else {
+        call
+    };
     // A caller from a queue: how long they waited is kept with the call.
     sqlx::query(
         "UPDATE calls SET answered_at = ?1, to_agent = COALESCE(to_agent, ?2),
@@ -789,6 +799,9 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
     }
     live.call.state = CallState::Ended;
     live.call.outcome = Some(outcome);
+    if live.call.recording.is_some() {
+        crate::recording::finish(state, id).await;
+    }
     sqlx::query("UPDATE calls SET ended_at = ?, outcome = ? WHERE id = ?")
         .bind(now_ms())
         .bind(

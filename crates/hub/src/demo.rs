@@ -365,6 +365,8 @@ pub async fn seed(store: &Store) -> Result<()> {
                 after_call_work_timeout_secs: 60,
                 default_country: "US".into(),
                 identity: true,
+                record_calls: true,
+                recording_pause: true,
             },
         )
         .await?;

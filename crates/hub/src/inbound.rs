@@ -372,6 +372,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             alerting: false,
             context: Vec::new(),
             identity: None,
+            recording: None,
         },
         account_id: account,
         caller_leg: leg,

@@ -22,6 +22,7 @@ pub mod media;
 pub mod outbound;
 pub mod phone;
 pub mod presence;
+pub mod recording;
 pub mod routing;
 pub mod sip;
 pub mod store;

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 
 use crate::{Error, Result};
 
+pub mod recorder;
 pub mod sdp;
 pub mod trunk;
 use trunk::{Heard, TrunkLeg};
@@ -80,6 +81,24 @@ enum Command {
     },
     StopRecording(LegId),
     Listen(LegId, trunk::VoiceTap),
+    /// Records what passes between these legs (customer's, agent's) into `path`.
+    RecordCall {
+        call: i64,
+        legs: [Option<LegId>; 2],
+        path: std::path::PathBuf,
+        reply: oneshot::Sender<Result<()>>,
+    },
+    /// A leg joins a recorded call (an agent taking a transferred call) on `side`.
+    RecordLeg {
+        call: i64,
+        leg: LegId,
+        side: usize,
+    },
+    PauseRecording(i64, bool),
+    EndRecording {
+        call: i64,
+        reply: oneshot::Sender<Result<f64>>,
+    },
     Remove(LegId),
     Shutdown,
 }
@@ -161,6 +180,8 @@ impl MediaBridge {
             next_id: 1,
             commands: command_rx,
             events,
+            recorded: HashMap::new(),
+            recordings: recorder::start(),
         };
         let thread = std::thread::Builder::new()
             .name("media-bridge".into())
@@ -257,6 +278,49 @@ impl Control {
     /// speaker verification; until the leg ends.
     pub fn listen(&self, leg: LegId, tap: trunk::VoiceTap) -> Result<()> {
         self.send(Command::Listen(leg, tap))
+    }
+
+    /// Records the call between `customer` and `agent` (legs) as Opus in Ogg at `path`, the
+    /// two sides mixed, until [`Self::end_recording`].
+    pub async fn record_call(
+        &self,
+        call: i64,
+        customer: LegId,
+        agent: LegId,
+        path: std::path::PathBuf,
+    ) -> Result<()> {
+        let (reply, started) = oneshot::channel();
+        self.send(Command::RecordCall {
+            call,
+            legs: [Some(customer), Some(agent)],
+            path,
+            reply,
+        })?;
+        started
+            .await
+            .map_err(|_| Error::Internal("the media bridge stopped".into()))?
+    }
+
+    /// A new agent leg of a recorded call (the call was transferred).
+    pub fn record_leg(&self, call: i64, leg: LegId) -> Result<()> {
+        self.send(Command::RecordLeg {
+            call,
+            leg,
+            side: recorder::AGENT,
+        })
+    }
+
+    pub fn pause_recording(&self, call: i64, on: bool) -> Result<()> {
+        self.send(Command::PauseRecording(call, on))
+    }
+
+    /// Finishes a call's recording; answers the seconds it holds.
+    pub async fn end_recording(&self, call: i64) -> Result<f64> {
+        let (reply, ended) = oneshot::channel();
+        self.send(Command::EndRecording { call, reply })?;
+        ended
+            .await
+            .map_err(|_| Error::Internal("the recording was not finished".into()))?
     }
 
     /// Puts a leg on hold (it hears music and is not heard) or takes it off.
@@ -415,6 +479,9 @@ struct Worker {
     next_id: LegId,
     commands: mpsc::Receiver<Command>,
     events: async_mpsc::UnboundedSender<MediaEvent>,
+    /// Legs of recorded calls: the call, and the leg's side.
+    recorded: HashMap<LegId, (i64, usize)>,
+    recordings: mpsc::Sender<recorder::Input>,
 }
 
 impl Worker {
@@ -656,6 +723,34 @@ impl Worker {
                     tracing::warn!(%error, leg, "a recording could not be finished");
                 }
             }
+            Command::RecordCall {
+                call,
+                legs,
+                path,
+                reply,
+            } => {
+                for (side, leg) in legs.into_iter().enumerate() {
+                    if let Some(leg) = leg {
+                        self.recorded.insert(leg, (call, side));
+                    }
+                }
+                let _ = self
+                    .recordings
+                    .send(recorder::Input::Start { call, path, reply });
+            }
+            Command::RecordLeg { call, leg, side } => {
+                self.recorded.insert(leg, (call, side));
+            }
+            Command::PauseRecording(call, on) => {
+                let _ = self.recordings.send(recorder::Input::Pause { call, on });
+            }
+            Command::EndRecording { call, reply } => {
+                self.recorded.retain(|_, (recorded, _)| *recorded != call);
+                let _ = self.recordings.send(recorder::Input::Stop {
+                    call,
+                    reply: Some(reply),
+                });
+            }
             Command::Listen(leg, tap) => {
                 if let Some(trunk) = self.trunks.get_mut(&leg) {
                     trunk.listen(tap);
@@ -792,6 +887,16 @@ impl Worker {
 
     /// Writes one Opus frame to a leg (from its peer when `source` is set, else music).
     fn send_audio(&mut self, to: LegId, source: Option<u64>, data: Arc<[u8]>) {
+        // What a recorded call's side hears is what the other side said.
+        if source.is_some()
+            && let Some((call, side)) = self.recorded.get(&to)
+        {
+            let _ = self.recordings.send(recorder::Input::Audio {
+                call: *call,
+                side: 1 - side,
+                packet: data.clone(),
+            });
+        }
         if let Some(trunk) = self.trunks.get_mut(&to) {
             if source.is_none() || trunk.held.is_none() {
                 trunk.say(&data);
@@ -1004,6 +1109,7 @@ impl Worker {
     }
 
     fn end(&mut self, id: LegId, reason: String) {
+        self.recorded.remove(&id);
         let peer = if let Some(mut leg) = self.legs.remove(&id) {
             leg.rtc.disconnect();
             leg.peer

@@ -119,6 +119,9 @@ async fn connect(state: &AppState, account: Id, id: Id, trunk_leg: u64) -> Resul
         (live.call.clone(), live.caller_leg)
     };
     state.media.bridge(agent_leg, trunk_leg)?;
+    let call = crate::recording::connected(state, account, id, trunk_leg, agent_leg)
+        .await
+        .unwrap_or(call);
     sqlx::query("UPDATE calls SET answered_at = ? WHERE id = ?")
         .bind(now_ms())
         .bind(id)

@@ -173,6 +173,19 @@ pub struct Call {
     /// calling (F-43).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<Box<crate::Identity>>,
+    /// Whether the call is being recorded: every party sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<Recording>,
+}
+
+/// A call's recording, as its parties see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Recording {
+    Recording,
+    /// An agent paused it; nothing is kept until they resume.
+    Paused,
 }
 
 /// One piece of an interaction's Context.

@@ -79,6 +79,9 @@ pub struct CallRecord {
     /// Every agent's notes and disposition.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<CallNotes>,
+    /// Seconds of recording kept (`GET /calls/{id}/recording`), if the call was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording_seconds: Option<u32>,
 }
 
 impl CallRecord {

@@ -122,6 +122,12 @@ pub struct AccountSettings {
     /// block list, velocity) and voiceprints can be enrolled and verified.
     #[serde(default)]
     pub identity: bool,
+    /// Record every call with the phone network, with an indicator for the agent.
+    #[serde(default)]
+    pub record_calls: bool,
+    /// Agents may pause and resume a call's recording (card numbers, say).
+    #[serde(default)]
+    pub recording_pause: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,8 @@ struct AccountRow {
     after_call_work: bool,
     after_call_work_timeout_secs: i64,
     identity: bool,
+    record_calls: bool,
+    recording_pause: bool,
 }
 
 impl From<AccountRow> for Account {
@@ -44,6 +46,8 @@ impl From<AccountRow> for Account {
                     .unwrap_or(0),
                 default_country: row.default_country,
                 identity: row.identity,
+                record_calls: row.record_calls,
+                recording_pause: row.recording_pause,
             },
         }
     }
@@ -148,13 +152,16 @@ impl Store {
     pub async fn set_account_settings(&self, id: Id, settings: &AccountSettings) -> Result<()> {
         let done = sqlx::query(
             "UPDATE accounts SET auto_on_call = ?, after_call_work = ?,
-                 after_call_work_timeout_secs = ?, default_country = ?, identity = ? WHERE id = ?",
+                 after_call_work_timeout_secs = ?, default_country = ?, identity = ?,
+                 record_calls = ?, recording_pause = ? WHERE id = ?",
         )
         .bind(settings.auto_on_call)
         .bind(settings.after_call_work)
         .bind(i64::from(settings.after_call_work_timeout_secs))
         .bind(&settings.default_country)
         .bind(settings.identity)
+        .bind(settings.record_calls)
+        .bind(settings.recording_pause)
         .bind(id)
         .execute(&self.pool)
         .await?;

@@ -29,6 +29,7 @@ struct RecordRow {
     answered_at: Option<i64>,
     ended_at: Option<i64>,
     outcome: Option<String>,
+    recording_seconds: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -51,7 +52,8 @@ const RECORD: &str = "SELECT c.id, c.direction,
         (SELECT k.name FROM contact_phones p JOIN contacts k ON k.id = p.contact_id
           WHERE p.account_id = c.account_id AND p.number = COALESCE(c.from_number, c.to_number)
           ORDER BY k.name COLLATE NOCASE, k.id LIMIT 1) AS contact_name,
-        c.started_at, c.answered_at, c.ended_at, c.outcome
+        c.started_at, c.answered_at, c.ended_at, c.outcome,
+        (SELECT r.seconds FROM call_recordings r WHERE r.call_id = c.id) AS recording_seconds
     FROM calls c
     LEFT JOIN agents fa ON fa.id = c.from_agent
     LEFT JOIN agents ta ON ta.id = c.to_agent";
@@ -82,7 +84,12 @@ impl Store {
 
     /// Whether `agent` was one of the call's parties (called, was called, answered, or was
     /// handed it). A call of another account is "not found".
-    async fn check_party(&self, account_id: Id, call_id: Id, agent_id: Id) -> Result<()> {
+    pub(crate) async fn check_party(
+        &self,
+        account_id: Id,
+        call_id: Id,
+        agent_id: Id,
+    ) -> Result<()> {
         let party: Option<bool> = sqlx::query_scalar(
             "SELECT c.from_agent = ?1 OR c.to_agent = ?1 OR EXISTS (
                  SELECT 1 FROM call_transfers t WHERE t.call_id = c.id AND (t.from_agent = ?1 OR t.to_agent = ?1))
@@ -297,6 +304,7 @@ fn record(row: RecordRow) -> CallRecord {
             .outcome
             .and_then(|o| serde_json::from_value::<CallOutcome>(serde_json::Value::String(o)).ok()),
         notes: Vec::new(),
+        recording_seconds: row.recording_seconds.and_then(|s| u32::try_from(s).ok()),
     }
 }
 

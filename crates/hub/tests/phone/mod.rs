@@ -57,6 +57,20 @@ pub fn speech_as(dir: &Path, voice: &str, text: &str, silence: u32) -> (Vec<i16>
     (said.samples().to_vec(), path)
 }
 
+/// Adds `seconds` of silence at the end of a phone's WAV: baresip hangs up when its
+/// audio file ends.
+pub fn then_silence(path: &Path, seconds: u32) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let spec = reader.spec();
+    let samples: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+    let mut writer = hound::WavWriter::create(path, spec).unwrap();
+    let silence = spec.sample_rate as usize * spec.channels as usize * seconds as usize;
+    for sample in samples.into_iter().chain(std::iter::repeat_n(0, silence)) {
+        writer.write_sample(sample).unwrap();
+    }
+    writer.finalize().unwrap();
+}
+
 /// Speech for a phone speaking Opus: 48 kHz, both channels (what baresip's file source
 /// wants for `opus/48000/2`), after `silence` seconds.
 pub fn speech_wideband(dir: &Path, text: &str, silence: u32) -> (Vec<i16>, PathBuf) {

@@ -1,0 +1,243 @@
+//! Call recordings: a customer on a real phone (baresip) talks with Ana (the desktop's
+//! engine, playing a tone); the account records calls, so the call says so from the moment
+//! it connects; Ana pauses a moment and resumes. After the call the recording (Opus in Ogg,
+//! read by opus-tools as any player would) holds both sides — the customer's words and Ana's
+//! tone — without the paused stretch; her call history says how long it is; agents who were
+//! not on the call, and other accounts, cannot fetch it.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+mod phone;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use phone::free_port;
+use reqwest::StatusCode;
+use serde_json::json;
+use switchboard_protocol::{Call, CallRecord, CallState, Event, MediaAnswer, Recording};
+use switchboard_voice::FRAME_SAMPLES;
+use switchboard_voice::analysis::envelope_match;
+use switchboard_voice::peer::Setup;
+use switchboard_voice::recording::Recording as Heard;
+use switchboard_voice::tone::Sine;
+
+/// Power of `frequency` in `samples` (48 kHz), relative to their total power (Goertzel).
+fn share_of(samples: &[i16], frequency: f64) -> f64 {
+    let k = 2.0 * (2.0 * std::f64::consts::PI * frequency / 48_000.0).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for x in samples {
+        let s = f64::from(*x) + k * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    let power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    let total: f64 = samples.iter().map(|x| f64::from(*x).powi(2)).sum();
+    2.0 * power / (samples.len() as f64 * total.max(1.0))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    let mut settings = store.account(hub.alpha).await.unwrap().settings;
+    settings.record_calls = true;
+    settings.recording_pause = true;
+    settings.after_call_work = false;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
+        .await
+        .unwrap();
+    store
+        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
+        .await
+        .unwrap();
+    hub.set_status(&ana, "available").await;
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (spoken, speech) = phone::speech(
+        dir.path(),
+        "Hello, I would like to check the status of my order, number four five six.",
+        1,
+    );
+    // The customer stays on the line after speaking.
+    phone::then_silence(&speech, 30);
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &speech,
+        60,
+    );
+    let offered: Call = loop {
+        let envelope = events
+            .try_next(Duration::from_secs(20))
+            .await
+            .expect("offered");
+        if let Event::CallUpdated { call } = envelope.event
+            && call.rings_at(ana.id())
+        {
+            break *call;
+        }
+    };
+    assert_eq!(
+        offered.recording, None,
+        "nothing is recorded before it connects"
+    );
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/accept", offered.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        accepted.call.recording,
+        Some(Recording::Recording),
+        "Ana sees it recorded"
+    );
+    media.accept_answer(&accepted.answer).unwrap();
+    let heard = Heard::default();
+    let (engine, _reports) = media
+        .start(Box::new(Sine::new(700.0, 2500)), Box::new(heard.clone()))
+        .unwrap();
+    let id = offered.id;
+
+    // The customer's sentence (and a little more) is heard, then Ana pauses for a second.
+    let wanted = spoken.len() + 48_000 + 20 * FRAME_SAMPLES;
+    let waiting = heard.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || waiting.wait_for(wanted, Duration::from_secs(30)))
+            .await
+            .unwrap()
+    );
+    let response = hub
+        .post(&ana, &format!("/calls/{id}/recording/pause"), json!({}))
+        .await;
+    let status = response.status();
+    let body = response.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let paused: Call = serde_json::from_str(&body).unwrap();
+    assert_eq!(paused.recording, Some(Recording::Paused));
+    let at_pause = heard.len();
+    let waiting = heard.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || {
+            waiting.wait_for(at_pause + 50 * FRAME_SAMPLES, Duration::from_secs(10))
+        })
+        .await
+        .unwrap()
+    );
+    // Where the account does not allow it, pausing and resuming are refused.
+    settings.recording_pause = false;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    let response = hub
+        .post(&ana, &format!("/calls/{id}/recording/resume"), json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    settings.recording_pause = true;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    let resumed: Call = hub
+        .post(&ana, &format!("/calls/{id}/recording/resume"), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(resumed.recording, Some(Recording::Recording));
+    let paused_samples = heard.len() - at_pause;
+    let at_resume = heard.len();
+    let waiting = heard.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || {
+            waiting.wait_for(at_resume + 50 * FRAME_SAMPLES, Duration::from_secs(10))
+        })
+        .await
+        .unwrap()
+    );
+    let talked = heard.len();
+    let ended: Call = hub
+        .post(&ana, &format!("/calls/{id}/hangup"), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ended.state, CallState::Ended);
+    engine.hang_up();
+    phone::hung_up(dir.path(), phone).await;
+
+    // The recording: a valid Opus file, as long as the call minus the pause.
+    let response = hub.get(&ana, &format!("/calls/{id}/recording")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "audio/ogg");
+    let bytes = response.bytes().await.unwrap();
+    let file = dir.path().join("call.opus");
+    std::fs::write(&file, &bytes).unwrap();
+    let info = std::process::Command::new("opusinfo")
+        .arg(&file)
+        .output()
+        .expect("opus-tools is installed by the test command");
+    let report = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(
+        info.status.success() && !report.contains("WARNING"),
+        "{report}"
+    );
+    let recorded = switchboard_voice::ogg_opus::decode(&bytes).unwrap();
+    let seconds = |samples: usize| samples as f64 / 48_000.0;
+    let expected = seconds(talked - paused_samples);
+    eprintln!(
+        "recorded {:.2} s of a {:.2} s call paused {:.2} s",
+        seconds(recorded.len()),
+        seconds(talked),
+        seconds(paused_samples)
+    );
+    assert!(
+        (seconds(recorded.len()) - expected).abs() < 1.0,
+        "{:.2} s recorded, {expected:.2} s expected",
+        seconds(recorded.len())
+    );
+    // Both sides: the customer's words, and Ana's tone.
+    let best = envelope_match(&spoken, &recorded, 150);
+    eprintln!("the customer's speech in the recording: envelope correlation {best:.3}");
+    assert!(best > 0.6, "{best:.3}");
+    let tone = share_of(&recorded[recorded.len() - 48_000..], 700.0);
+    eprintln!(
+        "Ana's 700 Hz tone in the recording's last second: {:.0}% of its power",
+        tone * 100.0
+    );
+    assert!(tone > 0.5, "{tone:.2}");
+
+    // Her history says it was recorded, and for how long.
+    let recent: Vec<CallRecord> = hub.get(&ana, "/me/calls").await.json().await.unwrap();
+    let kept = recent[0].recording_seconds.unwrap();
+    assert!((f64::from(kept) - expected).abs() <= 1.5, "{kept} s");
+
+    // Not for agents who were not on the call, nor other accounts.
+    let cy = hub.sign_in("cy@alpha.test").await;
+    let response = hub.get(&cy, &format!("/calls/{id}/recording")).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let response = hub.get(&zoe, &format!("/calls/{id}/recording")).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
