@@ -252,6 +252,7 @@ fn call_event(
                 alerting: false,
                 context: Vec::new(),
                 identity: None,
+                recording: None,
             }),
         },
     })))
@@ -410,6 +411,7 @@ fn lucia_call(
         alerting: false,
         context: Vec::new(),
         identity: None,
+        recording: None,
     }
 }
 
@@ -1069,6 +1071,7 @@ fn record(
         ended_at: Some(started + Duration::seconds(125)),
         outcome: Some(outcome),
         notes: Vec::new(),
+        recording_seconds: None,
     }
 }
 

@@ -92,6 +92,8 @@ pub fn bootstrap(my_status: &str) -> Bootstrap {
                 after_call_work_timeout_secs: 60,
                 default_country: "US".into(),
                 identity: true,
+                record_calls: true,
+                recording_pause: true,
             },
         },
         statuses: vec![

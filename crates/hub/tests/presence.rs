@@ -91,6 +91,8 @@ async fn with_the_switches_off_a_call_leaves_the_status_alone() {
         after_call_work_timeout_secs: 0,
         default_country: "US".into(),
         identity: false,
+        record_calls: false,
+        recording_pause: false,
     };
     hub.state
         .store
