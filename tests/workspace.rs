@@ -1457,3 +1457,90 @@ fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
             .is_some_and(|c| c.status == VoiceStatus::NotAuthenticated)
     );
 }
+
+#[test]
+fn a_recorded_call_says_so_and_the_agent_pauses_it_where_allowed() {
+    use switchboard_protocol::{CallState, Party, Recording};
+    let mut ws = on_graces_call();
+    assert!(!shows(&ws, "Recording"), "not recorded: nothing said");
+    let live = |recording| {
+        let mut call = graces_call();
+        call.state = CallState::Live;
+        call.to = Party::agent(1, "Alex Rivera");
+        call.offered_to = Vec::new();
+        call.recording = Some(recording);
+        call
+    };
+    ws.update(event(live(Recording::Recording)));
+    assert!(shows(&ws, "Recording"));
+    let actions = click(&mut ws, "Pause recording");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    ws.update(event(live(Recording::Paused)));
+    assert!(shows(&ws, "Recording paused"));
+    assert!(shows(&ws, "Resume recording"));
+
+    // An account that does not let agents pause: the indicator only.
+    let mut boot = common::bootstrap("available");
+    boot.account.settings.recording_pause = false;
+    let mut ws = common::workspace_from(boot);
+    ws.update(event(graces_call()));
+    let (setup, _offer) =
+        switchboard_voice::peer::Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (handle, reports) = setup
+        .start(
+            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
+            Box::new(switchboard_voice::recording::Recording::default()),
+        )
+        .unwrap();
+    ws.update(Message::Call(call::Message::Answered(Ok((
+        live(Recording::Recording),
+        switchboard::call::Engine::new(handle, reports),
+    )))));
+    assert!(shows(&ws, "Recording"));
+    assert!(!shows(&ws, "Pause recording"));
+}
+
+#[test]
+fn a_recorded_call_is_played_from_history() {
+    use switchboard::screen::workspace::history::{self, Playback};
+    use switchboard_protocol::{CallOutcome, Direction, Party};
+    let mut ws = workspace("available");
+    click(&mut ws, "History");
+    let mut recorded = record(
+        1,
+        Direction::Inbound,
+        Party::phone("+442071838750", "Grace Hopper"),
+        Some(Party::agent(1, "Alex Rivera")),
+        true,
+        CallOutcome::Completed,
+    );
+    recorded.recording_seconds = Some(65);
+    ws.update(Message::History(history::Message::Loaded(Ok(vec![
+        recorded,
+    ]))));
+    let actions = click(&mut ws, "Play recording (01:05)");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]), "fetches it");
+    assert!(shows(&ws, "Loading the recording…"));
+    ws.update(Message::History(history::Message::Fetched(
+        1,
+        Ok(vec![0i16; 48_000].into()),
+    )));
+    assert!(matches!(ws.history().playback(), Playback::Playing(1, _)));
+    click(&mut ws, "Stop");
+    assert!(matches!(ws.history().playback(), Playback::Idle));
+    assert!(shows(&ws, "Play recording (01:05)"));
+
+    // A recording that cannot be had says why.
+    click(&mut ws, "Play recording (01:05)");
+    ws.update(Message::History(history::Message::Fetched(
+        1,
+        Err("recording not found".into()),
+    )));
+    assert!(shows(
+        &ws,
+        "The recording could not be played: recording not found"
+    ));
+}

@@ -442,12 +442,18 @@ impl Workspace {
                         .update(message, about, &self.session.hub, &self.session.token);
                 return Action::Run(task.map(Message::Voice));
             }
-            Message::History(message) => match self.history.update(message) {
-                history::Action::None => {}
-                history::Action::Call { target, name } => {
-                    return self.phone_update(call::Message::Dial { target, name });
+            Message::History(message) => {
+                match self
+                    .history
+                    .update(message, &self.session.hub, &self.session.token)
+                {
+                    history::Action::None => {}
+                    history::Action::Run(task) => return Action::Run(task.map(Message::History)),
+                    history::Action::Call { target, name } => {
+                        return self.phone_update(call::Message::Dial { target, name });
+                    }
                 }
-            },
+            }
             Message::Notes(message) => {
                 let cx = notes_context(&self.session, &self.me, self.now);
                 let task = self.notes.update(message, &cx);
@@ -651,6 +657,13 @@ impl Workspace {
         if self.view == View::Settings {
             subscriptions.push(self.devices.subscription(&self.audio).map(Message::Devices));
         }
+        if !self.audio.headless() {
+            subscriptions.push(
+                self.history
+                    .subscription(self.audio.devices.speaker.as_deref())
+                    .map(Message::History),
+            );
+        }
         // The hub hears more of the caller as the call goes on: ask again every few seconds.
         if self.voice_about().is_some() {
             subscriptions.push(
@@ -702,7 +715,8 @@ impl Workspace {
         };
 
         let mut page = column![top_bar];
-        if let Some(bar) = self.phone.bar(self.me.id, self.now) {
+        let may_pause = self.account.settings.recording_pause;
+        if let Some(bar) = self.phone.bar(self.me.id, self.now, may_pause) {
             page = page.push(bar.map(Message::Call));
             if let Some(panel) = self.call_panel() {
                 page = page.push(panel);

@@ -68,17 +68,23 @@ impl Hub {
     }
 
     async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let response = self.succeed(request).await?;
+        if response.status() == StatusCode::NO_CONTENT {
+            return serde_json::from_value(serde_json::Value::Null)
+                .map_err(|e| Error::Protocol(e.to_string()));
+        }
+        response
+            .json()
+            .await
+            .map_err(|e| Error::Protocol(e.to_string()))
+    }
+
+    /// The response, if the hub says yes; its error in words if not.
+    async fn succeed(&self, request: RequestBuilder) -> Result<reqwest::Response> {
         let response = request.send().await.map_err(|e| self.unreachable(&e))?;
         let status = response.status();
         if status.is_success() {
-            if status == StatusCode::NO_CONTENT {
-                return serde_json::from_value(serde_json::Value::Null)
-                    .map_err(|e| Error::Protocol(e.to_string()));
-            }
-            return response
-                .json()
-                .await
-                .map_err(|e| Error::Protocol(e.to_string()));
+            return Ok(response);
         }
         let body = response.text().await.unwrap_or_default();
         Err(match serde_json::from_str::<ErrorBody>(&body) {
@@ -276,6 +282,33 @@ impl Hub {
                 }),
         )
         .await
+    }
+
+    /// Pauses (`true`) or resumes a call's recording.
+    pub async fn pause_recording(&self, token: &str, call: Id, pause: bool) -> Result<Call> {
+        let action = if pause {
+            "recording/pause"
+        } else {
+            "recording/resume"
+        };
+        self.call_action(token, call, action).await
+    }
+
+    /// A call's recording: Opus in Ogg.
+    pub async fn recording(&self, token: &str, call: Id) -> Result<Vec<u8>> {
+        let path = format!("calls/{call}/recording");
+        let response = self
+            .succeed(
+                self.request(Method::GET, &path, Some(token))
+                    // A long call's recording is megabytes.
+                    .timeout(Duration::from_secs(120)),
+            )
+            .await?;
+        Ok(response
+            .bytes()
+            .await
+            .map_err(|e| self.unreachable(&e))?
+            .to_vec())
     }
 
     async fn call_action(&self, token: &str, call: Id, action: &str) -> Result<Call> {

@@ -6,8 +6,8 @@ use iced::widget::{button, column, container, row, space, text, text_input};
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
-    AgentSummary, Call as CallInfo, CallOutcome, CallRecord, CallState, Contact, Id, StatusDef,
-    Target,
+    AgentSummary, Call as CallInfo, CallOutcome, CallRecord, CallState, Contact, Id, Recording,
+    StatusDef, Target,
 };
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
@@ -127,6 +127,8 @@ pub enum Message {
     Key(char),
     TransferToggled,
     TransferTo(Id),
+    /// Pause (`true`) or resume the call's recording.
+    RecordingPaused(bool),
     /// The hub's answer to a hang-up, decline, hold, resume or transfer.
     Done(Result<CallInfo, Error>),
     /// The engine of a call reported something.
@@ -309,6 +311,14 @@ impl Phone {
                     };
                     return hub_call(cx, move |hub, token| async move {
                         hub.hold(&token, id, on).await
+                    });
+                }
+            }
+            Message::RecordingPaused(pause) => {
+                if let Some(Call::Live(live)) = &self.call {
+                    let id = live.call.id;
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.pause_recording(&token, id, pause).await
                     });
                 }
             }
@@ -707,7 +717,12 @@ impl Phone {
     }
 
     /// The call bar: who, how long, and the controls.
-    pub fn bar(&self, me: Id, now: OffsetDateTime) -> Option<Element<'_, Message>> {
+    pub fn bar(
+        &self,
+        me: Id,
+        now: OffsetDateTime,
+        may_pause: bool,
+    ) -> Option<Element<'_, Message>> {
         let call = self.call.as_ref()?;
         let content = match call {
             Call::Dialing { to, .. } => row![
@@ -752,7 +767,7 @@ impl Phone {
                 ),
                 action(fl!("call-decline"), Some(Message::Decline), false),
             ],
-            Call::Live(live) => live_bar(live, me, now),
+            Call::Live(live) => live_bar(live, me, now, may_pause),
         };
         Some(
             container(content.spacing(12).align_y(Alignment::Center))
@@ -1053,13 +1068,35 @@ fn contact_form<'a>(number: &str, form: &'a ContactForm) -> Element<'a, Message>
     card.width(Length::FillPortion(1)).into()
 }
 
-fn live_bar(live: &Live, me: Id, now: OffsetDateTime) -> iced::widget::Row<'_, Message> {
+fn live_bar(
+    live: &Live,
+    me: Id,
+    now: OffsetDateTime,
+    may_pause: bool,
+) -> iced::widget::Row<'_, Message> {
     let call = &live.call;
     let held_by_other = call.held_by.is_some_and(|holder| holder != me);
     let mut bar = row![
         text(fl!("call-live", name = other_party(call, me))).font(font::BOLD),
         text(widget::duration((now - live.since).whole_seconds())),
     ];
+    // Everyone on a recorded call sees that it is.
+    match call.recording {
+        Some(Recording::Recording) => {
+            bar = bar.push(
+                row![
+                    widget::dot(iced::Color::from_rgb8(0xd6, 0x45, 0x45), 10.0),
+                    text(fl!("call-recording")).style(theme::text::danger),
+                ]
+                .spacing(6)
+                .align_y(Alignment::Center),
+            );
+        }
+        Some(Recording::Paused) => {
+            bar = bar.push(text(fl!("call-recording-paused")).style(theme::text::warning));
+        }
+        None => {}
+    }
     if call.held_by == Some(me) {
         bar = bar.push(text(fl!("call-on-hold")).style(theme::text::warning));
     } else if held_by_other {
@@ -1081,7 +1118,8 @@ fn live_bar(live: &Live, me: Id, now: OffsetDateTime) -> iced::widget::Row<'_, M
     } else {
         fl!("call-mute")
     };
-    bar.push(space().width(Length::Fill))
+    let mut bar = bar
+        .push(space().width(Length::Fill))
         .push(action(mute_label, Some(Message::MuteToggled), false))
         .push(action(
             hold_label,
@@ -1097,8 +1135,15 @@ fn live_bar(live: &Live, me: Id, now: OffsetDateTime) -> iced::widget::Row<'_, M
             fl!("call-transfer"),
             (!held_by_other).then_some(Message::TransferToggled),
             false,
-        ))
-        .push(action(fl!("call-hang-up"), Some(Message::HangUp), true))
+        ));
+    if let Some(state) = call.recording.filter(|_| may_pause) {
+        let (label, pause) = match state {
+            Recording::Recording => (fl!("call-recording-pause"), true),
+            Recording::Paused => (fl!("call-recording-resume"), false),
+        };
+        bar = bar.push(action(label, Some(Message::RecordingPaused(pause)), false));
+    }
+    bar.push(action(fl!("call-hang-up"), Some(Message::HangUp), true))
 }
 
 /// The twelve keys, sending DTMF as they are pressed.

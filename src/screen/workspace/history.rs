@@ -2,8 +2,11 @@
 //! how it ended, the disposition and notes — with Call back on each. A call opens to show
 //! every agent's notes on it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use iced::widget::{button, column, container, row, scrollable, space, text};
-use iced::{Alignment, Length, Task};
+use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{CallOutcome, CallRecord, Direction, Id, Target};
 use time::OffsetDateTime;
@@ -19,6 +22,18 @@ pub struct History {
     calls: Calls,
     /// The call opened to show all its notes.
     open: Option<Id>,
+    playback: Playback,
+}
+
+/// A call's recording being fetched or played.
+#[derive(Debug, Clone, Default)]
+pub enum Playback {
+    #[default]
+    Idle,
+    Loading(Id),
+    /// 48 kHz mono, decoded.
+    Playing(Id, Arc<[i16]>),
+    Failed(Id, String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -38,10 +53,17 @@ pub enum Message {
         target: Target,
         name: String,
     },
+    /// Play a call's recording, or stop it.
+    Play(Id),
+    Stop,
+    Fetched(Id, Result<Arc<[i16]>, String>),
+    /// The recording played to its end.
+    Finished(Id),
 }
 
 pub enum Action {
     None,
+    Run(Task<Message>),
     /// Dial (the workspace's phone places the call).
     Call {
         target: Target,
@@ -69,7 +91,11 @@ impl History {
         }
     }
 
-    pub fn update(&mut self, message: Message) -> Action {
+    pub fn playback(&self) -> &Playback {
+        &self.playback
+    }
+
+    pub fn update(&mut self, message: Message, hub: &Hub, token: &str) -> Action {
         match message {
             Message::Loaded(Ok(calls)) => self.calls = Calls::Loaded(calls),
             Message::Loaded(Err(error)) => {
@@ -83,8 +109,58 @@ impl History {
                 };
             }
             Message::CallBack { target, name } => return Action::Call { target, name },
+            Message::Play(call) => {
+                self.playback = Playback::Loading(call);
+                let (hub, token) = (hub.clone(), token.to_owned());
+                return Action::Run(Task::perform(
+                    async move {
+                        let bytes = hub
+                            .recording(&token, call)
+                            .await
+                            .map_err(|e| super::super::describe(&e))?;
+                        tokio::task::spawn_blocking(move || {
+                            switchboard_voice::ogg_opus::decode(&bytes)
+                                .map(Arc::from)
+                                .map_err(|e| e.to_string())
+                        })
+                        .await
+                        .map_err(|e| e.to_string())?
+                    },
+                    move |result| Message::Fetched(call, result),
+                ));
+            }
+            Message::Fetched(call, result) => {
+                // Only the one still wanted.
+                if matches!(self.playback, Playback::Loading(loading) if loading == call) {
+                    self.playback = match result {
+                        Ok(samples) => Playback::Playing(call, samples),
+                        Err(reason) => Playback::Failed(call, reason),
+                    };
+                }
+            }
+            Message::Stop => self.playback = Playback::Idle,
+            Message::Finished(call) => {
+                if matches!(self.playback, Playback::Playing(playing, _) if playing == call) {
+                    self.playback = Playback::Idle;
+                }
+            }
         }
         Action::None
+    }
+
+    /// Plays the recording on the speaker while it is wanted (stopping drops the sound).
+    pub fn subscription(&self, speaker: Option<&str>) -> Subscription<Message> {
+        match &self.playback {
+            Playback::Playing(call, samples) => Subscription::run_with(
+                Sound {
+                    call: *call,
+                    samples: samples.clone(),
+                    speaker: speaker.map(str::to_owned),
+                },
+                play,
+            ),
+            _ => Subscription::none(),
+        }
     }
 
     pub fn view(&self, me: Id, now: OffsetDateTime, idle: bool) -> Element<'_, Message> {
@@ -187,6 +263,29 @@ impl History {
             target,
             name: number.clone().unwrap_or(name),
         });
+        if let Some(seconds) = call.recording_seconds {
+            let (label, message) = match &self.playback {
+                Playback::Playing(playing, _) if *playing == call.id => {
+                    (fl!("history-stop"), Some(Message::Stop))
+                }
+                Playback::Loading(loading) if *loading == call.id => {
+                    (fl!("history-loading-recording"), None)
+                }
+                _ => (
+                    fl!(
+                        "history-play",
+                        length = widget::duration(i64::from(seconds))
+                    ),
+                    Some(Message::Play(call.id)),
+                ),
+            };
+            line = line.push(
+                button(text(label).size(13))
+                    .padding([5, 12])
+                    .style(theme::button::item)
+                    .on_press_maybe(message),
+            );
+        }
         line = line.push(
             button(text(fl!("history-call-back")).size(13))
                 .padding([5, 12])
@@ -206,6 +305,18 @@ impl History {
             let first = notes.notes.lines().next().unwrap_or_default().to_owned();
             entry = entry
                 .push(container(text(first).size(13).style(theme::text::muted)).padding([0, 44]));
+        }
+        if let Playback::Failed(failed, reason) = &self.playback
+            && *failed == call.id
+        {
+            entry = entry.push(
+                container(
+                    text(fl!("history-play-failed", reason = reason.clone()))
+                        .size(13)
+                        .style(theme::text::danger),
+                )
+                .padding([0, 44]),
+            );
         }
         if self.open == Some(call.id) {
             let mut details = column![].spacing(8);
@@ -256,4 +367,62 @@ fn outcome(call: &CallRecord, missed: bool) -> String {
         Some(CallOutcome::Unreachable) => fl!("history-unreachable"),
         Some(CallOutcome::Voicemail) => fl!("history-voicemail"),
     }
+}
+
+/// A recording to play, as the subscription knows it.
+#[derive(Debug, Clone)]
+struct Sound {
+    call: Id,
+    samples: Arc<[i16]>,
+    speaker: Option<String>,
+}
+
+impl std::hash::Hash for Sound {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.call.hash(state);
+        self.samples.len().hash(state);
+        self.speaker.hash(state);
+    }
+}
+
+/// Plays the samples once on the speaker; ends with `Finished`, or stops when dropped.
+fn play(sound: &Sound) -> impl futures::Stream<Item = Message> + use<> {
+    let sound = sound.clone();
+    iced::stream::channel(1, async move |mut output| {
+        let stop = Arc::new(AtomicBool::new(false));
+        // Dropped with the subscription: the playing thread sees it and stops the sound.
+        struct Stop(Arc<AtomicBool>);
+        impl Drop for Stop {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::Relaxed);
+            }
+        }
+        let _stop = Stop(stop.clone());
+        let call = sound.call;
+        let played = tokio::task::spawn_blocking(move || {
+            let position = Arc::new(AtomicUsize::new(0));
+            let (samples, at) = (sound.samples.clone(), position.clone());
+            let _tone =
+                switchboard_voice::device::Tone::play(sound.speaker.as_deref(), move |out| {
+                    let start = at.load(Ordering::Relaxed).min(samples.len());
+                    let n = out.len().min(samples.len() - start);
+                    out[..n].copy_from_slice(&samples[start..start + n]);
+                    out[n..].fill(0);
+                    at.store(start + n, Ordering::Relaxed);
+                })
+                .map_err(|e| e.to_string())?;
+            while !stop.load(Ordering::Relaxed)
+                && position.load(Ordering::Relaxed) < sound.samples.len()
+            {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Ok::<(), String>(())
+        })
+        .await;
+        if let Ok(Err(error)) | Err(error) = played.map_err(|e| e.to_string()) {
+            tracing::warn!(%error, "a recording could not be played");
+        }
+        use futures::SinkExt;
+        let _ = output.send(Message::Finished(call)).await;
+    })
 }
