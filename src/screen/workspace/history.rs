@@ -238,7 +238,7 @@ impl History {
                 } else {
                     theme::text::muted
                 })
-                .width(Length::FillPortion(3)),
+                .width(Length::FillPortion(4)),
         ]
         .spacing(12)
         .align_y(Alignment::Center);
@@ -263,6 +263,8 @@ impl History {
             target,
             name: number.clone().unwrap_or(name),
         });
+        // Every row keeps the recording's slot, so the columns line up.
+        let mut recording = container(space()).width(200);
         if let Some(seconds) = call.recording_seconds {
             let (label, message) = match &self.playback {
                 Playback::Playing(playing, _) if *playing == call.id => {
@@ -279,13 +281,15 @@ impl History {
                     Some(Message::Play(call.id)),
                 ),
             };
-            line = line.push(
+            recording = container(
                 button(text(label).size(13))
                     .padding([5, 12])
                     .style(theme::button::item)
                     .on_press_maybe(message),
-            );
+            )
+            .width(200);
         }
+        line = line.push(recording);
         line = line.push(
             button(text(fl!("history-call-back")).size(13))
                 .padding([5, 12])
