@@ -29,6 +29,7 @@ fn main() -> iced::Result {
     let cli = Cli::parse();
     let env = Environment::detect();
     let config = Config::load(&env.config_file());
+    switchboard::widget::read_time_zone();
     let flags = Flags {
         env,
         config,

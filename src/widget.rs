@@ -86,10 +86,19 @@ pub fn international(e164: &str) -> String {
         .unwrap_or_else(|_| e164.to_string())
 }
 
+/// The agent's time zone, read from the system once at start ([`read_time_zone`]); UTC
+/// until then (and in tests).
+static ZONE: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+
+/// Reads the system's time zone, before the window opens (views must not read files).
+pub fn read_time_zone() {
+    let _ = ZONE.set(jiff::tz::TimeZone::system());
+}
+
 /// When something happened, in the agent's time zone: the time today, "Yesterday" and the
 /// time, else the date and time.
 pub fn when(at: time::OffsetDateTime, now: time::OffsetDateTime) -> String {
-    let zone = jiff::tz::TimeZone::system();
+    let zone = ZONE.get().cloned().unwrap_or(jiff::tz::TimeZone::UTC);
     let local = |t: time::OffsetDateTime| {
         jiff::Timestamp::from_second(t.unix_timestamp())
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)

@@ -273,6 +273,27 @@ async fn a_contact_history_holds_the_calls_of_their_numbers() {
     assert_eq!(call.talk_seconds(), Some(60));
     assert_eq!(call.notes[0].notes, "Asked about delivery");
 
+    // A call nobody answered has no party to write notes on it.
+    let missed: Id = sqlx::query_scalar(
+        "INSERT INTO calls (account_id, direction, from_number, started_at, ended_at, outcome)
+         VALUES (?, 'inbound', '+14155550132', 1700000200000, 1700000210000, 'cancelled') RETURNING id",
+    )
+    .bind(hub.alpha)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let response = hub
+        .put(
+            &ana,
+            &format!("/calls/{missed}/notes"),
+            json!({ "notes": "x", "revision": 1 }),
+        )
+        .await;
+    assert_eq!(
+        error_of(response).await,
+        (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+    );
+
     // Recent calls: newest first, the stranger by number.
     let recent: Vec<CallRecord> = hub
         .get(&ana, "/me/calls?limit=1")

@@ -132,8 +132,9 @@ pub fn recording_spec() -> hound::WavSpec {
 /// What a caller has said, at 8 kHz, shared with whoever verifies their voice.
 pub type VoiceTap = std::sync::Arc<std::sync::Mutex<Vec<i16>>>;
 
-/// Most a voice tap keeps: two minutes (enough to verify a speaker, and bounded).
-pub const MAX_TAP_SAMPLES: usize = 8_000 * 120;
+/// Most a voice tap keeps: a minute (far more than verifying a speaker needs; under 1 MB
+/// a call).
+pub const MAX_TAP_SAMPLES: usize = 8_000 * 60;
 
 /// After this long without a packet from the carrier, the call is gone.
 pub const SILENT_FOR: Duration = Duration::from_secs(30);

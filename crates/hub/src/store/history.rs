@@ -91,8 +91,9 @@ impl Store {
         agent_id: Id,
     ) -> Result<()> {
         let party: Option<bool> = sqlx::query_scalar(
-            "SELECT c.from_agent = ?1 OR c.to_agent = ?1 OR EXISTS (
-                 SELECT 1 FROM call_transfers t WHERE t.call_id = c.id AND (t.from_agent = ?1 OR t.to_agent = ?1))
+            // A call nobody answered has no agents (NULL): not a party either.
+            "SELECT IFNULL(c.from_agent = ?1 OR c.to_agent = ?1 OR EXISTS (
+                 SELECT 1 FROM call_transfers t WHERE t.call_id = c.id AND (t.from_agent = ?1 OR t.to_agent = ?1)), 0)
              FROM calls c WHERE c.id = ?2 AND c.account_id = ?3",
         )
         .bind(agent_id)
