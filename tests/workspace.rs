@@ -1544,3 +1544,21 @@ fn a_recorded_call_is_played_from_history() {
         "The recording could not be played: recording not found"
     ));
 }
+
+#[test]
+fn a_customer_can_be_handed_back_to_a_queue_but_an_agent_cannot() {
+    let mut ws = on_graces_call();
+    click(&mut ws, "Transfer");
+    assert!(shows(&ws, "Back to a queue"));
+    let actions = click(&mut ws, "Support");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+
+    // A call with another agent offers agents only.
+    let mut ws = on_a_call();
+    click(&mut ws, "Transfer");
+    assert!(shows(&ws, "Transfer to"));
+    assert!(!shows(&ws, "Back to a queue"));
+}

@@ -281,3 +281,4 @@ history-play = Play recording ({ $length })
 history-stop = Stop
 history-loading-recording = Loading the recording…
 history-play-failed = The recording could not be played: { $reason }
+call-transfer-to-group = Back to a queue

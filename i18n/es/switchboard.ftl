@@ -281,3 +281,4 @@ history-play = Reproducir grabación ({ $length })
 history-stop = Detener
 history-loading-recording = Cargando la grabación…
 history-play-failed = No se pudo reproducir la grabación: { $reason }
+call-transfer-to-group = Devolver a una cola

@@ -114,6 +114,7 @@ pub struct Workspace {
     agents: Vec<AgentSummary>,
     caller_ids: Vec<CallerId>,
     dispositions: Vec<Disposition>,
+    ring_groups: Vec<switchboard_protocol::RingGroup>,
     /// Where the event stream started; fixed for the subscription's lifetime (the stream
     /// itself tracks where it is).
     stream_from: u64,
@@ -214,6 +215,7 @@ impl Workspace {
             dialpad,
             caller_ids: boot.caller_ids,
             dispositions: boot.dispositions,
+            ring_groups: boot.ring_groups,
             audio: Audio::default(),
             devices: devices::Devices::default(),
             focused: true,
@@ -404,6 +406,7 @@ impl Workspace {
                 self.agents = boot.agents;
                 self.caller_ids = boot.caller_ids;
                 self.dispositions = boot.dispositions;
+                self.ring_groups = boot.ring_groups;
             }
             Message::Reloaded(Err(error)) => return self.failed(&error),
             Message::Tick(now) => self.now = now,
@@ -820,7 +823,10 @@ impl Workspace {
 
     /// Under the call bar: the keypad or transfer list when opened, else the call's tabs.
     fn call_panel(&self) -> Option<Element<'_, Message>> {
-        if let Some(panel) = self.phone.panel(&self.agents, &self.statuses) {
+        if let Some(panel) = self
+            .phone
+            .panel(&self.agents, &self.statuses, &self.ring_groups)
+        {
             return Some(panel.map(Message::Call));
         }
         let snapshot = self.phone.snapshot(self.now);

@@ -145,6 +145,16 @@ pub fn bootstrap(my_status: &str) -> Bootstrap {
             },
         ],
         dispositions: vec![],
+        ring_groups: vec![
+            switchboard_protocol::RingGroup {
+                id: 1,
+                name: "Sales".into(),
+            },
+            switchboard_protocol::RingGroup {
+                id: 2,
+                name: "Support".into(),
+            },
+        ],
         event_seq: 10,
     }
 }

@@ -230,10 +230,25 @@ impl Hub {
 
     /// Blind transfer: hands the other party to `to_agent`.
     pub async fn transfer(&self, token: &str, call: Id, to_agent: Id) -> Result<Call> {
+        self.transfer_to(token, call, Some(to_agent), None).await
+    }
+
+    /// Blind transfer of a customer back to a ring group, to wait for its agents.
+    pub async fn transfer_to_group(&self, token: &str, call: Id, group: Id) -> Result<Call> {
+        self.transfer_to(token, call, None, Some(group)).await
+    }
+
+    async fn transfer_to(
+        &self,
+        token: &str,
+        call: Id,
+        to_agent: Option<Id>,
+        to_group: Option<Id>,
+    ) -> Result<Call> {
         let path = format!("calls/{call}/transfer");
         self.send(
             self.request(Method::POST, &path, Some(token))
-                .json(&TransferCall { to_agent }),
+                .json(&TransferCall { to_agent, to_group }),
         )
         .await
     }

@@ -246,6 +246,7 @@ async fn bootstrap(State(state): State<Arc<AppState>>, caller: Caller) -> Result
             .collect(),
         caller_ids: store.caller_ids(caller.account_id).await?,
         dispositions: store.dispositions(caller.account_id).await?,
+        ring_groups: store.ring_group_list(caller.account_id).await?,
         event_seq,
     }))
 }

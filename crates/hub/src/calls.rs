@@ -505,9 +505,11 @@ pub async fn accept(
         call
     };
     // A caller from a queue: how long they waited is kept with the call.
+    // Answered once: a transferred call keeps its first answer (the talk time runs from it).
     sqlx::query(
-        "UPDATE calls SET answered_at = ?1, to_agent = COALESCE(to_agent, ?2),
-             waited_ms = CASE WHEN queued_at IS NULL THEN waited_ms ELSE ?1 - queued_at END
+        "UPDATE calls SET answered_at = COALESCE(answered_at, ?1), to_agent = COALESCE(to_agent, ?2),
+             waited_ms = CASE WHEN queued_at IS NULL OR answered_at IS NOT NULL THEN waited_ms
+                              ELSE ?1 - queued_at END
          WHERE id = ?3",
     )
     .bind(now_ms())
@@ -515,6 +517,12 @@ pub async fn accept(
     .bind(id)
     .execute(state.store.pool())
     .await?;
+    // Handed to a ring group, the call's new agent is whoever took it there.
+    sqlx::query("UPDATE call_transfers SET to_agent = ? WHERE call_id = ? AND to_agent IS NULL")
+        .bind(caller.agent_id)
+        .bind(id)
+        .execute(state.store.pool())
+        .await?;
     for agent in [call.from.agent_id, call.to.agent_id].into_iter().flatten() {
         state.call_started(live.account_id, agent).await?;
     }
@@ -647,15 +655,16 @@ pub async fn resume(
 }
 
 /// Blind transfer (F-25): the other party is handed to another agent, hearing music while
-/// it rings there; the transferring agent leaves the call at once.
+/// it rings there, or — a customer who called in — back to one of the account's ring
+/// groups, to wait for its agents; the transferring agent leaves the call at once.
 #[utoipa::path(
     post, path = "/calls/{id}/transfer", tag = "calls", request_body = TransferCall,
     params(("id" = Id, Path)),
     responses(
         (status = 200, body = Call),
-        (status = 400, description = "Transferring to a party of the call", body = ErrorBody),
-        (status = 404, description = "No such call or agent", body = ErrorBody),
-        (status = 409, description = "Not connected, held by the other party, or the agent cannot take calls", body = ErrorBody),
+        (status = 400, description = "No target, two targets, or a party of the call", body = ErrorBody),
+        (status = 404, description = "No such call, agent or ring group", body = ErrorBody),
+        (status = 409, description = "Not connected, held by the other party, the agent cannot take calls, or not a customer's inbound call (for a ring group)", body = ErrorBody),
     ),
     security(("bearer" = []))
 )]
@@ -666,12 +675,40 @@ pub async fn transfer(
     Json(body): Json<TransferCall>,
 ) -> Result<Json<Call>> {
     let current = party_of(&state, &caller, id)?;
-    if current.call.involves(body.to_agent) {
-        return Err(Error::BadRequest(
-            "the call cannot be transferred to one of its parties".into(),
-        ));
+    enum To {
+        Agent(crate::store::AgentRow),
+        Group(Id, String),
     }
-    let target = callable_agent(&state, caller.account_id, body.to_agent).await?;
+    let to = match (body.to_agent, body.to_group) {
+        (Some(agent), None) => {
+            if current.call.involves(agent) {
+                return Err(Error::BadRequest(
+                    "the call cannot be transferred to one of its parties".into(),
+                ));
+            }
+            To::Agent(callable_agent(&state, caller.account_id, agent).await?)
+        }
+        (None, Some(group)) => {
+            // Only a customer who called in waits in a queue (their call flow's task
+            // follows the call there, and sees them hang up).
+            if current.call.from.number.is_none() || current.call.from.agent_id.is_some() {
+                return Err(Error::Conflict(
+                    "only a customer's inbound call can go to a ring group".into(),
+                ));
+            }
+            let name = state
+                .store
+                .routing_group_name(caller.account_id, group)
+                .await?
+                .ok_or(Error::NotFound("ring group"))?;
+            To::Group(group, name)
+        }
+        _ => {
+            return Err(Error::BadRequest(
+                "transfer to exactly one agent or ring group".into(),
+            ));
+        }
+    };
     let (call, leaving_leg) = {
         let mut calls = state.calls.lock();
         let live = party_in(&mut calls, &caller, id)?;
@@ -698,9 +735,22 @@ pub async fn transfer(
         state.media.hold(remaining_leg, true)?;
         live.caller_leg = remaining_leg;
         live.callee_leg = None;
+        let target = match &to {
+            To::Agent(agent) => Party::agent(agent.id, agent.name.clone()),
+            To::Group(group, name) => {
+                live.group = Some(*group);
+                live.call.ring_group = Some(name.clone());
+                live.call.waiting_since = Some(time::OffsetDateTime::now_utc());
+                Party {
+                    agent_id: None,
+                    name: name.clone(),
+                    number: None,
+                }
+            }
+        };
         live.call = Call {
             from: remaining,
-            to: Party::agent(target.id, target.name.clone()),
+            to: target,
             state: CallState::Ringing,
             held_by: None,
             transferred_by: Some(transferrer),
@@ -709,22 +759,36 @@ pub async fn transfer(
         (live.call.clone(), leaving_leg)
     };
     let _ = state.media.remove(leaving_leg);
+    let to_agent = match &to {
+        To::Agent(agent) => Some(agent.id),
+        To::Group(..) => None,
+    };
     sqlx::query(
         "INSERT INTO call_transfers (call_id, from_agent, to_agent, transferred_at)
          VALUES (?, ?, ?, ?)",
     )
     .bind(id)
     .bind(caller.agent_id)
-    .bind(target.id)
+    .bind(to_agent)
     .bind(now_ms())
     .execute(state.store.pool())
     .await?;
     state.call_ended(caller.account_id, caller.agent_id).await?;
     publish(&state, caller.account_id, &call, Some(caller.agent_id)).await?;
+    if let To::Group(group, _) = to {
+        state
+            .routing
+            .send(crate::inbound::Input::Enqueue {
+                account: caller.account_id,
+                call: id,
+                group,
+            })
+            .map_err(|_| Error::Internal("routing stopped".into()))?;
+    }
     tracing::info!(
         call = id,
         by = caller.agent_id,
-        to = target.id,
+        ?to_agent,
         "call transferred"
     );
     Ok(Json(call))

@@ -455,6 +455,21 @@ async fn a_blind_transfer_hands_the_caller_to_another_agent() {
         .await,
         (StatusCode::NOT_FOUND, ErrorCode::NotFound)
     );
+    // A ring group waits for customers, not for agents.
+    let sales = hub
+        .state
+        .store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    assert_eq!(
+        error_of(
+            hub.post(&ben, &transfer, json!({ "to_group": sales }))
+                .await
+        )
+        .await,
+        (StatusCode::CONFLICT, ErrorCode::Conflict)
+    );
 
     let handed: Call = hub
         .post(&ben, &transfer, json!({ "to_agent": cy.id() }))

@@ -326,3 +326,132 @@ async fn a_session_refresh_mid_call_is_answered_and_the_call_carries_on() {
         "no BYE after the caller's own: {errors}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_handed_back_to_a_queue_is_taken_there_by_another_agent() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    let (ana, mut ana_events) = ana_takes_sales_calls(&hub).await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let support = store
+        .create_ring_group(hub.alpha, "Support", "longest_idle")
+        .await
+        .unwrap();
+    store
+        .set_ring_group_member(hub.alpha, "Support", ben.id(), true)
+        .await
+        .unwrap();
+    assert_eq!(
+        hub.set_status(&ben, "available").await.status(),
+        StatusCode::OK
+    );
+    let mut ben_events = hub.events(&ben, hub.bootstrap(&ben).await.event_seq).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let (spoken, speech) = phone::speech(
+        dir.path(),
+        "I was told you are the right team for a refund on my order.",
+        3,
+    );
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &speech,
+        12,
+    );
+    let offered = tokio::time::timeout(Duration::from_secs(10), next_call(&mut ana_events))
+        .await
+        .expect("the call was offered to Ana");
+    let (_ana_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let response = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/accept", offered.id),
+            json!({ "offer": offer }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let transfer = format!("/calls/{}/transfer", offered.id);
+
+    // What cannot be: no target, two targets, a group of another account.
+    let response = hub.post(&ana, &transfer, json!({})).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let response = hub
+        .post(
+            &ana,
+            &transfer,
+            json!({ "to_agent": ben.id(), "to_group": support }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let beta_group = store
+        .create_ring_group(hub.beta, "Beta desk", "ring_all")
+        .await
+        .unwrap();
+    let response = hub
+        .post(&ana, &transfer, json!({ "to_group": beta_group }))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // Back to the Support queue: it rings at Ben, with music for the customer meanwhile.
+    let handed: Call = hub
+        .post(&ana, &transfer, json!({ "to_group": support }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(handed.state, CallState::Ringing);
+    assert_eq!(handed.ring_group.as_deref(), Some("Support"));
+    assert!(!handed.involves(ana.id()), "Ana left the call");
+    let ringing = loop {
+        let call = tokio::time::timeout(Duration::from_secs(10), next_call(&mut ben_events))
+            .await
+            .expect("the call was offered to Ben");
+        if call.rings_at(ben.id()) {
+            break call;
+        }
+    };
+    assert_eq!(ringing.transferred_by.as_ref().unwrap().name, "Ana");
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            &ben,
+            &format!("/calls/{}/accept", ringing.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    media.accept_answer(&accepted.answer).unwrap();
+    let heard = Recording::default();
+    let (engine, _reports) = media
+        .start(Box::new(Sine::new(440.0, 3000)), Box::new(heard.clone()))
+        .unwrap();
+    let status = phone::exited(phone).await;
+    assert!(status.success(), "baresip exited with {status}");
+    engine.hang_up();
+    let best = envelope_match(&spoken, &heard.samples(), 300);
+    eprintln!("customer → queue → Ben: envelope correlation {best:.3}");
+    assert!(best > 0.7, "Ben heard the customer: {best:.3}");
+    // On record: Ana handed it to the queue, Ben took it.
+    let recent: Vec<switchboard_protocol::CallRecord> =
+        hub.get(&ben, "/me/calls").await.json().await.unwrap();
+    assert_eq!(recent[0].id, offered.id);
+    let handed_to: Vec<&str> = recent[0]
+        .transferred_to
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(handed_to, ["Ben"]);
+    let response = hub
+        .put(
+            &ben,
+            &format!("/calls/{}/notes", offered.id),
+            json!({ "notes": "Refund approved", "revision": 1 }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "Ben took part");
+}

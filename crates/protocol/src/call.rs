@@ -46,7 +46,20 @@ pub struct AcceptCall {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TransferCall {
-    pub to_agent: Id,
+    /// An agent of the account; or
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_agent: Option<Id>,
+    /// one of its ring groups: a customer's call waits there (with music) for its agents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_group: Option<Id>,
+}
+
+/// A ring group agents can hand customers' calls to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RingGroup {
+    pub id: Id,
+    pub name: String,
 }
 
 /// The hub's SDP answer to an agent's offer, with the call it belongs to.

@@ -168,6 +168,9 @@ pub struct Bootstrap {
     pub agents: Vec<AgentSummary>,
     pub caller_ids: Vec<CallerId>,
     pub dispositions: Vec<Disposition>,
+    /// The account's ring groups (where customers' calls can be transferred).
+    #[serde(default)]
+    pub ring_groups: Vec<crate::RingGroup>,
     pub event_seq: u64,
 }
 

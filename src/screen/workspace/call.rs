@@ -7,7 +7,7 @@ use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
     AgentSummary, Call as CallInfo, CallOutcome, CallRecord, CallState, Contact, Id, Recording,
-    StatusDef, Target,
+    RingGroup, StatusDef, Target,
 };
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
@@ -127,6 +127,7 @@ pub enum Message {
     Key(char),
     TransferToggled,
     TransferTo(Id),
+    TransferToGroup(Id),
     /// Pause (`true`) or resume the call's recording.
     RecordingPaused(bool),
     /// The hub's answer to a hang-up, decline, hold, resume or transfer.
@@ -338,6 +339,15 @@ impl Phone {
                     let id = live.call.id;
                     return hub_call(cx, move |hub, token| async move {
                         hub.transfer(&token, id, agent).await
+                    });
+                }
+            }
+            Message::TransferToGroup(group) => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    live.panel = Panel::None;
+                    let id = live.call.id;
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.transfer_to_group(&token, id, group).await
                     });
                 }
             }
@@ -783,6 +793,7 @@ impl Phone {
         &'a self,
         agents: &'a [AgentSummary],
         statuses: &'a [StatusDef],
+        groups: &'a [RingGroup],
     ) -> Option<Element<'a, Message>> {
         let Some(Call::Live(live)) = &self.call else {
             return None;
@@ -790,7 +801,7 @@ impl Phone {
         match live.panel {
             Panel::None => None,
             Panel::Keypad => Some(keypad(&live.keys)),
-            Panel::Transfer => Some(transfer_list(&live.call, agents, statuses)),
+            Panel::Transfer => Some(transfer_list(&live.call, agents, statuses, groups)),
         }
     }
 
@@ -1166,6 +1177,7 @@ fn transfer_list<'a>(
     call: &CallInfo,
     agents: &'a [AgentSummary],
     statuses: &'a [StatusDef],
+    groups: &'a [RingGroup],
 ) -> Element<'a, Message> {
     let callable = |agent: &AgentSummary| {
         statuses
@@ -1191,7 +1203,23 @@ fn transfer_list<'a>(
     if !any {
         list = list.push(text(fl!("call-transfer-nobody")).style(theme::text::muted));
     }
-    container(list.wrap())
+    let mut panel = column![list.wrap()].spacing(8);
+    // A customer who called in can also go back to a queue.
+    let customer = call.from.agent_id.is_none() && call.from.number.is_some();
+    if customer && !groups.is_empty() {
+        let mut queues = row![text(fl!("call-transfer-to-group")).font(font::BOLD)]
+            .spacing(8)
+            .align_y(Alignment::Center);
+        for group in groups {
+            queues = queues.push(action(
+                group.name.clone(),
+                Some(Message::TransferToGroup(group.id)),
+                false,
+            ));
+        }
+        panel = panel.push(queues.wrap());
+    }
+    container(panel)
         .padding([10, 16])
         .width(Length::Fill)
         .style(theme::container::panel)

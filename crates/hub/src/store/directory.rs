@@ -490,6 +490,22 @@ impl Store {
     }
 
     /// The name of a ring group of the account.
+    /// The account's ring groups, by name.
+    pub async fn ring_group_list(
+        &self,
+        account_id: Id,
+    ) -> Result<Vec<switchboard_protocol::RingGroup>> {
+        let rows: Vec<(Id, String)> =
+            sqlx::query_as("SELECT id, name FROM ring_groups WHERE account_id = ? ORDER BY name")
+                .bind(account_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| switchboard_protocol::RingGroup { id, name })
+            .collect())
+    }
+
     pub async fn routing_group_name(&self, account_id: Id, group: Id) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT name FROM ring_groups WHERE account_id = ? AND id = ?")
