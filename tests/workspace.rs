@@ -253,6 +253,9 @@ fn call_event(
                 context: Vec::new(),
                 identity: None,
                 recording: None,
+                consult: None,
+                consult_of: None,
+                merged_into: None,
             }),
         },
     })))
@@ -412,6 +415,9 @@ fn lucia_call(
         context: Vec::new(),
         identity: None,
         recording: None,
+        consult: None,
+        consult_of: None,
+        merged_into: None,
     }
 }
 

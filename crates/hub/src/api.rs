@@ -70,6 +70,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::calls::hold))
         .routes(routes!(crate::calls::resume))
         .routes(routes!(crate::calls::transfer))
+        .routes(routes!(crate::consult::start))
+        .routes(routes!(crate::consult::complete))
+        .routes(routes!(crate::consult::cancel))
         .routes(routes!(crate::calls::attach_context))
         .routes(routes!(
             crate::history::save_notes,

@@ -40,7 +40,7 @@ pub(crate) struct Live {
 
 impl Live {
     /// The media leg of the party other than `agent`.
-    fn other_leg(&self, agent: Id) -> Option<LegId> {
+    pub(crate) fn other_leg(&self, agent: Id) -> Option<LegId> {
         if self.call.from.is(agent) {
             self.callee_leg
         } else {
@@ -198,6 +198,9 @@ pub async fn start(
         context: Vec::new(),
         identity: None,
         recording: None,
+        consult: None,
+        consult_of: None,
+        merged_into: None,
     };
     state.calls.lock().insert(
         id,
@@ -295,6 +298,9 @@ async fn external(
         context: Vec::new(),
         identity: None,
         recording: None,
+        consult: None,
+        consult_of: None,
+        merged_into: None,
     };
     state.calls.insert(Live {
         call: call.clone(),
@@ -795,7 +801,7 @@ pub async fn transfer(
 }
 
 /// An agent of the account who can take a call in their current status.
-async fn callable_agent(
+pub(crate) async fn callable_agent(
     state: &AppState,
     account_id: Id,
     agent_id: Id,
@@ -816,11 +822,15 @@ async fn callable_agent(
 }
 
 /// The call, if the caller takes part in it (else "not found", as for other accounts).
-fn party_of(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
+pub(crate) fn party_of(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
     party_in(&mut state.calls.lock(), caller, id).map(|live| live.clone())
 }
 
-fn party_in<'a>(calls: &'a mut HashMap<Id, Live>, caller: &Caller, id: Id) -> Result<&'a mut Live> {
+pub(crate) fn party_in<'a>(
+    calls: &'a mut HashMap<Id, Live>,
+    caller: &Caller,
+    id: Id,
+) -> Result<&'a mut Live> {
     calls
         .get_mut(&id)
         .filter(|live| {
@@ -852,14 +862,20 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
         hangup.notify_one();
     }
     // The agents in the call's media: both when connected; a transferred caller waits in
-    // it while the call rings elsewhere.
+    // it while the call rings elsewhere. A consulting agent stays on the call they consult
+    // about, on the same leg.
+    let consulting = live.call.consult_of.is_some();
     let in_call = match live.call.state {
+        CallState::Live | CallState::Held if consulting => vec![live.call.to.agent_id],
         CallState::Live | CallState::Held => vec![live.call.from.agent_id, live.call.to.agent_id],
         CallState::Ringing if live.call.transferred_by.is_some() => vec![live.call.from.agent_id],
         CallState::Ringing | CallState::Ended => Vec::new(),
     };
+    let shared = consulting.then_some(live.caller_leg);
     for leg in std::iter::once(live.caller_leg).chain(live.callee_leg) {
-        let _ = state.media.remove(leg);
+        if Some(leg) != shared {
+            let _ = state.media.remove(leg);
+        }
     }
     live.call.state = CallState::Ended;
     live.call.outcome = Some(outcome);
@@ -884,6 +900,13 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
     }
     publish(state, live.account_id, &live.call, None).await?;
     tracing::info!(call = id, ?outcome, "call ended");
+    if consulting {
+        // No transfer after all: back to the party who waited.
+        crate::consult::resume(state, &live.call).await;
+    } else if let Some(consult) = live.call.consult {
+        // The call ended while its agent consulted: the consultation has nothing left.
+        let _ = Box::pin(end(state, consult, CallOutcome::Cancelled)).await;
+    }
     Ok(live.call)
 }
 

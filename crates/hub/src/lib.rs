@@ -9,6 +9,7 @@ pub mod auth;
 pub mod biometrics;
 pub mod calls;
 pub mod config;
+pub mod consult;
 pub mod demo;
 pub mod error;
 pub mod events;

@@ -1122,11 +1122,13 @@ impl Worker {
         } else {
             return;
         };
+        // The peer loses its peer, unless it was bridged elsewhere since (a consulting
+        // agent leaves a colleague who now talks with the customer).
         if let Some(peer) = peer {
-            if let Some(leg) = self.legs.get_mut(&peer) {
+            if let Some(leg) = self.legs.get_mut(&peer).filter(|l| l.peer == Some(id)) {
                 leg.peer = None;
             }
-            if let Some(trunk) = self.trunks.get_mut(&peer) {
+            if let Some(trunk) = self.trunks.get_mut(&peer).filter(|t| t.peer == Some(id)) {
                 trunk.peer = None;
             }
         }

@@ -189,6 +189,16 @@ pub struct Call {
     /// Whether the call is being recorded: every party sees it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<Recording>,
+    /// While one of its agents consults another before a transfer: the consulting call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consult: Option<Id>,
+    /// For a consulting call: the call it is about (its other party waits on hold).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consult_of: Option<Id>,
+    /// A consulting call that ended because the transfer was completed: its agent now talks
+    /// on this call instead (same media).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_into: Option<Id>,
 }
 
 /// A call's recording, as its parties see it.

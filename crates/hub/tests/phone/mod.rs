@@ -140,6 +140,16 @@ pub async fn hung_up(dir: &Path, mut phone: Child) {
     for _ in 0..200 {
         let log = std::fs::read_to_string(dir.join("baresip.log")).unwrap_or_default();
         if log.contains("terminated") {
+            // Asked to quit (not killed), baresip finishes the recording of what it heard.
+            let _ = Command::new("kill")
+                .args(["-TERM", &phone.id().to_string()])
+                .status();
+            for _ in 0..100 {
+                if phone.try_wait().ok().flatten().is_some() {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
             let _ = phone.kill();
             let _ = phone.wait();
             return;

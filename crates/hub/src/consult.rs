@@ -1,0 +1,303 @@
+//! Consult (warm) transfer (X-1): an agent on a call puts the other party on hold and calls a
+//! colleague; once they have talked, the agent completes the transfer (the colleague takes
+//! over the call, on the same media, and the agent leaves) or cancels it (back to the held
+//! party). The consulting call shares the consulting agent's media leg with the call it is
+//! about: the bridge only re-pairs legs, so neither engine renegotiates anything.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use switchboard_protocol::{
+    Call, CallOutcome, CallState, ErrorBody, Id, Party, Recording, TransferCall,
+};
+
+use crate::auth::Caller;
+use crate::calls::{self, Live};
+use crate::error::{Json, Path};
+use crate::store::now_ms;
+use crate::{AppState, Error, Result};
+
+/// Puts the other party on hold and calls a colleague about the call.
+#[utoipa::path(
+    post, path = "/calls/{id}/consult", tag = "calls", request_body = TransferCall,
+    params(("id" = Id, Path)),
+    responses(
+        (status = 201, description = "The consulting call, ringing at the colleague", body = Call),
+        (status = 400, description = "No agent, or a party of the call", body = ErrorBody),
+        (status = 404, description = "No such call or agent", body = ErrorBody),
+        (status = 409, description = "Not connected, already consulting, or the colleague cannot take calls", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn start(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<TransferCall>,
+) -> Result<(StatusCode, Json<Call>)> {
+    let (Some(colleague), None) = (body.to_agent, body.to_group) else {
+        return Err(Error::BadRequest("consult exactly one agent".into()));
+    };
+    let current = calls::party_of(&state, &caller, id)?;
+    if current.call.involves(colleague) {
+        return Err(Error::BadRequest(
+            "consult someone who is not on the call".into(),
+        ));
+    }
+    let me = state
+        .store
+        .agent(caller.account_id, caller.agent_id)
+        .await?;
+    let target = calls::callable_agent(&state, caller.account_id, colleague).await?;
+    let consulting = sqlx::query_scalar(
+        "INSERT INTO calls (account_id, direction, from_agent, to_agent, started_at)
+         VALUES (?, 'internal', ?, ?, ?) RETURNING id",
+    )
+    .bind(caller.account_id)
+    .bind(me.id)
+    .bind(target.id)
+    .bind(now_ms())
+    .fetch_one(state.store.pool())
+    .await?;
+    let (held, consult) = {
+        let mut calls = state.calls.lock();
+        let live = calls::party_in(&mut calls, &caller, id)?;
+        let connected = match live.call.state {
+            CallState::Live => true,
+            CallState::Held => live.call.held_by == Some(caller.agent_id),
+            CallState::Ringing | CallState::Ended => false,
+        };
+        if !connected || live.callee_leg.is_none() {
+            return Err(Error::Conflict(
+                "only a connected call you control can be transferred".into(),
+            ));
+        }
+        if live.call.consult.is_some() {
+            return Err(Error::Conflict("you are already consulting someone".into()));
+        }
+        let (Some(mine), Some(theirs)) = (
+            my_leg(live, caller.agent_id),
+            live.other_leg(caller.agent_id),
+        ) else {
+            return Err(Error::Conflict("the call is not connected".into()));
+        };
+        state.media.hold(theirs, true)?;
+        // The colleagues' talk is not the customer's call: it is not recorded.
+        if live.call.recording == Some(Recording::Recording) {
+            state.media.pause_recording(id, true)?;
+        }
+        live.call.state = CallState::Held;
+        live.call.held_by = Some(caller.agent_id);
+        live.call.consult = Some(consulting);
+        let consult = Live {
+            call: Call {
+                id: consulting,
+                from: Party::agent(me.id, me.name.clone()),
+                to: Party::agent(target.id, target.name.clone()),
+                state: CallState::Ringing,
+                outcome: None,
+                consult_of: Some(id),
+                consult: None,
+                merged_into: None,
+                recording: None,
+                identity: None,
+                held_by: None,
+                transferred_by: None,
+                offered_to: Vec::new(),
+                dialled: None,
+                ring_group: None,
+                waiting_since: None,
+                alerting: false,
+                context: live.call.context.clone(),
+            },
+            account_id: caller.account_id,
+            caller_leg: mine,
+            callee_leg: None,
+            hangup: None,
+            group: None,
+            to_voicemail: None,
+            voice: None,
+        };
+        let call = consult.call.clone();
+        calls.insert(consulting, consult);
+        let held = calls.get(&id).map(|l| l.call.clone());
+        (held, call)
+    };
+    if let Some(held) = held {
+        calls::publish_to(&state, caller.account_id, &held, &[]).await?;
+    }
+    calls::publish_to(&state, caller.account_id, &consult, &[]).await?;
+    tracing::info!(
+        call = id,
+        consult = consulting,
+        to = target.id,
+        "consulting"
+    );
+    Ok((StatusCode::CREATED, Json(consult)))
+}
+
+/// Completes the transfer: the colleague takes over the call; the consulting agent leaves.
+#[utoipa::path(
+    post, path = "/calls/{id}/consult/complete", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, description = "The call, now with the colleague", body = Call),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not consulting, or the colleague has not answered", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn complete(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    let (call, merged, leaving) = {
+        let mut calls = state.calls.lock();
+        let live = calls::party_in(&mut calls, &caller, id)?;
+        let consulting = live
+            .call
+            .consult
+            .filter(|_| live.call.held_by == Some(caller.agent_id))
+            .ok_or_else(|| Error::Conflict("you are not consulting anyone".into()))?;
+        let Some(consult) = calls.get(&consulting).cloned() else {
+            return Err(Error::Conflict("you are not consulting anyone".into()));
+        };
+        let (CallState::Live, Some(colleague_leg)) = (consult.call.state, consult.callee_leg)
+        else {
+            return Err(Error::Conflict(
+                "the colleague has not answered yet: wait, or cancel".into(),
+            ));
+        };
+        calls.remove(&consulting);
+        let live = calls.get_mut(&id).ok_or(Error::NotFound("call"))?;
+        let mine = my_leg(live, caller.agent_id).ok_or(Error::NotFound("call"))?;
+        let theirs = live
+            .other_leg(caller.agent_id)
+            .ok_or(Error::NotFound("call"))?;
+        let colleague = consult.call.to.clone();
+        let leaving = if live.call.from.is(caller.agent_id) {
+            let me = std::mem::replace(&mut live.call.from, colleague);
+            live.caller_leg = colleague_leg;
+            me
+        } else {
+            let me = std::mem::replace(&mut live.call.to, colleague);
+            live.callee_leg = Some(colleague_leg);
+            me
+        };
+        state.media.bridge(theirs, colleague_leg)?;
+        state.media.hold(theirs, false)?;
+        let _ = state.media.remove(mine);
+        if live.call.recording.is_some() {
+            state.media.record_leg(id, colleague_leg)?;
+        }
+        if live.call.recording == Some(Recording::Recording) {
+            state.media.pause_recording(id, false)?;
+        }
+        live.call.state = CallState::Live;
+        live.call.held_by = None;
+        live.call.consult = None;
+        live.call.transferred_by = Some(leaving.clone());
+        let mut merged = consult.call;
+        merged.state = CallState::Ended;
+        merged.outcome = Some(CallOutcome::Completed);
+        merged.merged_into = Some(id);
+        (live.call.clone(), merged, leaving)
+    };
+    let now = now_ms();
+    sqlx::query("UPDATE calls SET answered_at = COALESCE(answered_at, ?1), ended_at = ?1, outcome = 'completed' WHERE id = ?2")
+        .bind(now)
+        .bind(merged.id)
+        .execute(state.store.pool())
+        .await?;
+    sqlx::query(
+        "INSERT INTO call_transfers (call_id, from_agent, to_agent, transferred_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(id)
+    .bind(caller.agent_id)
+    .bind(merged.to.agent_id)
+    .bind(now)
+    .execute(state.store.pool())
+    .await?;
+    // The consulting agent is off the phone; the colleague stays on it.
+    state.call_ended(caller.account_id, caller.agent_id).await?;
+    calls::publish_to(&state, caller.account_id, &merged, &[]).await?;
+    let left: Vec<Id> = leaving.agent_id.into_iter().collect();
+    calls::publish_to(&state, caller.account_id, &call, &left).await?;
+    tracing::info!(call = id, consult = merged.id, "consult transfer completed");
+    Ok(Json(call))
+}
+
+/// Cancels the consultation: the colleague's side ends and the held party is back.
+#[utoipa::path(
+    post, path = "/calls/{id}/consult/cancel", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, description = "The call, live again", body = Call),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not consulting", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn cancel(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    let consulting = {
+        let mut calls = state.calls.lock();
+        let live = calls::party_in(&mut calls, &caller, id)?;
+        live.call
+            .consult
+            .filter(|_| live.call.held_by == Some(caller.agent_id))
+            .ok_or_else(|| Error::Conflict("you are not consulting anyone".into()))?
+    };
+    let outcome = match state.calls.state_of(consulting) {
+        Some(CallState::Ringing) => CallOutcome::Cancelled,
+        _ => CallOutcome::Completed,
+    };
+    // Ending the consulting call brings the held party back (see `resume`).
+    calls::end(&state, consulting, outcome).await?;
+    calls::party_of(&state, &caller, id).map(|live| Json(live.call))
+}
+
+/// A consulting call ended without the transfer: the call it was about is live again
+/// between the consulting agent and the party who waited.
+pub(crate) async fn resume(state: &AppState, consult: &Call) {
+    let (Some(id), Some(agent)) = (consult.consult_of, consult.from.agent_id) else {
+        return;
+    };
+    let resumed = {
+        let mut calls = state.calls.lock();
+        let Some(live) = calls
+            .get_mut(&id)
+            .filter(|live| live.call.consult == Some(consult.id))
+        else {
+            return;
+        };
+        live.call.consult = None;
+        if let (Some(mine), Some(theirs)) = (my_leg(live, agent), live.other_leg(agent)) {
+            let _ = state.media.bridge(mine, theirs);
+            let _ = state.media.hold(theirs, false);
+        }
+        if live.call.recording == Some(Recording::Recording) {
+            let _ = state.media.pause_recording(id, false);
+        }
+        live.call.state = CallState::Live;
+        live.call.held_by = None;
+        (live.call.clone(), live.account_id)
+    };
+    if let Err(error) = calls::publish_to(state, resumed.1, &resumed.0, &[]).await {
+        tracing::warn!(%error, call = id, "the call's return was not sent");
+    }
+}
+
+/// The media leg of `agent` on the call.
+fn my_leg(live: &Live, agent: Id) -> Option<crate::media::LegId> {
+    if live.call.from.is(agent) {
+        Some(live.caller_leg)
+    } else if live.call.to.is(agent) {
+        live.callee_leg
+    } else {
+        None
+    }
+}
