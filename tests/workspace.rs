@@ -1568,3 +1568,116 @@ fn a_customer_can_be_handed_back_to_a_queue_but_an_agent_cannot() {
     assert!(shows(&ws, "Transfer to"));
     assert!(!shows(&ws, "Back to a queue"));
 }
+
+/// Alex's consulting call to Lucía about Grace's call (7).
+fn consulting(state: switchboard_protocol::CallState) -> switchboard_protocol::Call {
+    use switchboard_protocol::Party;
+    let mut call = lucia_call(state, None, (2, "Lucía Fernández"));
+    call.id = 9;
+    call.from = Party::agent(1, "Alex Rivera");
+    call.consult_of = Some(7);
+    call
+}
+
+#[test]
+fn consulting_a_colleague_then_completing_the_transfer() {
+    use switchboard_protocol::{CallOutcome, CallState, Party};
+    let mut ws = on_graces_call();
+    click(&mut ws, "Transfer");
+    assert!(shows(&ws, "Consult first"));
+    let action = ws.update(Message::Call(call::Message::ConsultWith(2)));
+    assert!(matches!(action, Action::Run(_)), "asks the hub");
+    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+        CallState::Ringing,
+    )))));
+    assert!(shows(&ws, "Calling Lucía Fernández to consult…"));
+    let actions = click(&mut ws, "Complete transfer");
+    assert!(
+        actions.iter().all(|a| matches!(a, Action::None)),
+        "not before she answers"
+    );
+    ws.update(event(consulting(CallState::Live)));
+    assert!(shows(
+        &ws,
+        "Consulting Lucía Fernández (the caller is on hold)"
+    ));
+    let actions = click(&mut ws, "Complete transfer");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+    // The hub's answer: Grace's call is Lucía's now; Alex is off it.
+    let mut handed = graces_call();
+    handed.state = CallState::Live;
+    handed.to = Party::agent(2, "Lucía Fernández");
+    handed.offered_to = Vec::new();
+    handed.transferred_by = Some(Party::agent(1, "Alex Rivera"));
+    let mut merged = consulting(CallState::Ended);
+    merged.outcome = Some(CallOutcome::Completed);
+    merged.merged_into = Some(7);
+    ws.update(event(merged));
+    ws.update(event(handed));
+    assert!(ws.call().is_none());
+    assert!(shows(&ws, "You transferred the call to Lucía Fernández."));
+}
+
+#[test]
+fn a_declined_or_cancelled_consultation_leaves_the_agent_with_the_caller() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = on_graces_call();
+    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+        CallState::Ringing,
+    )))));
+    let mut declined = consulting(CallState::Ended);
+    declined.outcome = Some(CallOutcome::Declined);
+    ws.update(event(declined));
+    assert!(shows(&ws, "Lucía Fernández declined the call."));
+    assert!(!shows(&ws, "Complete transfer"));
+    assert!(matches!(ws.call(), Some(call::Call::Live(_))));
+
+    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+        CallState::Live,
+    )))));
+    let actions = click(&mut ws, "Back to the caller");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+}
+
+#[test]
+fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
+    use switchboard_protocol::{CallOutcome, CallState, Party};
+    use switchboard_voice::peer::Setup;
+    // Lucía's view (agent 1 here): Alex consults her.
+    let mut ws = workspace("available");
+    let mut ringing = consulting(CallState::Ringing);
+    ringing.from = Party::agent(2, "Alex Rivera");
+    ringing.to = Party::agent(1, "Lucía Fernández");
+    ws.update(event(ringing.clone()));
+    assert!(shows(&ws, "Alex Rivera wants to consult you about a call"));
+    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (handle, reports) = setup
+        .start(
+            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
+            Box::new(switchboard_voice::recording::Recording::default()),
+        )
+        .unwrap();
+    let mut live = ringing.clone();
+    live.state = CallState::Live;
+    ws.update(Message::Call(call::Message::Answered(Ok((
+        live,
+        switchboard::call::Engine::new(handle, reports),
+    )))));
+    // Alex completes the transfer: her call goes on, as Grace's.
+    let mut merged = ringing;
+    merged.state = CallState::Ended;
+    merged.outcome = Some(CallOutcome::Completed);
+    merged.merged_into = Some(7);
+    ws.update(event(merged));
+    assert!(
+        matches!(ws.call(), Some(call::Call::Live(_))),
+        "the media stays"
+    );
+    let mut graces = graces_call();
+    graces.state = CallState::Live;
+    graces.to = Party::agent(1, "Lucía Fernández");
+    graces.offered_to = Vec::new();
+    graces.transferred_by = Some(Party::agent(2, "Alex Rivera"));
+    ws.update(event(graces));
+    assert!(shows(&ws, "On a call with Grace Hopper"));
+}

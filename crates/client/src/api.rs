@@ -299,6 +299,30 @@ impl Hub {
         .await
     }
 
+    /// Puts the other party on hold and calls `agent` about the call (consult transfer);
+    /// answers the consulting call.
+    pub async fn consult(&self, token: &str, call: Id, agent: Id) -> Result<Call> {
+        let path = format!("calls/{call}/consult");
+        self.send(
+            self.request(Method::POST, &path, Some(token))
+                .json(&TransferCall {
+                    to_agent: Some(agent),
+                    to_group: None,
+                }),
+        )
+        .await
+    }
+
+    /// Completes (`true`) or cancels the consultation about `call`.
+    pub async fn end_consult(&self, token: &str, call: Id, complete: bool) -> Result<Call> {
+        let action = if complete {
+            "consult/complete"
+        } else {
+            "consult/cancel"
+        };
+        self.call_action(token, call, action).await
+    }
+
     /// Pauses (`true`) or resumes a call's recording.
     pub async fn pause_recording(&self, token: &str, call: Id, pause: bool) -> Result<Call> {
         let action = if pause {

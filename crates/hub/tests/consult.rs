@@ -186,11 +186,17 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     assert_eq!(response.status(), StatusCode::OK);
     assert!(hears(&ana_heard, 300.0).await, "back with the customer");
     // Cy again: Ana changes her mind while it rings.
-    let response = hub.post(&ana, &consult, json!({ "to_agent": cy.id() })).await;
+    let response = hub
+        .post(&ana, &consult, json!({ "to_agent": cy.id() }))
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let ringing = rings(&mut cy_events, &cy).await;
     let back: Call = hub
-        .post(&ana, &format!("/calls/{}/consult/cancel", call.id), json!({}))
+        .post(
+            &ana,
+            &format!("/calls/{}/consult/cancel", call.id),
+            json!({}),
+        )
         .await
         .json()
         .await
@@ -205,8 +211,14 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
             break *call;
         }
     };
-    assert_eq!(stopped.outcome, Some(switchboard_protocol::CallOutcome::Cancelled));
-    assert!(hears(&ana_heard, 300.0).await, "back with the customer again");
+    assert_eq!(
+        stopped.outcome,
+        Some(switchboard_protocol::CallOutcome::Cancelled)
+    );
+    assert!(
+        hears(&ana_heard, 300.0).await,
+        "back with the customer again"
+    );
 
     // Ben: he answers, Ana and he talk while the customer waits with music.
     let consulting: Call = hub
@@ -306,7 +318,12 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     assert!(share(&quarters[1], 440.0) > 0.2, "Ana first");
     assert!(
         // (The very end may hold the customer's last frames alone.)
-        quarters.iter().rev().skip(2).take(4).all(|q| share(q, 700.0) > 0.2),
+        quarters
+            .iter()
+            .rev()
+            .skip(2)
+            .take(4)
+            .all(|q| share(q, 700.0) > 0.2),
         "Ben last"
     );
     assert!(

@@ -91,6 +91,8 @@ pub enum Call {
 #[derive(Debug, Clone)]
 pub struct Live {
     pub call: CallInfo,
+    /// The colleague this agent consults about the call (it waits on hold meanwhile).
+    pub consult: Option<CallInfo>,
     engine: Engine,
     since: OffsetDateTime,
     pub muted: bool,
@@ -128,6 +130,12 @@ pub enum Message {
     TransferToggled,
     TransferTo(Id),
     TransferToGroup(Id),
+    /// Call a colleague first (consult transfer), then complete or cancel.
+    ConsultWith(Id),
+    Consulting(Result<CallInfo, Error>),
+    EndConsult {
+        complete: bool,
+    },
     /// Pause (`true`) or resume the call's recording.
     RecordingPaused(bool),
     /// The hub's answer to a hang-up, decline, hold, resume or transfer.
@@ -277,6 +285,7 @@ impl Phone {
                     muted: false,
                     panel: Panel::None,
                     keys: String::new(),
+                    consult: None,
                     poor_connection: false,
                 })));
             }
@@ -339,6 +348,36 @@ impl Phone {
                     let id = live.call.id;
                     return hub_call(cx, move |hub, token| async move {
                         hub.transfer(&token, id, agent).await
+                    });
+                }
+            }
+            Message::ConsultWith(agent) => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    live.panel = Panel::None;
+                    let id = live.call.id;
+                    let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+                    return Action::Run(Task::perform(
+                        async move { hub.consult(&token, id, agent).await },
+                        Message::Consulting,
+                    ));
+                }
+            }
+            Message::Consulting(Ok(consult)) => {
+                if let Some(Call::Live(live)) = &mut self.call
+                    && consult.consult_of == Some(live.call.id)
+                {
+                    // Its later news may have come first.
+                    if live.consult.as_ref().is_none_or(|c| c.id != consult.id) {
+                        live.consult = Some(consult);
+                    }
+                }
+            }
+            Message::Consulting(Err(error)) => return Action::Failed(error),
+            Message::EndConsult { complete } => {
+                if let Some(Call::Live(live)) = &self.call {
+                    let id = live.call.id;
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.end_consult(&token, id, complete).await
                     });
                 }
             }
@@ -524,6 +563,29 @@ impl Phone {
             return Action::None;
         }
         let current = self.call.as_ref().and_then(Call::id);
+        // News of the colleague this agent consults (the call it is about waits on hold).
+        if let Some(Call::Live(live)) = &mut self.call
+            && info.consult_of == Some(live.call.id)
+        {
+            if info.state == CallState::Ended {
+                live.consult = None;
+                if info.outcome == Some(CallOutcome::Declined) {
+                    return Action::Notice(fl!("call-declined", name = info.to.name.clone()));
+                }
+            } else {
+                live.consult = Some(info);
+            }
+            return Action::None;
+        }
+        // A consulting call that was completed: this agent now talks on the call it was
+        // about, over the same media; that call's news follows.
+        if let (Some(Call::Live(live)), Some(merged)) = (&mut self.call, info.merged_into)
+            && current == Some(info.id)
+        {
+            live.call.id = merged;
+            live.call.consult_of = None;
+            return Action::None;
+        }
         if current != Some(info.id) {
             if info.rings_at(cx.me) && self.call.is_none() {
                 return self.ringing_in(info, cx);
@@ -580,6 +642,7 @@ impl Phone {
                     muted: false,
                     panel: Panel::None,
                     keys: String::new(),
+                    consult: None,
                     poor_connection: false,
                 }))),
                 None,
@@ -1091,6 +1154,24 @@ fn live_bar(
         text(fl!("call-live", name = other_party(call, me))).font(font::BOLD),
         text(widget::duration((now - live.since).whole_seconds())),
     ];
+    if let Some(consult) = &live.consult {
+        let line = if consult.state == CallState::Ringing {
+            fl!("call-consult-ringing", name = consult.to.name.clone())
+        } else {
+            fl!("call-consult-talking", name = consult.to.name.clone())
+        };
+        let complete =
+            (consult.state == CallState::Live).then_some(Message::EndConsult { complete: true });
+        return bar
+            .push(text(line).style(theme::text::warning))
+            .push(space().width(Length::Fill))
+            .push(action(fl!("call-consult-complete"), complete, true))
+            .push(action(
+                fl!("call-consult-cancel"),
+                Some(Message::EndConsult { complete: false }),
+                false,
+            ));
+    }
     // Everyone on a recorded call sees that it is.
     match call.recording {
         Some(Recording::Recording) => {
@@ -1204,6 +1285,23 @@ fn transfer_list<'a>(
         list = list.push(text(fl!("call-transfer-nobody")).style(theme::text::muted));
     }
     let mut panel = column![list.wrap()].spacing(8);
+    // Talk to a colleague first, then hand the call over (or not).
+    let mut consult = row![text(fl!("call-consult-with")).font(font::BOLD)]
+        .spacing(8)
+        .align_y(Alignment::Center);
+    for agent in agents
+        .iter()
+        .filter(|agent| !call.involves(agent.id) && callable(agent))
+    {
+        consult = consult.push(action(
+            agent.name.clone(),
+            Some(Message::ConsultWith(agent.id)),
+            false,
+        ));
+    }
+    if any {
+        panel = panel.push(consult.wrap());
+    }
     // A customer who called in can also go back to a queue.
     let customer = call.from.agent_id.is_none() && call.from.number.is_some();
     if customer && !groups.is_empty() {
@@ -1252,7 +1350,12 @@ fn other_party(call: &CallInfo, me: Id) -> String {
 
 /// Who calls; for a call from the phone network, also how it came in.
 fn incoming_title<'a>(call: &CallInfo, me: Id, now: OffsetDateTime) -> Element<'a, Message> {
-    let title = text(fl!("call-incoming", name = other_party(call, me))).font(font::BOLD);
+    let title = if call.consult_of.is_some() {
+        fl!("call-incoming-consult", name = other_party(call, me))
+    } else {
+        fl!("call-incoming", name = other_party(call, me))
+    };
+    let title = text(title).font(font::BOLD);
     match phone_details(call, now) {
         Some(details) => column![title, text(details).size(13).style(theme::text::muted)]
             .spacing(2)
