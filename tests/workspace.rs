@@ -256,6 +256,7 @@ fn call_event(
                 consult: None,
                 consult_of: None,
                 merged_into: None,
+                conference: false,
             }),
         },
     })))
@@ -418,6 +419,7 @@ fn lucia_call(
         consult: None,
         consult_of: None,
         merged_into: None,
+        conference: false,
     }
 }
 
@@ -1680,4 +1682,42 @@ fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
     graces.transferred_by = Some(Party::agent(2, "Alex Rivera"));
     ws.update(event(graces));
     assert!(shows(&ws, "On a call with Grace Hopper"));
+}
+
+#[test]
+fn a_consultation_becomes_a_three_way_call_the_agent_can_leave() {
+    use switchboard_protocol::CallState;
+    let mut ws = on_graces_call();
+    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+        CallState::Ringing,
+    )))));
+    let actions = click(&mut ws, "Three-way call");
+    assert!(
+        actions.iter().all(|a| matches!(a, Action::None)),
+        "not before she answers"
+    );
+    ws.update(event(consulting(CallState::Live)));
+    let actions = click(&mut ws, "Three-way call");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    let mut three_way = graces_call();
+    three_way.state = CallState::Live;
+    three_way.to = switchboard_protocol::Party::agent(1, "Alex Rivera");
+    three_way.offered_to = Vec::new();
+    three_way.conference = true;
+    three_way.consult = Some(9);
+    ws.update(event(three_way));
+    assert!(shows(
+        &ws,
+        "Three-way call with Grace Hopper and Lucía Fernández"
+    ));
+    assert!(shows(&ws, "Drop Lucía Fernández"));
+    let actions = click(&mut ws, "Leave the call");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "tells the hub"
+    );
+    assert!(ws.call().is_none());
 }

@@ -313,6 +313,11 @@ impl Hub {
         .await
     }
 
+    /// Joins the consultation and the call it is about into a three-way call.
+    pub async fn conference(&self, token: &str, call: Id) -> Result<Call> {
+        self.call_action(token, call, "consult/conference").await
+    }
+
     /// Completes (`true`) or cancels the consultation about `call`.
     pub async fn end_consult(&self, token: &str, call: Id, complete: bool) -> Result<Call> {
         let action = if complete {

@@ -73,6 +73,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::consult::start))
         .routes(routes!(crate::consult::complete))
         .routes(routes!(crate::consult::cancel))
+        .routes(routes!(crate::consult::conference))
         .routes(routes!(crate::calls::attach_context))
         .routes(routes!(
             crate::history::save_notes,

@@ -201,6 +201,7 @@ pub async fn start(
         consult: None,
         consult_of: None,
         merged_into: None,
+        conference: false,
     };
     state.calls.lock().insert(
         id,
@@ -301,6 +302,7 @@ async fn external(
         consult: None,
         consult_of: None,
         merged_into: None,
+        conference: false,
     };
     state.calls.insert(Live {
         call: call.clone(),
@@ -579,6 +581,18 @@ pub async fn hang_up(
         return Err(Error::Conflict(
             "the call is offered to you: accept or decline it".into(),
         ));
+    }
+    // Leaving a three-way call hands the call to the colleague, who carries on with the
+    // customer (an attended transfer).
+    let consulting = live.call.consult.filter(|consult| {
+        state
+            .calls
+            .lock()
+            .get(consult)
+            .is_some_and(|c| c.call.from.is(caller.agent_id))
+    });
+    if live.call.conference && consulting.is_some() {
+        return crate::consult::complete(State(state), caller, Path(id)).await;
     }
     let outcome = match live.call.state {
         CallState::Ringing => CallOutcome::Cancelled,

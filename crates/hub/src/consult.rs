@@ -100,6 +100,7 @@ pub async fn start(
                 consult_of: Some(id),
                 consult: None,
                 merged_into: None,
+                conference: false,
                 recording: None,
                 identity: None,
                 held_by: None,
@@ -158,9 +159,13 @@ pub async fn complete(
         let consulting = live
             .call
             .consult
-            .filter(|_| live.call.held_by == Some(caller.agent_id))
+            .filter(|_| live.call.held_by == Some(caller.agent_id) || live.call.conference)
             .ok_or_else(|| Error::Conflict("you are not consulting anyone".into()))?;
-        let Some(consult) = calls.get(&consulting).cloned() else {
+        let Some(consult) = calls
+            .get(&consulting)
+            .filter(|c| c.call.from.is(caller.agent_id))
+            .cloned()
+        else {
             return Err(Error::Conflict("you are not consulting anyone".into()));
         };
         let (CallState::Live, Some(colleague_leg)) = (consult.call.state, consult.callee_leg)
@@ -197,6 +202,7 @@ pub async fn complete(
         live.call.state = CallState::Live;
         live.call.held_by = None;
         live.call.consult = None;
+        live.call.conference = false;
         live.call.transferred_by = Some(leaving.clone());
         let mut merged = consult.call;
         merged.state = CallState::Ended;
@@ -248,7 +254,7 @@ pub async fn cancel(
         let live = calls::party_in(&mut calls, &caller, id)?;
         live.call
             .consult
-            .filter(|_| live.call.held_by == Some(caller.agent_id))
+            .filter(|_| live.call.held_by == Some(caller.agent_id) || live.call.conference)
             .ok_or_else(|| Error::Conflict("you are not consulting anyone".into()))?
     };
     let outcome = match state.calls.state_of(consulting) {
@@ -258,6 +264,71 @@ pub async fn cancel(
     // Ending the consulting call brings the held party back (see `resume`).
     calls::end(&state, consulting, outcome).await?;
     calls::party_of(&state, &caller, id).map(|live| Json(live.call))
+}
+
+/// Joins the consultation and the call it is about: the consulting agent, the colleague and
+/// the party who waited all hear each other. The consulting agent hanging up hands the call
+/// to the colleague; the colleague hanging up leaves the first two together.
+#[utoipa::path(
+    post, path = "/calls/{id}/consult/conference", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, description = "The call, now three-way", body = Call),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not consulting, or the colleague has not answered", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn conference(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    let (call, consult) = {
+        let mut calls = state.calls.lock();
+        let live = calls::party_in(&mut calls, &caller, id)?;
+        let consulting = live
+            .call
+            .consult
+            .filter(|_| live.call.held_by == Some(caller.agent_id))
+            .ok_or_else(|| Error::Conflict("you are not consulting anyone".into()))?;
+        let (Some(mine), Some(theirs)) = (
+            my_leg(live, caller.agent_id),
+            live.other_leg(caller.agent_id),
+        ) else {
+            return Err(Error::NotFound("call"));
+        };
+        let Some(colleague) = calls
+            .get(&consulting)
+            .filter(|c| c.call.state == CallState::Live && c.call.from.is(caller.agent_id))
+            .and_then(|c| c.callee_leg)
+        else {
+            return Err(Error::Conflict(
+                "the colleague has not answered yet: wait, or cancel".into(),
+            ));
+        };
+        state.media.hold(theirs, false)?;
+        state.media.conference(vec![theirs, mine, colleague])?;
+        let live = calls.get_mut(&id).ok_or(Error::NotFound("call"))?;
+        // The customer is in it: a recorded call records the three-way talk.
+        if live.call.recording == Some(Recording::Recording) {
+            state.media.pause_recording(id, false)?;
+        }
+        live.call.state = CallState::Live;
+        live.call.held_by = None;
+        live.call.conference = true;
+        let call = live.call.clone();
+        let consult = calls.get_mut(&consulting).map(|c| {
+            c.call.conference = true;
+            c.call.clone()
+        });
+        (call, consult)
+    };
+    calls::publish_to(&state, caller.account_id, &call, &[]).await?;
+    if let Some(consult) = consult {
+        calls::publish_to(&state, caller.account_id, &consult, &[]).await?;
+    }
+    tracing::info!(call = id, "three-way call");
+    Ok(Json(call))
 }
 
 /// A consulting call ended without the transfer: the call it was about is live again
@@ -275,6 +346,7 @@ pub(crate) async fn resume(state: &AppState, consult: &Call) {
             return;
         };
         live.call.consult = None;
+        live.call.conference = false;
         if let (Some(mine), Some(theirs)) = (my_leg(live, agent), live.other_leg(agent)) {
             let _ = state.media.bridge(mine, theirs);
             let _ = state.media.hold(theirs, false);

@@ -376,6 +376,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
             consult: None,
             consult_of: None,
             merged_into: None,
+            conference: false,
         },
         account_id: account,
         caller_leg: leg,

@@ -20,6 +20,7 @@ use tokio::sync::{mpsc as async_mpsc, oneshot};
 
 use crate::{Error, Result};
 
+mod conference;
 pub mod recorder;
 pub mod sdp;
 pub mod trunk;
@@ -95,6 +96,8 @@ enum Command {
         side: usize,
     },
     PauseRecording(i64, bool),
+    /// These legs hear each other, all of them (a three-way call).
+    Conference(Vec<LegId>),
     EndRecording {
         call: i64,
         reply: oneshot::Sender<Result<f64>>,
@@ -182,6 +185,7 @@ impl MediaBridge {
             events,
             recorded: HashMap::new(),
             recordings: recorder::start(),
+            conferences: Vec::new(),
         };
         let thread = std::thread::Builder::new()
             .name("media-bridge".into())
@@ -308,6 +312,12 @@ impl Control {
             leg,
             side: recorder::AGENT,
         })
+    }
+
+    /// Joins `legs` in a conference (each hears the others); bridging or removing any of
+    /// them ends it.
+    pub fn conference(&self, legs: Vec<LegId>) -> Result<()> {
+        self.send(Command::Conference(legs))
     }
 
     pub fn pause_recording(&self, call: i64, on: bool) -> Result<()> {
@@ -481,6 +491,7 @@ struct Worker {
     events: async_mpsc::UnboundedSender<MediaEvent>,
     /// Legs of recorded calls: the call, and the leg's side.
     recorded: HashMap<LegId, (i64, usize)>,
+    conferences: Vec<conference::Conference>,
     recordings: mpsc::Sender<recorder::Input>,
 }
 
@@ -507,6 +518,7 @@ impl Worker {
                 self.input(id, Input::Timeout(now));
             }
             self.play_music(now);
+            self.mix_conferences(now);
             self.play_prompts(now);
             self.send_keys(now);
             // Commands are checked at least every 20 ms.
@@ -530,6 +542,7 @@ impl Worker {
                         .filter_map(|t| t.prompt.as_ref().map(|p| p.due)),
                 )
                 .chain(self.trunks.values().filter_map(TrunkLeg::key_due))
+                .chain(self.conferences.iter().map(|c| c.next))
                 .min()
                 .unwrap_or(now + Duration::from_millis(20))
                 .min(now + Duration::from_millis(20));
@@ -636,6 +649,7 @@ impl Worker {
                 continue;
             };
             match heard {
+                Heard::Audio(_, opus) if self.in_conference(id, &opus) => {}
                 Heard::Audio(time, opus) => self.send_audio(peer, Some(time), Arc::from(opus)),
                 Heard::Key(event) => {
                     if let Some(leg) = self.legs.get_mut(&peer) {
@@ -675,6 +689,8 @@ impl Worker {
                 let _ = reply.send(self.answer_trunk_leg(leg, &answer));
             }
             Command::Bridge(a, b) => {
+                self.dissolve(a);
+                self.dissolve(b);
                 for (id, peer) in [(a, b), (b, a)] {
                     if let Some(leg) = self.legs.get_mut(&id) {
                         leg.peer = Some(peer);
@@ -740,6 +756,14 @@ impl Worker {
             }
             Command::RecordLeg { call, leg, side } => {
                 self.recorded.insert(leg, (call, side));
+            }
+            Command::Conference(legs) => {
+                for leg in &legs {
+                    self.dissolve(*leg);
+                }
+                if let Some(conference) = conference::Conference::new(&legs) {
+                    self.conferences.push(conference);
+                }
             }
             Command::PauseRecording(call, on) => {
                 let _ = self.recordings.send(recorder::Input::Pause { call, on });
@@ -872,6 +896,7 @@ impl Worker {
         }
         for forward in forwards {
             match forward {
+                Forward::Audio(_, _, data) if self.in_conference(id, &data) => {}
                 Forward::Audio(to, time, data) => self.send_audio(to, Some(time), data),
                 Forward::Key(to, event) => {
                     if let Some(leg) = self.legs.get_mut(&to) {
@@ -1108,8 +1133,56 @@ impl Worker {
         }
     }
 
+    /// Hands a conference participant's audio to its conference; whether it was one.
+    fn in_conference(&mut self, from: LegId, opus: &[u8]) -> bool {
+        let Some(conference) = self.conferences.iter_mut().find(|c| c.has(from)) else {
+            return false;
+        };
+        conference.hear(from, opus);
+        // The customer's voice, for a recorded call.
+        if let Some((call, recorder::CUSTOMER)) = self.recorded.get(&from).copied() {
+            let _ = self.recordings.send(recorder::Input::Audio {
+                call,
+                side: recorder::CUSTOMER,
+                packet: Arc::from(opus),
+            });
+        }
+        true
+    }
+
+    /// Ends the conference `leg` is in (its legs are bridged anew by whoever asked).
+    fn dissolve(&mut self, leg: LegId) {
+        self.conferences.retain(|c| !c.has(leg));
+    }
+
+    /// Every conference due sends each participant the mix of the others.
+    fn mix_conferences(&mut self, now: Instant) {
+        let mut out = Vec::new();
+        for conference in &mut self.conferences {
+            if conference.next > now {
+                continue;
+            }
+            // After a stall, carry on from now rather than in a burst.
+            conference.next = (conference.next + FRAME).max(now);
+            out.extend(conference.mix());
+        }
+        for (leg, packet) in out {
+            let packet: Arc<[u8]> = Arc::from(packet);
+            // What the customer hears is the agents' side of a recorded call.
+            if let Some((call, recorder::CUSTOMER)) = self.recorded.get(&leg).copied() {
+                let _ = self.recordings.send(recorder::Input::Audio {
+                    call,
+                    side: recorder::AGENT,
+                    packet: packet.clone(),
+                });
+            }
+            self.send_audio(leg, None, packet);
+        }
+    }
+
     fn end(&mut self, id: LegId, reason: String) {
         self.recorded.remove(&id);
+        self.dissolve(id);
         let peer = if let Some(mut leg) = self.legs.remove(&id) {
             leg.rtc.disconnect();
             leg.peer

@@ -333,3 +333,135 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         "never Ana and Ben together: the consultation was not recorded"
     );
 }
+
+/// Whether both tones are heard together (each a good part of the power).
+async fn hears_both(heard: &Recording, a: f64, b: f64) -> bool {
+    let from = heard.len();
+    let wanted = from + 25 * FRAME_SAMPLES;
+    let waiting = heard.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || waiting.wait_for(wanted, Duration::from_secs(10)))
+            .await
+            .unwrap()
+    );
+    let samples = heard.samples();
+    let part = &samples[from..wanted];
+    share_of(part, 48_000.0, a) > 0.15 && share_of(part, 48_000.0, b) > 0.15
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    let mut settings = store.account(hub.alpha).await.unwrap().settings;
+    settings.after_call_work = false;
+    settings.record_calls = true;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
+        .await
+        .unwrap();
+    store
+        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
+        .await
+        .unwrap();
+    for agent in [&ana, &ben] {
+        hub.set_status(agent, "available").await;
+    }
+    let mut ana_events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let mut ben_events = hub.events(&ben, hub.bootstrap(&ben).await.event_seq).await;
+    let dir = tempfile::tempdir().unwrap();
+    let customer_tone = tone_file(dir.path(), 300.0);
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let call = rings(&mut ana_events, &ana).await;
+    let (_ana_engine, ana_heard) = answer(&hub, &ana, &call, 440.0).await;
+    assert!(hears(&ana_heard, 300.0).await);
+    let joining = format!("/calls/{}/consult/conference", call.id);
+    let response = hub.post(&ana, &joining, json!({})).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::CONFLICT,
+        "nobody to join yet"
+    );
+    let response = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/consult", call.id),
+            json!({ "to_agent": ben.id() }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let ringing = rings(&mut ben_events, &ben).await;
+    let (_ben_engine, ben_heard) = answer(&hub, &ben, &ringing, 700.0).await;
+    assert!(hears(&ben_heard, 440.0).await, "Ben hears Ana");
+
+    // All three: each agent hears the other two.
+    let joined: Call = hub
+        .post(&ana, &joining, json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(joined.conference);
+    assert_eq!(joined.state, CallState::Live);
+    assert!(
+        hears_both(&ana_heard, 300.0, 700.0).await,
+        "Ana hears the customer and Ben"
+    );
+    assert!(
+        hears_both(&ben_heard, 300.0, 440.0).await,
+        "Ben hears the customer and Ana"
+    );
+
+    // Ana hangs up: Ben carries on with the customer.
+    let left: Call = hub
+        .post(&ana, &format!("/calls/{}/hangup", call.id), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left.state, CallState::Live);
+    assert!(left.involves(ben.id()) && !left.involves(ana.id()) && !left.conference);
+    assert!(
+        hears(&ben_heard, 300.0).await,
+        "Ben hears the customer alone"
+    );
+    hub.post(&ben, &format!("/calls/{}/hangup", call.id), json!({}))
+        .await;
+    phone::hung_up(dir.path(), phone).await;
+
+    // What the customer was sent, kept in the recording: both agents during the
+    // three-way call.
+    let recording = loop {
+        let response = hub
+            .get(&ben, &format!("/calls/{}/recording", call.id))
+            .await;
+        if response.status() == StatusCode::OK {
+            break response.bytes().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
+    let three_way = recorded.chunks(48_000 / 4).any(|q| {
+        [300.0, 440.0, 700.0]
+            .iter()
+            .all(|f| share_of(q, 48_000.0, *f) > 0.1)
+    });
+    assert!(three_way, "the customer heard Ana and Ben together");
+}

@@ -199,6 +199,9 @@ pub struct Call {
     /// on this call instead (same media).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_into: Option<Id>,
+    /// The call and its consultation are one three-way call: everyone hears everyone.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub conference: bool,
 }
 
 /// A call's recording, as its parties see it.

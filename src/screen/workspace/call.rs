@@ -136,6 +136,8 @@ pub enum Message {
     EndConsult {
         complete: bool,
     },
+    /// Everyone together: the caller, this agent and the colleague consulted.
+    Conference,
     /// Pause (`true`) or resume the call's recording.
     RecordingPaused(bool),
     /// The hub's answer to a hang-up, decline, hold, resume or transfer.
@@ -373,6 +375,14 @@ impl Phone {
                 }
             }
             Message::Consulting(Err(error)) => return Action::Failed(error),
+            Message::Conference => {
+                if let Some(Call::Live(live)) = &self.call {
+                    let id = live.call.id;
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.conference(&token, id).await
+                    });
+                }
+            }
             Message::EndConsult { complete } => {
                 if let Some(Call::Live(live)) = &self.call {
                     let id = live.call.id;
@@ -1154,6 +1164,35 @@ fn live_bar(
         text(fl!("call-live", name = other_party(call, me))).font(font::BOLD),
         text(widget::duration((now - live.since).whole_seconds())),
     ];
+    if let Some(consult) = live.consult.as_ref().filter(|_| call.conference) {
+        return bar
+            .push(
+                text(fl!(
+                    "call-three-way",
+                    first = other_party(call, me),
+                    second = consult.to.name.clone()
+                ))
+                .style(theme::text::warning),
+            )
+            .push(space().width(Length::Fill))
+            .push(action(
+                fl!("call-three-way-drop", name = consult.to.name.clone()),
+                Some(Message::EndConsult { complete: false }),
+                false,
+            ))
+            .push(action(
+                fl!("call-three-way-leave"),
+                Some(Message::HangUp),
+                true,
+            ));
+    }
+    if call.conference {
+        // The colleague's view of a three-way call.
+        bar = bar.push(
+            text(fl!("call-three-way-joined", name = other_party(call, me)))
+                .style(theme::text::warning),
+        );
+    }
     if let Some(consult) = &live.consult {
         let line = if consult.state == CallState::Ringing {
             fl!("call-consult-ringing", name = consult.to.name.clone())
@@ -1165,6 +1204,11 @@ fn live_bar(
         return bar
             .push(text(line).style(theme::text::warning))
             .push(space().width(Length::Fill))
+            .push(action(
+                fl!("call-three-way-start"),
+                (consult.state == CallState::Live).then_some(Message::Conference),
+                false,
+            ))
             .push(action(fl!("call-consult-complete"), complete, true))
             .push(action(
                 fl!("call-consult-cancel"),
