@@ -1721,3 +1721,21 @@ fn a_consultation_becomes_a_three_way_call_the_agent_can_leave() {
     );
     assert!(ws.call().is_none());
 }
+
+#[test]
+fn a_call_is_handed_on_to_an_outside_number() {
+    let mut ws = on_graces_call();
+    click(&mut ws, "Transfer");
+    assert!(shows(&ws, "Or to a number"));
+    let actions = click(&mut ws, "Transfer the call");
+    assert!(
+        actions.iter().all(|a| matches!(a, Action::None)),
+        "nothing typed yet"
+    );
+    common::type_into(&mut ws, "transfer-number", "(415) 555-0123");
+    let actions = click(&mut ws, "Transfer the call");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+}

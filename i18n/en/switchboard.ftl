@@ -293,3 +293,6 @@ call-three-way = Three-way call with { $first } and { $second }
 call-three-way-drop = Drop { $name }
 call-three-way-leave = Leave the call
 call-three-way-joined = Three-way call: { $name } and the caller
+call-transfer-to-number = Or to a number
+call-transfer-number = Number
+call-transfer-go = Transfer the call

@@ -293,3 +293,6 @@ call-three-way = Llamada a tres con { $first } y { $second }
 call-three-way-drop = Sacar a { $name }
 call-three-way-leave = Salir de la llamada
 call-three-way-joined = Llamada a tres: { $name } y el cliente
+call-transfer-to-number = O a un número
+call-transfer-number = Número
+call-transfer-go = Transferir la llamada

@@ -238,6 +238,20 @@ impl Hub {
         self.transfer_to(token, call, None, Some(group)).await
     }
 
+    /// Blind transfer to an outside number, through the account's carrier.
+    pub async fn transfer_to_number(&self, token: &str, call: Id, number: &str) -> Result<Call> {
+        let path = format!("calls/{call}/transfer");
+        self.send(
+            self.request(Method::POST, &path, Some(token))
+                .json(&TransferCall {
+                    to_agent: None,
+                    to_group: None,
+                    to_number: Some(number.to_owned()),
+                }),
+        )
+        .await
+    }
+
     async fn transfer_to(
         &self,
         token: &str,
@@ -248,7 +262,11 @@ impl Hub {
         let path = format!("calls/{call}/transfer");
         self.send(
             self.request(Method::POST, &path, Some(token))
-                .json(&TransferCall { to_agent, to_group }),
+                .json(&TransferCall {
+                    to_agent,
+                    to_group,
+                    to_number: None,
+                }),
         )
         .await
     }
@@ -308,6 +326,7 @@ impl Hub {
                 .json(&TransferCall {
                     to_agent: Some(agent),
                     to_group: None,
+                    to_number: None,
                 }),
         )
         .await

@@ -28,6 +28,9 @@ pub(crate) struct Live {
     pub callee_leg: Option<LegId>,
     /// For a call from the phone network: told when the hub ends the call (BYE the carrier).
     pub hangup: Option<Arc<tokio::sync::Notify>>,
+    /// For a call handed on to an outside number: told when the hub ends the call (BYE the
+    /// number it was handed to; `hangup` still ends the first dialog).
+    pub hangup_out: Option<Arc<tokio::sync::Notify>>,
     /// For a call from the phone network: the ring group it waits in.
     pub group: Option<Id>,
     /// For a call from the phone network: told when the caller is to leave a message
@@ -211,6 +214,7 @@ pub async fn start(
             caller_leg: leg,
             callee_leg: None,
             hangup: None,
+            hangup_out: None,
             group: None,
             to_voicemail: None,
             voice: None,
@@ -310,6 +314,7 @@ async fn external(
         caller_leg: leg,
         callee_leg: None,
         hangup: Some(hangup.clone()),
+        hangup_out: None,
         group: None,
         to_voicemail: None,
         voice: None,
@@ -506,7 +511,7 @@ pub async fn accept(
     state.media.bridge(live.caller_leg, leg)?;
     // A customer's call is recorded from now on, if the account records calls.
     let call = if call.from.number.is_some() {
-        crate::recording::connected(&state, live.account_id, id, live.caller_leg, leg)
+        crate::recording::connected(&state, live.account_id, id, live.caller_leg, leg, leg)
             .await
             .unwrap_or(call)
     } else {
@@ -698,9 +703,40 @@ pub async fn transfer(
     enum To {
         Agent(crate::store::AgentRow),
         Group(Id, String),
+        Number(Party, crate::outbound::Placement),
     }
-    let to = match (body.to_agent, body.to_group) {
-        (Some(agent), None) => {
+    let to = match (body.to_agent, body.to_group, body.to_number.as_deref()) {
+        (None, None, Some(number)) => {
+            let account = state.store.account(caller.account_id).await?;
+            let e164 = crate::phone::to_e164(number, &account.settings.default_country)?;
+            let trunk = state.trunk.get().cloned().ok_or(Error::NoTrunk)?;
+            let carrier = state
+                .store
+                .carrier(caller.account_id)
+                .await?
+                .ok_or(Error::NoTrunk)?;
+            // The far end sees the account's number, as for the agents' own calls.
+            let presented = state
+                .store
+                .caller_ids(caller.account_id)
+                .await?
+                .first()
+                .map(|c| c.number.clone());
+            let party = phone_party(&state, caller.account_id, e164.clone()).await;
+            To::Number(
+                party,
+                crate::outbound::Placement {
+                    call: id,
+                    account: caller.account_id,
+                    carrier,
+                    trunk,
+                    number: e164,
+                    caller_id: presented,
+                    hangup: Arc::new(tokio::sync::Notify::new()),
+                },
+            )
+        }
+        (Some(agent), None, None) => {
             if current.call.involves(agent) {
                 return Err(Error::BadRequest(
                     "the call cannot be transferred to one of its parties".into(),
@@ -708,7 +744,7 @@ pub async fn transfer(
             }
             To::Agent(callable_agent(&state, caller.account_id, agent).await?)
         }
-        (None, Some(group)) => {
+        (None, Some(group), None) => {
             // Only a customer who called in waits in a queue (their call flow's task
             // follows the call there, and sees them hang up).
             if current.call.from.number.is_none() || current.call.from.agent_id.is_some() {
@@ -725,7 +761,7 @@ pub async fn transfer(
         }
         _ => {
             return Err(Error::BadRequest(
-                "transfer to exactly one agent or ring group".into(),
+                "transfer to exactly one agent, ring group or number".into(),
             ));
         }
     };
@@ -757,6 +793,10 @@ pub async fn transfer(
         live.callee_leg = None;
         let target = match &to {
             To::Agent(agent) => Party::agent(agent.id, agent.name.clone()),
+            To::Number(party, placement) => {
+                live.hangup_out = Some(placement.hangup.clone());
+                party.clone()
+            }
             To::Group(group, name) => {
                 live.group = Some(*group);
                 live.call.ring_group = Some(name.clone());
@@ -781,7 +821,7 @@ pub async fn transfer(
     let _ = state.media.remove(leaving_leg);
     let to_agent = match &to {
         To::Agent(agent) => Some(agent.id),
-        To::Group(..) => None,
+        To::Group(..) | To::Number(..) => None,
     };
     sqlx::query(
         "INSERT INTO call_transfers (call_id, from_agent, to_agent, transferred_at)
@@ -795,15 +835,20 @@ pub async fn transfer(
     .await?;
     state.call_ended(caller.account_id, caller.agent_id).await?;
     publish(&state, caller.account_id, &call, Some(caller.agent_id)).await?;
-    if let To::Group(group, _) = to {
-        state
+    match to {
+        To::Group(group, _) => state
             .routing
             .send(crate::inbound::Input::Enqueue {
                 account: caller.account_id,
                 call: id,
                 group,
             })
-            .map_err(|_| Error::Internal("routing stopped".into()))?;
+            .map_err(|_| Error::Internal("routing stopped".into()))?,
+        // The number is dialled; when it answers the waiting party is connected to it.
+        To::Number(_, placement) => {
+            tokio::spawn(crate::outbound::place(state.clone(), placement));
+        }
+        To::Agent(_) => {}
     }
     tracing::info!(
         call = id,
@@ -871,7 +916,7 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
     let Some(mut live) = state.calls.lock().remove(&id) else {
         return Err(Error::NotFound("call"));
     };
-    if let Some(hangup) = &live.hangup {
+    for hangup in live.hangup.iter().chain(&live.hangup_out) {
         // The carrier gets its BYE.
         hangup.notify_one();
     }

@@ -116,6 +116,7 @@ pub async fn start(
             caller_leg: mine,
             callee_leg: None,
             hangup: None,
+            hangup_out: None,
             group: None,
             to_voicemail: None,
             voice: None,

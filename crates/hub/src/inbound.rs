@@ -382,6 +382,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         caller_leg: leg,
         callee_leg: None,
         hangup: Some(hangup.clone()),
+        hangup_out: None,
         group: None,
         to_voicemail: Some(voicemail.clone()),
         voice: voice.clone(),

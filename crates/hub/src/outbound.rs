@@ -118,8 +118,10 @@ async fn connect(state: &AppState, account: Id, id: Id, trunk_leg: u64) -> Resul
         live.call.alerting = false;
         (live.call.clone(), live.caller_leg)
     };
+    // A party handed on to this number waited with music.
+    state.media.hold(agent_leg, false)?;
     state.media.bridge(agent_leg, trunk_leg)?;
-    let call = crate::recording::connected(state, account, id, trunk_leg, agent_leg)
+    let call = crate::recording::connected(state, account, id, trunk_leg, agent_leg, trunk_leg)
         .await
         .unwrap_or(call);
     sqlx::query("UPDATE calls SET answered_at = ? WHERE id = ?")

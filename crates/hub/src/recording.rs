@@ -17,14 +17,16 @@ use crate::store::now_ms;
 use crate::{AppState, Error, Result};
 
 /// A call with the phone network just connected `customer` and `agent`: recorded if its
-/// account records calls (or, already recorded, the new agent joins the recording after a
-/// transfer). Answers the call as its parties should now see it, when that changed.
+/// account records calls (or, already recorded, `joined` — the leg that just joined after a
+/// transfer — takes the agents' side). Answers the call as its parties should now see it,
+/// when that changed.
 pub(crate) async fn connected(
     state: &AppState,
     account: Id,
     id: Id,
     customer: LegId,
     agent: LegId,
+    joined: LegId,
 ) -> Option<Call> {
     let recorded = state
         .calls
@@ -32,7 +34,7 @@ pub(crate) async fn connected(
         .get(&id)
         .map(|live| live.call.recording.is_some())?;
     if recorded {
-        if let Err(error) = state.media.record_leg(id, agent) {
+        if let Err(error) = state.media.record_leg(id, joined) {
             tracing::warn!(%error, call = id, "the new agent is not in the recording");
         }
         return None;

@@ -262,3 +262,155 @@ async fn an_agent_who_hangs_up_while_it_rings_cancels_the_call() {
     let _ = phone.kill();
     assert!(closed, "the phone stopped ringing");
 }
+
+/// A WAV of a steady tone for a phone (8 kHz, 40 s, nothing after: the phone hangs up).
+fn tone_wav(dir: &std::path::Path, name: &str, frequency: f64, seconds: u32) -> std::path::PathBuf {
+    let path = dir.join(name);
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+    for n in 0..8_000 * seconds {
+        let t = f64::from(n) / 8_000.0;
+        writer
+            .write_sample((5000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16)
+            .unwrap();
+    }
+    writer.finalize().unwrap();
+    path
+}
+
+fn share_of(samples: &[i16], frequency: f64) -> f64 {
+    let k = 2.0 * (2.0 * std::f64::consts::PI * frequency / 48_000.0).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for x in samples {
+        let s = f64::from(*x) + k * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    let power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    let total: f64 = samples.iter().map(|x| f64::from(*x).powi(2)).sum();
+    2.0 * power / (samples.len() as f64 * total.max(1.0))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_is_handed_on_to_an_outside_number() {
+    // The outside number (a partner's desk) answers, plays 700 Hz, hangs up after 8 s.
+    let far = tempfile::tempdir().unwrap();
+    let partner_tone = tone_wav(far.path(), "partner.wav", 700.0, 30);
+    let (partner, port) = phone::answer(far.path(), "+14155550123", &partner_tone, 8);
+    let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
+    let store = &hub.state.store;
+    let mut settings = store.account(hub.alpha).await.unwrap().settings;
+    settings.after_call_work = false;
+    settings.record_calls = true;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
+        .await
+        .unwrap();
+    store
+        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
+        .await
+        .unwrap();
+    hub.set_status(&ana, "available").await;
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+
+    // The customer (300 Hz) calls in; Ana answers.
+    let near = tempfile::tempdir().unwrap();
+    let customer_tone = tone_wav(near.path(), "customer.wav", 300.0, 40);
+    let sip = hub.state.config.sip.listen.unwrap();
+    let customer = phone::dial(
+        near.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let offered = loop {
+        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        if call.rings_at(ana.id()) {
+            break call;
+        }
+    };
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/accept", offered.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    media.accept_answer(&accepted.answer).unwrap();
+    let heard = Recording::default();
+    let (engine, _reports) = media
+        .start(Box::new(Sine::new(440.0, 4000)), Box::new(heard.clone()))
+        .unwrap();
+    let waiting = heard.clone();
+    assert!(
+        tokio::task::spawn_blocking(move || waiting.wait_for(25 * 960, Duration::from_secs(10)))
+            .await
+            .unwrap()
+    );
+
+    // A number that is not one is refused in words; the partner's is dialled.
+    let transfer = format!("/calls/{}/transfer", offered.id);
+    let response = hub
+        .post(&ana, &transfer, json!({ "to_number": "12" }))
+        .await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let handed: Call = hub
+        .post(&ana, &transfer, json!({ "to_number": "(415) 555-0123" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(handed.state, CallState::Ringing);
+    assert_eq!(handed.to.number.as_deref(), Some("+14155550123"));
+    assert!(!handed.involves(ana.id()), "Ana is off the call");
+    engine.hang_up();
+
+    // The partner answers, talks, hangs up: the customer's call ends with it.
+    let status = phone::exited(partner).await;
+    assert!(status.success(), "the partner's phone exited with {status}");
+    phone::hung_up(near.path(), customer).await;
+
+    // The recording: Ana with the customer, then the partner with the customer.
+    let recording = loop {
+        let response = hub
+            .get(&ana, &format!("/calls/{}/recording", offered.id))
+            .await;
+        if response.status() == StatusCode::OK {
+            break response.bytes().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
+    let quarters: Vec<&[i16]> = recorded.chunks(48_000 / 4).collect();
+    assert!(
+        quarters.iter().any(|q| share_of(q, 440.0) > 0.2),
+        "Ana at first"
+    );
+    let partner_heard = quarters
+        .iter()
+        .filter(|q| share_of(q, 700.0) > 0.2 && share_of(q, 300.0) > 0.2)
+        .count();
+    assert!(
+        partner_heard >= 8,
+        "the customer and the partner talked: {partner_heard} quarters"
+    );
+}

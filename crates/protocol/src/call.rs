@@ -49,9 +49,12 @@ pub struct TransferCall {
     /// An agent of the account; or
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_agent: Option<Id>,
-    /// one of its ring groups: a customer's call waits there (with music) for its agents.
+    /// one of its ring groups: a customer's call waits there (with music) for its agents; or
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_group: Option<Id>,
+    /// an outside number (any form the account's country reads), through the carrier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_number: Option<String>,
 }
 
 /// A ring group agents can hand customers' calls to.

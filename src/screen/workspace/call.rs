@@ -93,6 +93,8 @@ pub struct Live {
     pub call: CallInfo,
     /// The colleague this agent consults about the call (it waits on hold meanwhile).
     pub consult: Option<CallInfo>,
+    /// An outside number typed in the transfer panel.
+    pub transfer_number: String,
     engine: Engine,
     since: OffsetDateTime,
     pub muted: bool,
@@ -130,6 +132,8 @@ pub enum Message {
     TransferToggled,
     TransferTo(Id),
     TransferToGroup(Id),
+    TransferNumberChanged(String),
+    TransferToNumber,
     /// Call a colleague first (consult transfer), then complete or cancel.
     ConsultWith(Id),
     Consulting(Result<CallInfo, Error>),
@@ -288,6 +292,7 @@ impl Phone {
                     panel: Panel::None,
                     keys: String::new(),
                     consult: None,
+                    transfer_number: String::new(),
                     poor_connection: false,
                 })));
             }
@@ -388,6 +393,22 @@ impl Phone {
                     let id = live.call.id;
                     return hub_call(cx, move |hub, token| async move {
                         hub.end_consult(&token, id, complete).await
+                    });
+                }
+            }
+            Message::TransferNumberChanged(number) => {
+                if let Some(Call::Live(live)) = &mut self.call {
+                    live.transfer_number = number;
+                }
+            }
+            Message::TransferToNumber => {
+                if let Some(Call::Live(live)) = &mut self.call
+                    && !live.transfer_number.trim().is_empty()
+                {
+                    live.panel = Panel::None;
+                    let (id, number) = (live.call.id, live.transfer_number.trim().to_owned());
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.transfer_to_number(&token, id, &number).await
                     });
                 }
             }
@@ -653,6 +674,7 @@ impl Phone {
                     panel: Panel::None,
                     keys: String::new(),
                     consult: None,
+                    transfer_number: String::new(),
                     poor_connection: false,
                 }))),
                 None,
@@ -874,7 +896,7 @@ impl Phone {
         match live.panel {
             Panel::None => None,
             Panel::Keypad => Some(keypad(&live.keys)),
-            Panel::Transfer => Some(transfer_list(&live.call, agents, statuses, groups)),
+            Panel::Transfer => Some(transfer_list(live, agents, statuses, groups)),
         }
     }
 
@@ -1299,11 +1321,12 @@ fn keypad(sent: &str) -> Element<'_, Message> {
 
 /// Agents who can take the call now (callable status, not a party of it).
 fn transfer_list<'a>(
-    call: &CallInfo,
+    live: &'a Live,
     agents: &'a [AgentSummary],
     statuses: &'a [StatusDef],
     groups: &'a [RingGroup],
 ) -> Element<'a, Message> {
+    let call = &live.call;
     let callable = |agent: &AgentSummary| {
         statuses
             .iter()
@@ -1361,6 +1384,25 @@ fn transfer_list<'a>(
         }
         panel = panel.push(queues.wrap());
     }
+    // Or out to the phone network.
+    panel = panel.push(
+        row![
+            text(fl!("call-transfer-to-number")).font(font::BOLD),
+            text_input(&fl!("call-transfer-number"), &live.transfer_number)
+                .id("transfer-number")
+                .on_input(Message::TransferNumberChanged)
+                .on_submit(Message::TransferToNumber)
+                .padding(6)
+                .width(220),
+            action(
+                fl!("call-transfer-go"),
+                (!live.transfer_number.trim().is_empty()).then_some(Message::TransferToNumber),
+                false,
+            ),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center),
+    );
     container(panel)
         .padding([10, 16])
         .width(Length::Fill)
