@@ -1738,4 +1738,14 @@ fn a_call_is_handed_on_to_an_outside_number() {
         matches!(actions.as_slice(), [Action::Run(_)]),
         "asks the hub"
     );
+
+    // Or talks to the number first.
+    let mut ws = on_graces_call();
+    click(&mut ws, "Transfer");
+    common::type_into(&mut ws, "transfer-number", "(415) 555-0123");
+    let actions = click(&mut ws, "Consult the number");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
 }

@@ -296,3 +296,4 @@ call-three-way-joined = Three-way call: { $name } and the caller
 call-transfer-to-number = Or to a number
 call-transfer-number = Number
 call-transfer-go = Transfer the call
+call-consult-number = Consult the number

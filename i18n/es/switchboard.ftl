@@ -296,3 +296,4 @@ call-three-way-joined = Llamada a tres: { $name } y el cliente
 call-transfer-to-number = O a un número
 call-transfer-number = Número
 call-transfer-go = Transferir la llamada
+call-consult-number = Consultar al número

@@ -337,6 +337,20 @@ impl Hub {
         self.call_action(token, call, "consult/conference").await
     }
 
+    /// Puts the other party on hold and calls an outside number about the call.
+    pub async fn consult_number(&self, token: &str, call: Id, number: &str) -> Result<Call> {
+        let path = format!("calls/{call}/consult");
+        self.send(
+            self.request(Method::POST, &path, Some(token))
+                .json(&TransferCall {
+                    to_agent: None,
+                    to_group: None,
+                    to_number: Some(number.to_owned()),
+                }),
+        )
+        .await
+    }
+
     /// Completes (`true`) or cancels the consultation about `call`.
     pub async fn end_consult(&self, token: &str, call: Id, complete: bool) -> Result<Call> {
         let action = if complete {

@@ -55,6 +55,9 @@ impl Live {
 #[derive(Debug, Default)]
 pub struct Calls {
     live: Mutex<HashMap<Id, Live>>,
+    /// Consulting calls merged into the call they were about (a completed consult transfer):
+    /// whatever still ends the first (its outside party's hang-up) ends the second.
+    merged: Mutex<HashMap<Id, Id>>,
 }
 
 impl Calls {
@@ -64,6 +67,20 @@ impl Calls {
 
     pub(crate) fn insert(&self, live: Live) {
         self.lock().insert(live.call.id, live);
+    }
+
+    pub(crate) fn merge(&self, from: Id, into: Id) {
+        self.merged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(from, into);
+    }
+
+    fn merged_into(&self, call: Id) -> Option<Id> {
+        self.merged
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&call)
     }
 
     pub(crate) fn state_of(&self, call: Id) -> Option<CallState> {
@@ -913,8 +930,12 @@ fn ringing_for(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
 
 /// Ends a call: media down, record closed, parties told, presence rules applied.
 pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call> {
-    let Some(mut live) = state.calls.lock().remove(&id) else {
-        return Err(Error::NotFound("call"));
+    let removed = state.calls.lock().remove(&id);
+    let Some(mut live) = removed else {
+        return match state.calls.merged_into(id) {
+            Some(into) => Box::pin(end(state, into, outcome)).await,
+            None => Err(Error::NotFound("call")),
+        };
     };
     for hangup in live.hangup.iter().chain(&live.hangup_out) {
         // The carrier gets its BYE.

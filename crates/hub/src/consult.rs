@@ -36,30 +36,65 @@ pub async fn start(
     Path(id): Path<Id>,
     Json(body): Json<TransferCall>,
 ) -> Result<(StatusCode, Json<Call>)> {
-    let (Some(colleague), None) = (body.to_agent, body.to_group) else {
-        return Err(Error::BadRequest("consult exactly one agent".into()));
-    };
     let current = calls::party_of(&state, &caller, id)?;
-    if current.call.involves(colleague) {
-        return Err(Error::BadRequest(
-            "consult someone who is not on the call".into(),
-        ));
-    }
     let me = state
         .store
         .agent(caller.account_id, caller.agent_id)
         .await?;
-    let target = calls::callable_agent(&state, caller.account_id, colleague).await?;
+    // A colleague, or an outside number dialled through the carrier.
+    let (target, placing) = match (body.to_agent, body.to_group, body.to_number.as_deref()) {
+        (Some(colleague), None, None) => {
+            if current.call.involves(colleague) {
+                return Err(Error::BadRequest(
+                    "consult someone who is not on the call".into(),
+                ));
+            }
+            let agent = calls::callable_agent(&state, caller.account_id, colleague).await?;
+            (Party::agent(agent.id, agent.name), None)
+        }
+        (None, None, Some(number)) => {
+            let account = state.store.account(caller.account_id).await?;
+            let e164 = crate::phone::to_e164(number, &account.settings.default_country)?;
+            let trunk = state.trunk.get().cloned().ok_or(Error::NoTrunk)?;
+            let carrier = state
+                .store
+                .carrier(caller.account_id)
+                .await?
+                .ok_or(Error::NoTrunk)?;
+            let presented = state
+                .store
+                .caller_ids(caller.account_id)
+                .await?
+                .first()
+                .map(|c| c.number.clone());
+            let party = calls::phone_party(&state, caller.account_id, e164.clone()).await;
+            (party, Some((trunk, carrier, e164, presented)))
+        }
+        _ => {
+            return Err(Error::BadRequest(
+                "consult exactly one agent or number".into(),
+            ));
+        }
+    };
     let consulting = sqlx::query_scalar(
-        "INSERT INTO calls (account_id, direction, from_agent, to_agent, started_at)
-         VALUES (?, 'internal', ?, ?, ?) RETURNING id",
+        "INSERT INTO calls (account_id, direction, from_agent, to_agent, to_number, started_at)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(caller.account_id)
+    .bind(if placing.is_some() {
+        "outbound"
+    } else {
+        "internal"
+    })
     .bind(me.id)
-    .bind(target.id)
+    .bind(target.agent_id)
+    .bind(target.number.as_deref())
     .bind(now_ms())
     .fetch_one(state.store.pool())
     .await?;
+    let hangup = placing
+        .is_some()
+        .then(|| Arc::new(tokio::sync::Notify::new()));
     let (held, consult) = {
         let mut calls = state.calls.lock();
         let live = calls::party_in(&mut calls, &caller, id)?;
@@ -94,7 +129,7 @@ pub async fn start(
             call: Call {
                 id: consulting,
                 from: Party::agent(me.id, me.name.clone()),
-                to: Party::agent(target.id, target.name.clone()),
+                to: target.clone(),
                 state: CallState::Ringing,
                 outcome: None,
                 consult_of: Some(id),
@@ -115,7 +150,7 @@ pub async fn start(
             account_id: caller.account_id,
             caller_leg: mine,
             callee_leg: None,
-            hangup: None,
+            hangup: hangup.clone(),
             hangup_out: None,
             group: None,
             to_voicemail: None,
@@ -130,12 +165,21 @@ pub async fn start(
         calls::publish_to(&state, caller.account_id, &held, &[]).await?;
     }
     calls::publish_to(&state, caller.account_id, &consult, &[]).await?;
-    tracing::info!(
-        call = id,
-        consult = consulting,
-        to = target.id,
-        "consulting"
-    );
+    if let (Some((trunk, carrier, number, caller_id)), Some(hangup)) = (placing, hangup) {
+        tokio::spawn(crate::outbound::place(
+            state.clone(),
+            crate::outbound::Placement {
+                call: consulting,
+                account: caller.account_id,
+                carrier,
+                trunk,
+                number,
+                caller_id,
+                hangup,
+            },
+        ));
+    }
+    tracing::info!(call = id, consult = consulting, "consulting");
     Ok((StatusCode::CREATED, Json(consult)))
 }
 
@@ -205,12 +249,20 @@ pub async fn complete(
         live.call.consult = None;
         live.call.conference = false;
         live.call.transferred_by = Some(leaving.clone());
+        // An outside colleague's dialog now belongs to this call: ending it BYEs them.
+        if consult.hangup.is_some() {
+            live.hangup_out = consult.hangup.clone();
+        }
+        state.calls.merge(consulting, id);
         let mut merged = consult.call;
         merged.state = CallState::Ended;
         merged.outcome = Some(CallOutcome::Completed);
         merged.merged_into = Some(id);
         (live.call.clone(), merged, leaving)
     };
+    if merged.recording.is_some() {
+        crate::recording::finish(&state, merged.id).await;
+    }
     let now = now_ms();
     sqlx::query("UPDATE calls SET answered_at = COALESCE(answered_at, ?1), ended_at = ?1, outcome = 'completed' WHERE id = ?2")
         .bind(now)

@@ -414,3 +414,132 @@ async fn a_customer_is_handed_on_to_an_outside_number() {
         "the customer and the partner talked: {partner_heard} quarters"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_consults_an_outside_number_then_hands_the_customer_to_it() {
+    let far = tempfile::tempdir().unwrap();
+    let partner_tone = tone_wav(far.path(), "partner.wav", 700.0, 30);
+    let (partner, port) = phone::answer(far.path(), "+14155550123", &partner_tone, 10);
+    let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
+    let store = &hub.state.store;
+    let mut settings = store.account(hub.alpha).await.unwrap().settings;
+    settings.after_call_work = false;
+    settings.record_calls = true;
+    store
+        .set_account_settings(hub.alpha, &settings)
+        .await
+        .unwrap();
+    store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
+        .await
+        .unwrap();
+    store
+        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
+        .await
+        .unwrap();
+    hub.set_status(&ana, "available").await;
+    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let near = tempfile::tempdir().unwrap();
+    let customer_tone = tone_wav(near.path(), "customer.wav", 300.0, 40);
+    let sip = hub.state.config.sip.listen.unwrap();
+    let customer = phone::dial(
+        near.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let offered = loop {
+        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        if call.rings_at(ana.id()) {
+            break call;
+        }
+    };
+    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let accepted: MediaAnswer = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/accept", offered.id),
+            json!({ "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    media.accept_answer(&accepted.answer).unwrap();
+    let heard = Recording::default();
+    let (engine, _reports) = media
+        .start(Box::new(Sine::new(440.0, 4000)), Box::new(heard.clone()))
+        .unwrap();
+
+    // Ana consults the partner's number: the customer waits; she hears the partner.
+    let consulting: Call = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/consult", offered.id),
+            json!({ "to_number": "(415) 555-0123" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(consulting.consult_of, Some(offered.id));
+    assert_eq!(consulting.to.number.as_deref(), Some("+14155550123"));
+    loop {
+        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        if call.id == consulting.id && call.state == CallState::Live {
+            break;
+        }
+    }
+    let from = heard.len();
+    let waiting = heard.clone();
+    assert!(
+        tokio::task::spawn_blocking(
+            move || waiting.wait_for(from + 25 * 960, Duration::from_secs(10))
+        )
+        .await
+        .unwrap()
+    );
+    let part = heard.samples()[from..from + 25 * 960].to_vec();
+    assert!(share_of(&part, 700.0) > 0.5, "Ana hears the partner");
+
+    // She hands the customer over; when the partner hangs up the customer's call ends too.
+    let handed: Call = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/consult/complete", offered.id),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(handed.to.number.as_deref(), Some("+14155550123"));
+    engine.hang_up();
+    let status = phone::exited(partner).await;
+    assert!(status.success(), "the partner's phone exited with {status}");
+    phone::hung_up(near.path(), customer).await;
+    let recording = loop {
+        let response = hub
+            .get(&ana, &format!("/calls/{}/recording", offered.id))
+            .await;
+        if response.status() == StatusCode::OK {
+            break response.bytes().await.unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
+    let talked = recorded
+        .chunks(48_000 / 4)
+        .filter(|q| share_of(q, 700.0) > 0.2 && share_of(q, 300.0) > 0.2)
+        .count();
+    assert!(
+        talked >= 4,
+        "the customer and the partner talked: {talked} quarters"
+    );
+}

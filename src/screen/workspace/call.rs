@@ -134,6 +134,7 @@ pub enum Message {
     TransferToGroup(Id),
     TransferNumberChanged(String),
     TransferToNumber,
+    ConsultNumber,
     /// Call a colleague first (consult transfer), then complete or cancel.
     ConsultWith(Id),
     Consulting(Result<CallInfo, Error>),
@@ -412,6 +413,19 @@ impl Phone {
                     });
                 }
             }
+            Message::ConsultNumber => {
+                if let Some(Call::Live(live)) = &mut self.call
+                    && !live.transfer_number.trim().is_empty()
+                {
+                    live.panel = Panel::None;
+                    let (id, number) = (live.call.id, live.transfer_number.trim().to_owned());
+                    let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+                    return Action::Run(Task::perform(
+                        async move { hub.consult_number(&token, id, &number).await },
+                        Message::Consulting,
+                    ));
+                }
+            }
             Message::TransferToGroup(group) => {
                 if let Some(Call::Live(live)) = &mut self.call {
                     live.panel = Panel::None;
@@ -600,9 +614,16 @@ impl Phone {
         {
             if info.state == CallState::Ended {
                 live.consult = None;
-                if info.outcome == Some(CallOutcome::Declined) {
-                    return Action::Notice(fl!("call-declined", name = info.to.name.clone()));
-                }
+                let name = info.to.name.clone();
+                let notice = match info.outcome {
+                    Some(CallOutcome::Declined) => Some(fl!("call-declined", name = name)),
+                    Some(CallOutcome::Busy) => Some(fl!("call-busy", name = name)),
+                    Some(CallOutcome::NoAnswer) => Some(fl!("call-no-answer", name = name)),
+                    Some(CallOutcome::Unreachable) => Some(fl!("call-unreachable", name = name)),
+                    Some(CallOutcome::Failed) => Some(fl!("call-not-placed", name = name)),
+                    _ => None,
+                };
+                return notice.map_or(Action::None, Action::Notice);
             } else {
                 live.consult = Some(info);
             }
@@ -1397,6 +1418,11 @@ fn transfer_list<'a>(
             action(
                 fl!("call-transfer-go"),
                 (!live.transfer_number.trim().is_empty()).then_some(Message::TransferToNumber),
+                false,
+            ),
+            action(
+                fl!("call-consult-number"),
+                (!live.transfer_number.trim().is_empty()).then_some(Message::ConsultNumber),
                 false,
             ),
         ]
