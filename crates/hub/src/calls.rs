@@ -604,16 +604,16 @@ pub async fn hang_up(
             "the call is offered to you: accept or decline it".into(),
         ));
     }
-    // Leaving a three-way call hands the call to the colleague, who carries on with the
-    // customer (an attended transfer).
-    let consulting = live.call.consult.filter(|consult| {
+    // Hanging up while a colleague is on the line — in a three-way call, or consulting them —
+    // hands them the call (an attended transfer): the customer is not cut off.
+    let handing_over = live.call.consult.is_some_and(|consult| {
         state
             .calls
             .lock()
-            .get(consult)
-            .is_some_and(|c| c.call.from.is(caller.agent_id))
+            .get(&consult)
+            .is_some_and(|c| c.call.from.is(caller.agent_id) && c.call.state == CallState::Live)
     });
-    if live.call.conference && consulting.is_some() {
+    if handing_over {
         return crate::consult::complete(State(state), caller, Path(id)).await;
     }
     let outcome = match live.call.state {
