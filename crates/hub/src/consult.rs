@@ -76,6 +76,20 @@ pub async fn start(
             ));
         }
     };
+    // Checked before anything is put on record (and again, under the lock, below).
+    let connected = match current.call.state {
+        CallState::Live => true,
+        CallState::Held => current.call.held_by == Some(caller.agent_id),
+        CallState::Ringing | CallState::Ended => false,
+    };
+    if !connected || current.callee_leg.is_none() {
+        return Err(Error::Conflict(
+            "only a connected call you control can be transferred".into(),
+        ));
+    }
+    if current.call.consult.is_some() {
+        return Err(Error::Conflict("you are already consulting someone".into()));
+    }
     let consulting = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_agent, to_agent, to_number, started_at)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -95,71 +109,26 @@ pub async fn start(
     let hangup = placing
         .is_some()
         .then(|| Arc::new(tokio::sync::Notify::new()));
-    let (held, consult) = {
-        let mut calls = state.calls.lock();
-        let live = calls::party_in(&mut calls, &caller, id)?;
-        let connected = match live.call.state {
-            CallState::Live => true,
-            CallState::Held => live.call.held_by == Some(caller.agent_id),
-            CallState::Ringing | CallState::Ended => false,
-        };
-        if !connected || live.callee_leg.is_none() {
-            return Err(Error::Conflict(
-                "only a connected call you control can be transferred".into(),
-            ));
+    let started = start_locked(
+        &state,
+        &caller,
+        id,
+        consulting,
+        &me,
+        &target,
+        hangup.clone(),
+    );
+    let (held, consult) = match started {
+        Ok(started) => started,
+        Err(error) => {
+            // Overtaken meanwhile: the consulting call never happened.
+            let _ = sqlx::query("UPDATE calls SET ended_at = ?, outcome = 'failed' WHERE id = ?")
+                .bind(now_ms())
+                .bind(consulting)
+                .execute(state.store.pool())
+                .await;
+            return Err(error);
         }
-        if live.call.consult.is_some() {
-            return Err(Error::Conflict("you are already consulting someone".into()));
-        }
-        let (Some(mine), Some(theirs)) = (
-            my_leg(live, caller.agent_id),
-            live.other_leg(caller.agent_id),
-        ) else {
-            return Err(Error::Conflict("the call is not connected".into()));
-        };
-        state.media.hold(theirs, true)?;
-        // The colleagues' talk is not the customer's call: it is not recorded.
-        if live.call.recording == Some(Recording::Recording) {
-            state.media.pause_recording(id, true)?;
-        }
-        live.call.state = CallState::Held;
-        live.call.held_by = Some(caller.agent_id);
-        live.call.consult = Some(consulting);
-        let consult = Live {
-            call: Call {
-                id: consulting,
-                from: Party::agent(me.id, me.name.clone()),
-                to: target.clone(),
-                state: CallState::Ringing,
-                outcome: None,
-                consult_of: Some(id),
-                consult: None,
-                merged_into: None,
-                conference: false,
-                recording: None,
-                identity: None,
-                held_by: None,
-                transferred_by: None,
-                offered_to: Vec::new(),
-                dialled: None,
-                ring_group: None,
-                waiting_since: None,
-                alerting: false,
-                context: live.call.context.clone(),
-            },
-            account_id: caller.account_id,
-            caller_leg: mine,
-            callee_leg: None,
-            hangup: hangup.clone(),
-            hangup_out: None,
-            group: None,
-            to_voicemail: None,
-            voice: None,
-        };
-        let call = consult.call.clone();
-        calls.insert(consulting, consult);
-        let held = calls.get(&id).map(|l| l.call.clone());
-        (held, call)
     };
     if let Some(held) = held {
         calls::publish_to(&state, caller.account_id, &held, &[]).await?;
@@ -425,4 +394,81 @@ fn my_leg(live: &Live, agent: Id) -> Option<crate::media::LegId> {
     } else {
         None
     }
+}
+
+/// The consultation's start under the calls' lock: the call held, the consulting call on
+/// record; answers both as their parties see them.
+fn start_locked(
+    state: &AppState,
+    caller: &Caller,
+    id: Id,
+    consulting: Id,
+    me: &crate::store::AgentRow,
+    target: &Party,
+    hangup: Option<Arc<tokio::sync::Notify>>,
+) -> Result<(Option<Call>, Call)> {
+    let mut calls = state.calls.lock();
+    let live = calls::party_in(&mut calls, caller, id)?;
+    let connected = match live.call.state {
+        CallState::Live => true,
+        CallState::Held => live.call.held_by == Some(caller.agent_id),
+        CallState::Ringing | CallState::Ended => false,
+    };
+    if !connected || live.callee_leg.is_none() {
+        return Err(Error::Conflict(
+            "only a connected call you control can be transferred".into(),
+        ));
+    }
+    if live.call.consult.is_some() {
+        return Err(Error::Conflict("you are already consulting someone".into()));
+    }
+    let (Some(mine), Some(theirs)) = (
+        my_leg(live, caller.agent_id),
+        live.other_leg(caller.agent_id),
+    ) else {
+        return Err(Error::Conflict("the call is not connected".into()));
+    };
+    state.media.hold(theirs, true)?;
+    // The colleagues' talk is not the customer's call: it is not recorded.
+    if live.call.recording == Some(Recording::Recording) {
+        state.media.pause_recording(id, true)?;
+    }
+    live.call.state = CallState::Held;
+    live.call.held_by = Some(caller.agent_id);
+    live.call.consult = Some(consulting);
+    let consult = Live {
+        call: Call {
+            id: consulting,
+            from: Party::agent(me.id, me.name.clone()),
+            to: target.clone(),
+            state: CallState::Ringing,
+            outcome: None,
+            consult_of: Some(id),
+            consult: None,
+            merged_into: None,
+            conference: false,
+            recording: None,
+            identity: None,
+            held_by: None,
+            transferred_by: None,
+            offered_to: Vec::new(),
+            dialled: None,
+            ring_group: None,
+            waiting_since: None,
+            alerting: false,
+            context: live.call.context.clone(),
+        },
+        account_id: caller.account_id,
+        caller_leg: mine,
+        callee_leg: None,
+        hangup: hangup.clone(),
+        hangup_out: None,
+        group: None,
+        to_voicemail: None,
+        voice: None,
+    };
+    let call = consult.call.clone();
+    calls.insert(consulting, consult);
+    let held = calls.get(&id).map(|l| l.call.clone());
+    Ok((held, call))
 }

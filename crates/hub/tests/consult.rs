@@ -178,6 +178,12 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         StatusCode::CONFLICT,
         "one consultation at a time"
     );
+    // The call and Cy's consultation are open; the refused one left nothing on record.
+    let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ended_at IS NULL")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(open, 2);
     let ringing = rings(&mut cy_events, &cy).await;
     assert_eq!(ringing.id, consulting.id);
     let response = hub
