@@ -42,6 +42,31 @@ pub(crate) struct Live {
 }
 
 impl Live {
+    /// A call the hub now carries: its caller's leg, nothing else yet.
+    pub(crate) fn new(call: Call, account_id: Id, caller_leg: LegId) -> Self {
+        Self {
+            call,
+            account_id,
+            caller_leg,
+            callee_leg: None,
+            hangup: None,
+            hangup_out: None,
+            group: None,
+            to_voicemail: None,
+            voice: None,
+        }
+    }
+
+    /// Whether `agent` controls the connected call: it is live, or they put it on hold.
+    pub(crate) fn controlled_by(&self, agent: Id) -> bool {
+        let connected = match self.call.state {
+            CallState::Live => true,
+            CallState::Held => self.call.held_by == Some(agent),
+            CallState::Ringing | CallState::Ended => false,
+        };
+        connected && self.callee_leg.is_some()
+    }
+
     /// The media leg of the party other than `agent`.
     pub(crate) fn other_leg(&self, agent: Id) -> Option<LegId> {
         if self.call.from.is(agent) {
@@ -202,41 +227,14 @@ pub async fn start(
             return Err(error.into());
         }
     };
-    let call = Call {
+    let call = Call::ringing(
         id,
-        from: Party::agent(from.id, from.name),
-        to: Party::agent(to.id, to.name),
-        state: CallState::Ringing,
-        outcome: None,
-        held_by: None,
-        transferred_by: None,
-        offered_to: Vec::new(),
-        dialled: None,
-        ring_group: None,
-        waiting_since: None,
-        alerting: false,
-        context: Vec::new(),
-        identity: None,
-        recording: None,
-        consult: None,
-        consult_of: None,
-        merged_into: None,
-        conference: false,
-    };
-    state.calls.lock().insert(
-        id,
-        Live {
-            call: call.clone(),
-            account_id: caller.account_id,
-            caller_leg: leg,
-            callee_leg: None,
-            hangup: None,
-            hangup_out: None,
-            group: None,
-            to_voicemail: None,
-            voice: None,
-        },
+        Party::agent(from.id, from.name),
+        Party::agent(to.id, to.name),
     );
+    state
+        .calls
+        .insert(Live::new(call.clone(), caller.account_id, leg));
     publish(&state, caller.account_id, &call, None).await?;
     tracing::info!(
         call = id,
@@ -304,37 +302,10 @@ async fn external(
         }
     };
     let hangup = Arc::new(tokio::sync::Notify::new());
-    let call = Call {
-        id,
-        from: Party::agent(agent.id, agent.name),
-        to: callee,
-        state: CallState::Ringing,
-        outcome: None,
-        held_by: None,
-        transferred_by: None,
-        offered_to: Vec::new(),
-        dialled: None,
-        ring_group: None,
-        waiting_since: None,
-        alerting: false,
-        context: Vec::new(),
-        identity: None,
-        recording: None,
-        consult: None,
-        consult_of: None,
-        merged_into: None,
-        conference: false,
-    };
+    let call = Call::ringing(id, Party::agent(agent.id, agent.name), callee);
     state.calls.insert(Live {
-        call: call.clone(),
-        account_id: caller.account_id,
-        caller_leg: leg,
-        callee_leg: None,
         hangup: Some(hangup.clone()),
-        hangup_out: None,
-        group: None,
-        to_voicemail: None,
-        voice: None,
+        ..Live::new(call.clone(), caller.account_id, leg)
     });
     publish(state, caller.account_id, &call, None).await?;
     tracing::info!(call = id, to = %e164, "calling an outside number");
@@ -724,34 +695,11 @@ pub async fn transfer(
     }
     let to = match (body.to_agent, body.to_group, body.to_number.as_deref()) {
         (None, None, Some(number)) => {
-            let account = state.store.account(caller.account_id).await?;
-            let e164 = crate::phone::to_e164(number, &account.settings.default_country)?;
-            let trunk = state.trunk.get().cloned().ok_or(Error::NoTrunk)?;
-            let carrier = state
-                .store
-                .carrier(caller.account_id)
-                .await?
-                .ok_or(Error::NoTrunk)?;
-            // The far end sees the account's number, as for the agents' own calls.
-            let presented = state
-                .store
-                .caller_ids(caller.account_id)
-                .await?
-                .first()
-                .map(|c| c.number.clone());
-            let party = phone_party(&state, caller.account_id, e164.clone()).await;
-            To::Number(
-                party,
-                crate::outbound::Placement {
-                    call: id,
-                    account: caller.account_id,
-                    carrier,
-                    trunk,
-                    number: e164,
-                    caller_id: presented,
-                    hangup: Arc::new(tokio::sync::Notify::new()),
-                },
-            )
+            let handover =
+                crate::outbound::Handover::prepare(&state, caller.account_id, number).await?;
+            let party = handover.party.clone();
+            let hangup = Arc::new(tokio::sync::Notify::new());
+            To::Number(party, handover.placement(id, caller.account_id, hangup))
         }
         (Some(agent), None, None) => {
             if current.call.involves(agent) {
@@ -785,12 +733,8 @@ pub async fn transfer(
     let (call, leaving_leg) = {
         let mut calls = state.calls.lock();
         let live = party_in(&mut calls, &caller, id)?;
-        let connected = match live.call.state {
-            CallState::Live => true,
-            CallState::Held => live.call.held_by == Some(caller.agent_id),
-            CallState::Ringing | CallState::Ended => false,
-        };
-        let (Some(callee_leg), true) = (live.callee_leg, connected) else {
+        let (Some(callee_leg), true) = (live.callee_leg, live.controlled_by(caller.agent_id))
+        else {
             return Err(Error::Conflict(
                 "only a connected call you control can be transferred".into(),
             ));

@@ -53,22 +53,9 @@ pub async fn start(
             (Party::agent(agent.id, agent.name), None)
         }
         (None, None, Some(number)) => {
-            let account = state.store.account(caller.account_id).await?;
-            let e164 = crate::phone::to_e164(number, &account.settings.default_country)?;
-            let trunk = state.trunk.get().cloned().ok_or(Error::NoTrunk)?;
-            let carrier = state
-                .store
-                .carrier(caller.account_id)
-                .await?
-                .ok_or(Error::NoTrunk)?;
-            let presented = state
-                .store
-                .caller_ids(caller.account_id)
-                .await?
-                .first()
-                .map(|c| c.number.clone());
-            let party = calls::phone_party(&state, caller.account_id, e164.clone()).await;
-            (party, Some((trunk, carrier, e164, presented)))
+            let handover =
+                crate::outbound::Handover::prepare(&state, caller.account_id, number).await?;
+            (handover.party.clone(), Some(handover))
         }
         _ => {
             return Err(Error::BadRequest(
@@ -77,19 +64,7 @@ pub async fn start(
         }
     };
     // Checked before anything is put on record (and again, under the lock, below).
-    let connected = match current.call.state {
-        CallState::Live => true,
-        CallState::Held => current.call.held_by == Some(caller.agent_id),
-        CallState::Ringing | CallState::Ended => false,
-    };
-    if !connected || current.callee_leg.is_none() {
-        return Err(Error::Conflict(
-            "only a connected call you control can be transferred".into(),
-        ));
-    }
-    if current.call.consult.is_some() {
-        return Err(Error::Conflict("you are already consulting someone".into()));
-    }
+    may_consult(&current, caller.agent_id)?;
     let consulting = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_agent, to_agent, to_number, started_at)
          VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
@@ -134,19 +109,9 @@ pub async fn start(
         calls::publish_to(&state, caller.account_id, &held, &[]).await?;
     }
     calls::publish_to(&state, caller.account_id, &consult, &[]).await?;
-    if let (Some((trunk, carrier, number, caller_id)), Some(hangup)) = (placing, hangup) {
-        tokio::spawn(crate::outbound::place(
-            state.clone(),
-            crate::outbound::Placement {
-                call: consulting,
-                account: caller.account_id,
-                carrier,
-                trunk,
-                number,
-                caller_id,
-                hangup,
-            },
-        ));
+    if let (Some(handover), Some(hangup)) = (placing, hangup) {
+        let placement = handover.placement(consulting, caller.account_id, hangup);
+        tokio::spawn(crate::outbound::place(state.clone(), placement));
     }
     tracing::info!(call = id, consult = consulting, "consulting");
     Ok((StatusCode::CREATED, Json(consult)))
@@ -385,6 +350,20 @@ pub(crate) async fn resume(state: &AppState, consult: &Call) {
     }
 }
 
+/// Whether `agent` may start a consultation about the call: they control it, and are not
+/// consulting already.
+fn may_consult(live: &Live, agent: Id) -> Result<()> {
+    if !live.controlled_by(agent) {
+        return Err(Error::Conflict(
+            "only a connected call you control can be transferred".into(),
+        ));
+    }
+    if live.call.consult.is_some() {
+        return Err(Error::Conflict("you are already consulting someone".into()));
+    }
+    Ok(())
+}
+
 /// The media leg of `agent` on the call.
 fn my_leg(live: &Live, agent: Id) -> Option<crate::media::LegId> {
     if live.call.from.is(agent) {
@@ -409,19 +388,7 @@ fn start_locked(
 ) -> Result<(Option<Call>, Call)> {
     let mut calls = state.calls.lock();
     let live = calls::party_in(&mut calls, caller, id)?;
-    let connected = match live.call.state {
-        CallState::Live => true,
-        CallState::Held => live.call.held_by == Some(caller.agent_id),
-        CallState::Ringing | CallState::Ended => false,
-    };
-    if !connected || live.callee_leg.is_none() {
-        return Err(Error::Conflict(
-            "only a connected call you control can be transferred".into(),
-        ));
-    }
-    if live.call.consult.is_some() {
-        return Err(Error::Conflict("you are already consulting someone".into()));
-    }
+    may_consult(live, caller.agent_id)?;
     let (Some(mine), Some(theirs)) = (
         my_leg(live, caller.agent_id),
         live.other_leg(caller.agent_id),
@@ -436,36 +403,18 @@ fn start_locked(
     live.call.state = CallState::Held;
     live.call.held_by = Some(caller.agent_id);
     live.call.consult = Some(consulting);
+    let call = Call {
+        consult_of: Some(id),
+        context: live.call.context.clone(),
+        ..Call::ringing(
+            consulting,
+            Party::agent(me.id, me.name.clone()),
+            target.clone(),
+        )
+    };
     let consult = Live {
-        call: Call {
-            id: consulting,
-            from: Party::agent(me.id, me.name.clone()),
-            to: target.clone(),
-            state: CallState::Ringing,
-            outcome: None,
-            consult_of: Some(id),
-            consult: None,
-            merged_into: None,
-            conference: false,
-            recording: None,
-            identity: None,
-            held_by: None,
-            transferred_by: None,
-            offered_to: Vec::new(),
-            dialled: None,
-            ring_group: None,
-            waiting_since: None,
-            alerting: false,
-            context: live.call.context.clone(),
-        },
-        account_id: caller.account_id,
-        caller_leg: mine,
-        callee_leg: None,
-        hangup: hangup.clone(),
-        hangup_out: None,
-        group: None,
-        to_voicemail: None,
-        voice: None,
+        hangup,
+        ..Live::new(call, caller.account_id, mine)
     };
     let call = consult.call.clone();
     calls.insert(consulting, consult);

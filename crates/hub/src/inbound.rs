@@ -322,13 +322,11 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     };
     let leg = answered.leg;
     let account = route.account_id;
-    let caller = caller_party(&state, account, &from).await;
+    let settings = state.store.account(account).await.map(|a| a.settings).ok();
+    let country = settings.as_ref().map(|s| s.default_country.as_str());
+    let caller = caller_party(&state, account, country.unwrap_or_default(), &from).await;
     let caller_number = caller.number.clone();
-    let has_identity = state
-        .store
-        .account(account)
-        .await
-        .is_ok_and(|a| a.settings.identity);
+    let has_identity = settings.as_ref().is_some_and(|s| s.identity);
     // Identity's voice biometrics listen to the caller from the start.
     let voice = has_identity.then(crate::media::trunk::VoiceTap::default);
     let recorded: std::result::Result<Id, sqlx::Error> = sqlx::query_scalar(
@@ -352,40 +350,20 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     };
     let hangup = Arc::new(Notify::new());
     let voicemail = Arc::new(Notify::new());
+    let waiting = Party {
+        agent_id: None,
+        name: String::new(),
+        number: None,
+    };
+    let call = Call {
+        dialled: Some(route.number.clone()),
+        ..Call::ringing(id, caller, waiting)
+    };
     state.calls.insert(Live {
-        call: Call {
-            id,
-            from: caller,
-            to: Party {
-                agent_id: None,
-                name: String::new(),
-                number: None,
-            },
-            state: CallState::Ringing,
-            outcome: None,
-            held_by: None,
-            transferred_by: None,
-            offered_to: Vec::new(),
-            dialled: Some(route.number.clone()),
-            ring_group: None,
-            waiting_since: None,
-            alerting: false,
-            context: Vec::new(),
-            identity: None,
-            recording: None,
-            consult: None,
-            consult_of: None,
-            merged_into: None,
-            conference: false,
-        },
-        account_id: account,
-        caller_leg: leg,
-        callee_leg: None,
         hangup: Some(hangup.clone()),
-        hangup_out: None,
-        group: None,
         to_voicemail: Some(voicemail.clone()),
         voice: voice.clone(),
+        ..Live::new(call, account, leg)
     });
     if let Some(tap) = voice
         && let Err(error) = state.media.listen(leg, tap)
@@ -628,14 +606,8 @@ async fn check_identity(
     }
 }
 
-async fn caller_party(state: &AppState, account: Id, from: &str) -> Party {
-    let country = state
-        .store
-        .account(account)
-        .await
-        .map(|a| a.settings.default_country)
-        .unwrap_or_default();
-    match crate::phone::to_e164(from, &country) {
+async fn caller_party(state: &AppState, account: Id, country: &str, from: &str) -> Party {
+    match crate::phone::to_e164(from, country) {
         Ok(e164) => calls::phone_party(state, account, e164).await,
         // A private or non-numeric caller: what the carrier sent (empty when nothing; the
         // desktop says "unknown caller" in the agent's language).

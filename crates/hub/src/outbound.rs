@@ -28,6 +28,59 @@ pub struct Placement {
     pub hangup: Arc<Notify>,
 }
 
+/// An outside number a call is handed on to (a transfer, a consultation): where it goes,
+/// through what, and whom the far end will see calling.
+pub struct Handover {
+    /// How the number shows in the call (the contact's name when known).
+    pub party: switchboard_protocol::Party,
+    carrier: Carrier,
+    trunk: Trunk,
+    number: String,
+    caller_id: Option<String>,
+}
+
+impl Handover {
+    /// Reads `number` in the account's country; the account needs its carrier. The far end
+    /// sees the account's first caller ID, as for the agents' own calls.
+    pub async fn prepare(state: &AppState, account: Id, number: &str) -> Result<Self> {
+        let settings = state.store.account(account).await?.settings;
+        let e164 = crate::phone::to_e164(number, &settings.default_country)?;
+        let trunk = state.trunk.get().cloned().ok_or(crate::Error::NoTrunk)?;
+        let carrier = state
+            .store
+            .carrier(account)
+            .await?
+            .ok_or(crate::Error::NoTrunk)?;
+        let caller_id = state
+            .store
+            .caller_ids(account)
+            .await?
+            .first()
+            .map(|c| c.number.clone());
+        let party = calls::phone_party(state, account, e164.clone()).await;
+        Ok(Self {
+            party,
+            carrier,
+            trunk,
+            number: e164,
+            caller_id,
+        })
+    }
+
+    /// What `place` needs to dial it for `call`; `hangup` ends its dialog.
+    pub fn placement(self, call: Id, account: Id, hangup: Arc<Notify>) -> Placement {
+        Placement {
+            call,
+            account,
+            carrier: self.carrier,
+            trunk: self.trunk,
+            number: self.number,
+            caller_id: self.caller_id,
+            hangup,
+        }
+    }
+}
+
 /// Places the call and carries it until either side hangs up.
 pub async fn place(state: Arc<AppState>, placement: Placement) {
     let Placement {

@@ -98,34 +98,18 @@ async fn a_returning_customer_is_recognised_by_her_voice_and_someone_else_is_not
     let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
     let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.identity = true;
-    settings.after_call_work = false;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    hub.set_status(&ana, "available").await;
+    hub.settings(hub.alpha, |s| {
+        s.identity = true;
+        s.after_call_work = false;
+    })
+    .await;
+    let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
     let olivia = store
         .contacts_by_phone(hub.alpha, OLIVIA)
         .await
         .unwrap()
         .remove(0);
     let zoe = hub.sign_in("zoe@beta.test").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
     let mut seen = Vec::new();
     let root = tempfile::tempdir().unwrap();
     std::fs::write(root.path().join("sip"), sip.to_string()).unwrap();

@@ -10,143 +10,58 @@ mod common;
 mod phone;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::time::Duration;
 
 use phone::free_port;
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_protocol::{Call, CallState, Event, MediaAnswer};
-use switchboard_voice::FRAME_SAMPLES;
-use switchboard_voice::peer::{Handle, Setup};
+use switchboard_protocol::{Call, CallState, Event};
+use switchboard_voice::analysis::tone_share;
 use switchboard_voice::recording::Recording;
-use switchboard_voice::tone::Sine;
 
-/// Share of `frequency` in the power of `samples` (48 kHz), by Goertzel.
-fn share_of(samples: &[i16], rate: f64, frequency: f64) -> f64 {
-    let k = 2.0 * (2.0 * std::f64::consts::PI * frequency / rate).cos();
-    let (mut s1, mut s2) = (0.0, 0.0);
-    for x in samples {
-        let s = f64::from(*x) + k * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    let power = s1 * s1 + s2 * s2 - k * s1 * s2;
-    let total: f64 = samples.iter().map(|x| f64::from(*x).powi(2)).sum();
-    2.0 * power / (samples.len() as f64 * total.max(1.0))
-}
-
-/// What an engine hears from now on, for half a second: whether `frequency` dominates it.
+/// Whether `frequency` dominates what an engine hears next.
 async fn hears(heard: &Recording, frequency: f64) -> bool {
-    let from = heard.len();
-    let wanted = from + 25 * FRAME_SAMPLES;
-    let waiting = heard.clone();
-    assert!(
-        tokio::task::spawn_blocking(move || waiting.wait_for(wanted, Duration::from_secs(10)))
-            .await
-            .unwrap(),
-        "the engine stopped hearing anything"
-    );
-    let samples = heard.samples();
-    let share = share_of(&samples[from..wanted], 48_000.0, frequency);
-    share > 0.5
+    tone_share(&common::heard_next(heard).await, frequency) > 0.5
 }
 
-/// An engine playing `tone` that answers `call` for `agent`.
-async fn answer(
-    hub: &common::Hub,
-    agent: &common::Agent,
-    call: &Call,
-    tone: f64,
-) -> (Handle, Recording) {
-    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let response = hub
-        .post(
-            agent,
-            &format!("/calls/{}/accept", call.id),
-            json!({ "offer": offer }),
-        )
+/// Whether both tones are heard together (each a good part of the power).
+async fn hears_both(heard: &Recording, a: f64, b: f64) -> bool {
+    let part = common::heard_next(heard).await;
+    tone_share(&part, a) > 0.15 && tone_share(&part, b) > 0.15
+}
+
+/// The hub with its trunk; Ana answers +14155550100, whose calls are recorded.
+async fn hub_and_ana() -> (common::Hub, SocketAddr, common::Agent, common::Events) {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    hub.settings(hub.alpha, |s| {
+        s.after_call_work = false;
+        s.record_calls = true;
+    })
+    .await;
+    let (ana, events) = hub.sales_line("ana@alpha.test", "ring_all").await;
+    (hub, sip, ana, events)
+}
+
+/// An agent, Available, and their event stream.
+async fn available(hub: &common::Hub, email: &str) -> (common::Agent, common::Events) {
+    let agent = hub.sign_in(email).await;
+    hub.set_status(&agent, "available").await;
+    let events = hub
+        .events(&agent, hub.bootstrap(&agent).await.event_seq)
         .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let accepted: MediaAnswer = response.json().await.unwrap();
-    media.accept_answer(&accepted.answer).unwrap();
-    let heard = Recording::default();
-    let (engine, _reports) = media
-        .start(Box::new(Sine::new(tone, 4000)), Box::new(heard.clone()))
-        .unwrap();
-    (engine, heard)
-}
-
-async fn rings(events: &mut common::Events, agent: &common::Agent) -> Call {
-    loop {
-        let envelope = events
-            .try_next(Duration::from_secs(10))
-            .await
-            .expect("a call rang");
-        if let Event::CallUpdated { call } = envelope.event
-            && call.rings_at(agent.id())
-        {
-            return *call;
-        }
-    }
-}
-
-/// A WAV of a steady tone for the customer's phone (8 kHz, 40 s).
-fn tone_file(dir: &Path, frequency: f64) -> std::path::PathBuf {
-    let path = dir.join("customer.wav");
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
-    for n in 0..8_000 * 40 {
-        let t = f64::from(n) / 8_000.0;
-        writer
-            .write_sample((5000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16)
-            .unwrap();
-    }
-    writer.finalize().unwrap();
-    path
+    (agent, events)
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn ana_consults_ben_then_hands_him_the_customer() {
-    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let (hub, sip, ana, mut ana_events) = hub_and_ana().await;
     let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.after_call_work = false;
-    settings.record_calls = true;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    let ben = hub.sign_in("ben@alpha.test").await;
-    let cy = hub.sign_in("cy@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    for agent in [&ana, &ben, &cy] {
-        hub.set_status(agent, "available").await;
-    }
-    let mut ana_events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
-    let mut ben_events = hub.events(&ben, hub.bootstrap(&ben).await.event_seq).await;
-    let mut cy_events = hub.events(&cy, hub.bootstrap(&cy).await.event_seq).await;
+    let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
+    let (cy, mut cy_events) = available(&hub, "cy@alpha.test").await;
 
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = tone_file(dir.path(), 300.0);
+    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
     let phone = phone::dial(
         dir.path(),
         "+442071838750",
@@ -154,8 +69,8 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         &customer_tone,
         60,
     );
-    let call = rings(&mut ana_events, &ana).await;
-    let (_ana_engine, ana_heard) = answer(&hub, &ana, &call, 440.0).await;
+    let call = ana_events.rings(&ana).await;
+    let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
     assert!(hears(&ana_heard, 300.0).await, "Ana hears the customer");
     let consult = format!("/calls/{}/consult", call.id);
 
@@ -184,7 +99,7 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         .await
         .unwrap();
     assert_eq!(open, 2);
-    let ringing = rings(&mut cy_events, &cy).await;
+    let ringing = cy_events.rings(&cy).await;
     assert_eq!(ringing.id, consulting.id);
     let response = hub
         .post(&cy, &format!("/calls/{}/decline", ringing.id), json!({}))
@@ -196,7 +111,7 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         .post(&ana, &consult, json!({ "to_agent": cy.id() }))
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let ringing = rings(&mut cy_events, &cy).await;
+    let ringing = cy_events.rings(&cy).await;
     let back: Call = hub
         .post(
             &ana,
@@ -240,9 +155,9 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         StatusCode::CONFLICT,
         "not before Ben answers"
     );
-    let ringing = rings(&mut ben_events, &ben).await;
+    let ringing = ben_events.rings(&ben).await;
     assert_eq!(ringing.id, consulting.id);
-    let (_ben_engine, ben_heard) = answer(&hub, &ben, &ringing, 700.0).await;
+    let (_ben_engine, ben_heard) = hub.take(&ben, ringing.id, 700.0).await;
     assert!(hears(&ana_heard, 700.0).await, "Ana hears Ben");
     assert!(hears(&ben_heard, 440.0).await, "Ben hears Ana");
 
@@ -304,23 +219,14 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         .to_vec();
     let heard_ana = samples
         .chunks(48_000 / 4)
-        .any(|chunk| share_of(chunk, 48_000.0, 440.0) > 0.5);
+        .any(|chunk| tone_share(chunk, 440.0) > 0.5);
     assert!(heard_ana, "the customer heard Ana first");
 
     // What the customer was sent is in the call's recording (with their own tone): Ana at
     // first, nothing of the colleagues' consultation, Ben at the end.
-    let recording = loop {
-        let response = hub
-            .get(&ben, &format!("/calls/{}/recording", call.id))
-            .await;
-        if response.status() == StatusCode::OK {
-            break response.bytes().await.unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
+    let recorded = hub.recording(&ben, call.id).await;
     let quarters: Vec<&[i16]> = recorded.chunks(48_000 / 4).collect();
-    let share = |chunk: &&[i16], f| share_of(chunk, 48_000.0, f);
+    let share = |chunk: &&[i16], f| tone_share(chunk, f);
     assert!(share(&quarters[1], 440.0) > 0.2, "Ana first");
     assert!(
         // (The very end may hold the customer's last frames alone.)
@@ -340,54 +246,12 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     );
 }
 
-/// Whether both tones are heard together (each a good part of the power).
-async fn hears_both(heard: &Recording, a: f64, b: f64) -> bool {
-    let from = heard.len();
-    let wanted = from + 25 * FRAME_SAMPLES;
-    let waiting = heard.clone();
-    assert!(
-        tokio::task::spawn_blocking(move || waiting.wait_for(wanted, Duration::from_secs(10)))
-            .await
-            .unwrap()
-    );
-    let samples = heard.samples();
-    let part = &samples[from..wanted];
-    share_of(part, 48_000.0, a) > 0.15 && share_of(part, 48_000.0, b) > 0.15
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
-    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
-    let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.after_call_work = false;
-    settings.record_calls = true;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    let ben = hub.sign_in("ben@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    for agent in [&ana, &ben] {
-        hub.set_status(agent, "available").await;
-    }
-    let mut ana_events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
-    let mut ben_events = hub.events(&ben, hub.bootstrap(&ben).await.event_seq).await;
+    let (hub, sip, ana, mut ana_events) = hub_and_ana().await;
+    let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = tone_file(dir.path(), 300.0);
+    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
     let phone = phone::dial(
         dir.path(),
         "+442071838750",
@@ -395,8 +259,8 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
         &customer_tone,
         60,
     );
-    let call = rings(&mut ana_events, &ana).await;
-    let (_ana_engine, ana_heard) = answer(&hub, &ana, &call, 440.0).await;
+    let call = ana_events.rings(&ana).await;
+    let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
     assert!(hears(&ana_heard, 300.0).await);
     let joining = format!("/calls/{}/consult/conference", call.id);
     let response = hub.post(&ana, &joining, json!({})).await;
@@ -413,8 +277,8 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let ringing = rings(&mut ben_events, &ben).await;
-    let (_ben_engine, ben_heard) = answer(&hub, &ben, &ringing, 700.0).await;
+    let ringing = ben_events.rings(&ben).await;
+    let (_ben_engine, ben_heard) = hub.take(&ben, ringing.id, 700.0).await;
     assert!(hears(&ben_heard, 440.0).await, "Ben hears Ana");
 
     // All three: each agent hears the other two.
@@ -454,20 +318,11 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
 
     // What the customer was sent, kept in the recording: both agents during the
     // three-way call.
-    let recording = loop {
-        let response = hub
-            .get(&ben, &format!("/calls/{}/recording", call.id))
-            .await;
-        if response.status() == StatusCode::OK {
-            break response.bytes().await.unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
+    let recorded = hub.recording(&ben, call.id).await;
     let three_way = recorded.chunks(48_000 / 4).any(|q| {
         [300.0, 440.0, 700.0]
             .iter()
-            .all(|f| share_of(q, 48_000.0, *f) > 0.1)
+            .all(|f| tone_share(q, *f) > 0.1)
     });
     assert!(three_way, "the customer heard Ana and Ben together");
 }

@@ -276,29 +276,13 @@ async fn a_customers_call_brings_its_phone_validation_card() {
     })
     .await;
     let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.identity = true;
-    // Ana takes the next call as soon as she hangs up.
-    settings.after_call_work = false;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    hub.set_status(&ana, "available").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    hub.settings(hub.alpha, |s| {
+        s.identity = true;
+        // Ana takes the next call as soon as she hangs up.
+        s.after_call_work = false;
+    })
+    .await;
+    let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
 
     // A London landline, signed by its carrier with full attestation: low risk.
     let token = passport(&sti.leaf, &x5u, "A", "+442071838750", now());

@@ -22,26 +22,7 @@ use switchboard_voice::tone::Sine;
 
 /// Ana, Available, is the Sales group, which +14155550100 rings; her event stream.
 async fn ana_takes_sales_calls(hub: &common::Hub) -> (common::Agent, common::Events) {
-    let store = &hub.state.store;
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .create_ring_group(hub.alpha, "Sales", "longest_idle")
-        .await
-        .unwrap();
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    assert_eq!(
-        hub.set_status(&ana, "available").await.status(),
-        StatusCode::OK
-    );
-    let events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
-    (ana, events)
+    hub.sales_line("ana@alpha.test", "longest_idle").await
 }
 
 async fn next_call(events: &mut common::Events) -> Call {

@@ -15,8 +15,8 @@ use phone::free_port;
 use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_hub::store::{Carrier, Transport};
-use switchboard_protocol::{Call, CallOutcome, CallState, Event, MediaAnswer};
-use switchboard_voice::analysis::envelope_match;
+use switchboard_protocol::{Call, CallOutcome, CallState, MediaAnswer};
+use switchboard_voice::analysis::{envelope_match, tone_share};
 use switchboard_voice::peer::Setup;
 use switchboard_voice::recording::Recording;
 use switchboard_voice::tone::Sine;
@@ -51,18 +51,6 @@ async fn hub_with_carrier(phone_port: u16, ring_timeout: Duration) -> common::Hu
 }
 
 /// The next news of a call, within `wait`.
-async fn next_call(events: &mut common::Events, wait: Duration) -> Call {
-    loop {
-        let envelope = events
-            .try_next(wait)
-            .await
-            .expect("the call's news arrived in time");
-        if let Event::CallUpdated { call } = envelope.event {
-            return *call;
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_calls_a_customers_phone_and_they_talk() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,7 +88,7 @@ async fn an_agent_calls_a_customers_phone_and_they_talk() {
     // News in order: calling, the phone rings (or answers straight away), live.
     let mut seen = Vec::new();
     let live = loop {
-        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        let call = events.next_call(Duration::from_secs(10)).await;
         assert_eq!(call.id, placed.call.id);
         seen.push((call.state, call.alerting));
         if call.state == CallState::Live {
@@ -116,7 +104,7 @@ async fn an_agent_calls_a_customers_phone_and_they_talk() {
 
     // The customer hangs up when baresip's time is up.
     let ended = loop {
-        let call = next_call(&mut events, Duration::from_secs(20)).await;
+        let call = events.next_call(Duration::from_secs(20)).await;
         if call.state == CallState::Ended {
             break call;
         }
@@ -216,7 +204,7 @@ async fn a_number_nobody_answers_ends_as_no_answer() {
     let (_hub, _ana, mut events, _placed, engine) =
         ana_calls_the_ringing_phone(port, Duration::from_secs(2)).await;
     let ended = loop {
-        let call = next_call(&mut events, Duration::from_secs(15)).await;
+        let call = events.next_call(Duration::from_secs(15)).await;
         if call.state == CallState::Ended {
             break call;
         }
@@ -233,7 +221,7 @@ async fn an_agent_who_hangs_up_while_it_rings_cancels_the_call() {
     let (hub, ana, mut events, placed, engine) =
         ana_calls_the_ringing_phone(port, Duration::from_secs(30)).await;
     loop {
-        let call = next_call(&mut events, Duration::from_secs(10)).await;
+        let call = events.next_call(Duration::from_secs(10)).await;
         if call.alerting {
             break;
         }
@@ -263,73 +251,36 @@ async fn an_agent_who_hangs_up_while_it_rings_cancels_the_call() {
     assert!(closed, "the phone stopped ringing");
 }
 
-/// A WAV of a steady tone for a phone (8 kHz, 40 s, nothing after: the phone hangs up).
-fn tone_wav(dir: &std::path::Path, name: &str, frequency: f64, seconds: u32) -> std::path::PathBuf {
-    let path = dir.join(name);
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8_000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
-    for n in 0..8_000 * seconds {
-        let t = f64::from(n) / 8_000.0;
-        writer
-            .write_sample((5000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin()) as i16)
-            .unwrap();
-    }
-    writer.finalize().unwrap();
-    path
+/// A customer's call handed on to a partner's outside number: the partner's phone
+/// (+14155550123, 700 Hz, hanging up after 10 s) behind the account's carrier, a customer
+/// (300 Hz) calling +14155550100, and Ana (440 Hz) talking with them. Calls are recorded.
+struct Handover {
+    hub: common::Hub,
+    ana: common::Agent,
+    events: common::Events,
+    call: Call,
+    partner: std::process::Child,
+    customer: std::process::Child,
+    /// The customer's phone's folder.
+    near: tempfile::TempDir,
+    ana_heard: Recording,
+    ana_engine: switchboard_voice::peer::Handle,
+    _far: tempfile::TempDir,
 }
 
-fn share_of(samples: &[i16], frequency: f64) -> f64 {
-    let k = 2.0 * (2.0 * std::f64::consts::PI * frequency / 48_000.0).cos();
-    let (mut s1, mut s2) = (0.0, 0.0);
-    for x in samples {
-        let s = f64::from(*x) + k * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    let power = s1 * s1 + s2 * s2 - k * s1 * s2;
-    let total: f64 = samples.iter().map(|x| f64::from(*x).powi(2)).sum();
-    2.0 * power / (samples.len() as f64 * total.max(1.0))
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_customer_is_handed_on_to_an_outside_number() {
-    // The outside number (a partner's desk) answers, plays 700 Hz, hangs up after 8 s.
+async fn customer_with_ana_and_a_partner() -> Handover {
     let far = tempfile::tempdir().unwrap();
-    let partner_tone = tone_wav(far.path(), "partner.wav", 700.0, 30);
-    let (partner, port) = phone::answer(far.path(), "+14155550123", &partner_tone, 8);
+    let partner_tone = phone::tone(far.path(), "partner.wav", 700.0, 30);
+    let (partner, port) = phone::answer(far.path(), "+14155550123", &partner_tone, 10);
     let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
-    let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.after_call_work = false;
-    settings.record_calls = true;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    hub.set_status(&ana, "available").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
-
-    // The customer (300 Hz) calls in; Ana answers.
+    hub.settings(hub.alpha, |s| {
+        s.after_call_work = false;
+        s.record_calls = true;
+    })
+    .await;
+    let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
     let near = tempfile::tempdir().unwrap();
-    let customer_tone = tone_wav(near.path(), "customer.wav", 300.0, 40);
+    let customer_tone = phone::tone(near.path(), "customer.wav", 300.0, 40);
     let sip = hub.state.config.sip.listen.unwrap();
     let customer = phone::dial(
         near.path(),
@@ -338,37 +289,48 @@ async fn a_customer_is_handed_on_to_an_outside_number() {
         &customer_tone,
         60,
     );
-    let offered = loop {
-        let call = next_call(&mut events, Duration::from_secs(10)).await;
-        if call.rings_at(ana.id()) {
-            break call;
-        }
-    };
-    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let accepted: MediaAnswer = hub
-        .post(
-            &ana,
-            &format!("/calls/{}/accept", offered.id),
-            json!({ "offer": offer }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    media.accept_answer(&accepted.answer).unwrap();
-    let heard = Recording::default();
-    let (engine, _reports) = media
-        .start(Box::new(Sine::new(440.0, 4000)), Box::new(heard.clone()))
-        .unwrap();
-    let waiting = heard.clone();
-    assert!(
-        tokio::task::spawn_blocking(move || waiting.wait_for(25 * 960, Duration::from_secs(10)))
-            .await
-            .unwrap()
-    );
+    let call = events.rings(&ana).await;
+    let (ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
+    common::heard_next(&ana_heard).await;
+    Handover {
+        hub,
+        ana,
+        events,
+        call,
+        partner,
+        customer,
+        near,
+        ana_heard,
+        ana_engine,
+        _far: far,
+    }
+}
+
+/// Quarters of a second of the recording where the customer and the partner are both heard.
+fn customer_with_partner(recorded: &[i16]) -> usize {
+    recorded
+        .chunks(48_000 / 4)
+        .filter(|q| tone_share(q, 700.0) > 0.2 && tone_share(q, 300.0) > 0.2)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_is_handed_on_to_an_outside_number() {
+    let Handover {
+        hub,
+        ana,
+        call,
+        partner,
+        customer,
+        near,
+        ana_engine,
+        events: _events,
+        ana_heard: _ana_heard,
+        _far,
+    } = customer_with_ana_and_a_partner().await;
 
     // A number that is not one is refused in words; the partner's is dialled.
-    let transfer = format!("/calls/{}/transfer", offered.id);
+    let transfer = format!("/calls/{}/transfer", call.id);
     let response = hub
         .post(&ana, &transfer, json!({ "to_number": "12" }))
         .await;
@@ -382,7 +344,7 @@ async fn a_customer_is_handed_on_to_an_outside_number() {
     assert_eq!(handed.state, CallState::Ringing);
     assert_eq!(handed.to.number.as_deref(), Some("+14155550123"));
     assert!(!handed.involves(ana.id()), "Ana is off the call");
-    engine.hang_up();
+    ana_engine.hang_up();
 
     // The partner answers, talks, hangs up: the customer's call ends with it.
     let status = phone::exited(partner).await;
@@ -390,129 +352,61 @@ async fn a_customer_is_handed_on_to_an_outside_number() {
     phone::hung_up(near.path(), customer).await;
 
     // The recording: Ana with the customer, then the partner with the customer.
-    let recording = loop {
-        let response = hub
-            .get(&ana, &format!("/calls/{}/recording", offered.id))
-            .await;
-        if response.status() == StatusCode::OK {
-            break response.bytes().await.unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
+    let recorded = hub.recording(&ana, call.id).await;
     let quarters: Vec<&[i16]> = recorded.chunks(48_000 / 4).collect();
     assert!(
-        quarters.iter().any(|q| share_of(q, 440.0) > 0.2),
+        quarters.iter().any(|q| tone_share(q, 440.0) > 0.2),
         "Ana at first"
     );
-    let partner_heard = quarters
-        .iter()
-        .filter(|q| share_of(q, 700.0) > 0.2 && share_of(q, 300.0) > 0.2)
-        .count();
+    let talked = customer_with_partner(&recorded);
     assert!(
-        partner_heard >= 8,
-        "the customer and the partner talked: {partner_heard} quarters"
+        talked >= 8,
+        "the customer and the partner talked: {talked} quarters"
     );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_agent_consults_an_outside_number_then_hands_the_customer_to_it() {
-    let far = tempfile::tempdir().unwrap();
-    let partner_tone = tone_wav(far.path(), "partner.wav", 700.0, 30);
-    let (partner, port) = phone::answer(far.path(), "+14155550123", &partner_tone, 10);
-    let hub = hub_with_carrier(port, Duration::from_secs(30)).await;
-    let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.after_call_work = false;
-    settings.record_calls = true;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    hub.set_status(&ana, "available").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
-    let near = tempfile::tempdir().unwrap();
-    let customer_tone = tone_wav(near.path(), "customer.wav", 300.0, 40);
-    let sip = hub.state.config.sip.listen.unwrap();
-    let customer = phone::dial(
-        near.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
-    let offered = loop {
-        let call = next_call(&mut events, Duration::from_secs(10)).await;
-        if call.rings_at(ana.id()) {
-            break call;
-        }
-    };
-    let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let accepted: MediaAnswer = hub
-        .post(
-            &ana,
-            &format!("/calls/{}/accept", offered.id),
-            json!({ "offer": offer }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    media.accept_answer(&accepted.answer).unwrap();
-    let heard = Recording::default();
-    let (engine, _reports) = media
-        .start(Box::new(Sine::new(440.0, 4000)), Box::new(heard.clone()))
-        .unwrap();
+    let Handover {
+        hub,
+        ana,
+        mut events,
+        call,
+        partner,
+        customer,
+        near,
+        ana_heard,
+        ana_engine,
+        _far,
+    } = customer_with_ana_and_a_partner().await;
 
     // Ana consults the partner's number: the customer waits; she hears the partner.
     let consulting: Call = hub
         .post(
             &ana,
-            &format!("/calls/{}/consult", offered.id),
+            &format!("/calls/{}/consult", call.id),
             json!({ "to_number": "(415) 555-0123" }),
         )
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(consulting.consult_of, Some(offered.id));
+    assert_eq!(consulting.consult_of, Some(call.id));
     assert_eq!(consulting.to.number.as_deref(), Some("+14155550123"));
     loop {
-        let call = next_call(&mut events, Duration::from_secs(10)).await;
-        if call.id == consulting.id && call.state == CallState::Live {
+        let news = events.next_call(Duration::from_secs(10)).await;
+        if news.id == consulting.id && news.state == CallState::Live {
             break;
         }
     }
-    let from = heard.len();
-    let waiting = heard.clone();
-    assert!(
-        tokio::task::spawn_blocking(
-            move || waiting.wait_for(from + 25 * 960, Duration::from_secs(10))
-        )
-        .await
-        .unwrap()
-    );
-    let part = heard.samples()[from..from + 25 * 960].to_vec();
-    assert!(share_of(&part, 700.0) > 0.5, "Ana hears the partner");
+    let part = common::heard_next(&ana_heard).await;
+    assert!(tone_share(&part, 700.0) > 0.5, "Ana hears the partner");
 
     // She hands the customer over; when the partner hangs up the customer's call ends too.
     let handed: Call = hub
         .post(
             &ana,
-            &format!("/calls/{}/consult/complete", offered.id),
+            &format!("/calls/{}/consult/complete", call.id),
             json!({}),
         )
         .await
@@ -520,24 +414,11 @@ async fn an_agent_consults_an_outside_number_then_hands_the_customer_to_it() {
         .await
         .unwrap();
     assert_eq!(handed.to.number.as_deref(), Some("+14155550123"));
-    engine.hang_up();
+    ana_engine.hang_up();
     let status = phone::exited(partner).await;
     assert!(status.success(), "the partner's phone exited with {status}");
     phone::hung_up(near.path(), customer).await;
-    let recording = loop {
-        let response = hub
-            .get(&ana, &format!("/calls/{}/recording", offered.id))
-            .await;
-        if response.status() == StatusCode::OK {
-            break response.bytes().await.unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    let recorded = switchboard_voice::ogg_opus::decode(&recording).unwrap();
-    let talked = recorded
-        .chunks(48_000 / 4)
-        .filter(|q| share_of(q, 700.0) > 0.2 && share_of(q, 300.0) > 0.2)
-        .count();
+    let talked = customer_with_partner(&hub.recording(&ana, call.id).await);
     assert!(
         talked >= 4,
         "the customer and the partner talked: {talked} quarters"

@@ -16,55 +16,24 @@ use std::time::Duration;
 use phone::free_port;
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_protocol::{Call, CallRecord, CallState, Event, MediaAnswer, Recording};
+use switchboard_protocol::{Call, CallRecord, CallState, MediaAnswer, Recording};
 use switchboard_voice::FRAME_SAMPLES;
-use switchboard_voice::analysis::envelope_match;
+use switchboard_voice::analysis::{envelope_match, tone_share};
 use switchboard_voice::peer::Setup;
 use switchboard_voice::recording::Recording as Heard;
 use switchboard_voice::tone::Sine;
-
-/// Power of `frequency` in `samples` (48 kHz), relative to their total power (Goertzel).
-fn share_of(samples: &[i16], frequency: f64) -> f64 {
-    let k = 2.0 * (2.0 * std::f64::consts::PI * frequency / 48_000.0).cos();
-    let (mut s1, mut s2) = (0.0, 0.0);
-    for x in samples {
-        let s = f64::from(*x) + k * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    let power = s1 * s1 + s2 * s2 - k * s1 * s2;
-    let total: f64 = samples.iter().map(|x| f64::from(*x).powi(2)).sum();
-    2.0 * power / (samples.len() as f64 * total.max(1.0))
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
     let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
-    let store = &hub.state.store;
-    let mut settings = store.account(hub.alpha).await.unwrap().settings;
-    settings.record_calls = true;
-    settings.recording_pause = true;
-    settings.after_call_work = false;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
-    store
-        .create_ring_group(hub.alpha, "Sales", "ring_all")
-        .await
-        .unwrap();
-    let ana = hub.sign_in("ana@alpha.test").await;
-    store
-        .set_ring_group_member(hub.alpha, "Sales", ana.id(), true)
-        .await
-        .unwrap();
-    store
-        .add_inbound_number(hub.alpha, "+14155550100", "Sales", "Main line")
-        .await
-        .unwrap();
-    hub.set_status(&ana, "available").await;
-    let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    hub.settings(hub.alpha, |s| {
+        s.record_calls = true;
+        s.recording_pause = true;
+        s.after_call_work = false;
+    })
+    .await;
+    let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
 
     let dir = tempfile::tempdir().unwrap();
     let (spoken, speech) = phone::speech(
@@ -81,17 +50,7 @@ async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
         &speech,
         60,
     );
-    let offered: Call = loop {
-        let envelope = events
-            .try_next(Duration::from_secs(20))
-            .await
-            .expect("offered");
-        if let Event::CallUpdated { call } = envelope.event
-            && call.rings_at(ana.id())
-        {
-            break *call;
-        }
-    };
+    let offered = events.rings(&ana).await;
     assert_eq!(
         offered.recording, None,
         "nothing is recorded before it connects"
@@ -145,20 +104,12 @@ async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
         .unwrap()
     );
     // Where the account does not allow it, pausing and resuming are refused.
-    settings.recording_pause = false;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
+    hub.settings(hub.alpha, |s| s.recording_pause = false).await;
     let response = hub
         .post(&ana, &format!("/calls/{id}/recording/resume"), json!({}))
         .await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    settings.recording_pause = true;
-    store
-        .set_account_settings(hub.alpha, &settings)
-        .await
-        .unwrap();
+    hub.settings(hub.alpha, |s| s.recording_pause = true).await;
     let resumed: Call = hub
         .post(&ana, &format!("/calls/{id}/recording/resume"), json!({}))
         .await
@@ -221,7 +172,7 @@ async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
     let best = envelope_match(&spoken, &recorded, 150);
     eprintln!("the customer's speech in the recording: envelope correlation {best:.3}");
     assert!(best > 0.6, "{best:.3}");
-    let tone = share_of(&recorded[recorded.len() - 48_000..], 700.0);
+    let tone = tone_share(&recorded[recorded.len() - 48_000..], 700.0);
     eprintln!(
         "Ana's 700 Hz tone in the recording's last second: {:.0}% of its power",
         tone * 100.0

@@ -234,6 +234,31 @@ pub struct AttachContext {
 }
 
 impl Call {
+    /// A new call from `from` to `to`, ringing; everything else as nothing happened yet.
+    pub fn ringing(id: Id, from: Party, to: Party) -> Self {
+        Self {
+            id,
+            from,
+            to,
+            state: CallState::Ringing,
+            outcome: None,
+            held_by: None,
+            transferred_by: None,
+            offered_to: Vec::new(),
+            dialled: None,
+            ring_group: None,
+            waiting_since: None,
+            alerting: false,
+            context: Vec::new(),
+            identity: None,
+            recording: None,
+            consult: None,
+            consult_of: None,
+            merged_into: None,
+            conference: false,
+        }
+    }
+
     /// Whether `agent` is one of the call's two parties now.
     pub fn involves(&self, agent: Id) -> bool {
         self.from.is(agent) || self.to.is(agent)

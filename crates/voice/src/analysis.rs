@@ -11,6 +11,21 @@ pub fn rms(samples: &[i16]) -> f64 {
     (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt()
 }
 
+/// The share of `samples`' power (48 kHz) at `frequency`, 0 to 1 (Goertzel): which of the
+/// tones the tests play is heard.
+pub fn tone_share(samples: &[i16], frequency: f64) -> f64 {
+    let k = 2.0 * (2.0 * std::f64::consts::PI * frequency / f64::from(crate::SAMPLE_RATE)).cos();
+    let (mut s1, mut s2) = (0.0, 0.0);
+    for x in samples {
+        let s = f64::from(*x) + k * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    let power = s1 * s1 + s2 * s2 - k * s1 * s2;
+    let total: f64 = samples.iter().map(|x| f64::from(*x).powi(2)).sum();
+    2.0 * power / (samples.len() as f64 * total.max(1.0))
+}
+
 /// Loudness per 20 ms frame.
 /// A trailing partial frame is left out: its level would change as samples arrive.
 pub fn envelope(samples: &[i16]) -> Vec<f64> {

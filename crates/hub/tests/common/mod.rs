@@ -11,7 +11,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 use switchboard_hub::store::{NewAccount, NewAgent, NewContact};
 use switchboard_hub::{AppState, Config, Store, auth};
-use switchboard_protocol::{Bootstrap, ErrorBody, ErrorCode, EventEnvelope, Id, Role, SignedIn};
+use switchboard_protocol::{
+    AccountSettings, Bootstrap, Call, ErrorBody, ErrorCode, Event, EventEnvelope, Id, MediaAnswer,
+    Role, SignedIn,
+};
+use switchboard_voice::peer::{Handle, Setup};
+use switchboard_voice::recording::Recording;
+use switchboard_voice::tone::Sine;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_util::sync::CancellationToken;
@@ -203,6 +209,78 @@ impl Hub {
             .await
     }
 
+    /// Changes an account's settings.
+    pub async fn settings(&self, account: Id, change: impl FnOnce(&mut AccountSettings)) {
+        let store = &self.state.store;
+        let mut settings = store.account(account).await.unwrap().settings;
+        change(&mut settings);
+        store
+            .set_account_settings(account, &settings)
+            .await
+            .unwrap();
+    }
+
+    /// `email`, Available, is the Alpha account's Sales group (`strategy`), which
+    /// +14155550100 rings: the agent and their event stream.
+    pub async fn sales_line(&self, email: &str, strategy: &str) -> (Agent, Events) {
+        let store = &self.state.store;
+        let agent = self.sign_in(email).await;
+        store
+            .create_ring_group(self.alpha, "Sales", strategy)
+            .await
+            .unwrap();
+        store
+            .set_ring_group_member(self.alpha, "Sales", agent.id(), true)
+            .await
+            .unwrap();
+        store
+            .add_inbound_number(self.alpha, "+14155550100", "Sales", "Main line")
+            .await
+            .unwrap();
+        assert_eq!(
+            self.set_status(&agent, "available").await.status(),
+            StatusCode::OK
+        );
+        let events = self
+            .events(&agent, self.bootstrap(&agent).await.event_seq)
+            .await;
+        (agent, events)
+    }
+
+    /// `agent` answers `call` with a real engine playing a `tone` Hz sine: the engine and
+    /// what it hears.
+    pub async fn take(&self, agent: &Agent, call: Id, tone: f64) -> (Handle, Recording) {
+        let (mut media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+        let response = self
+            .post(
+                agent,
+                &format!("/calls/{call}/accept"),
+                json!({ "offer": offer }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{call} answered");
+        let accepted: MediaAnswer = response.json().await.unwrap();
+        media.accept_answer(&accepted.answer).unwrap();
+        let heard = Recording::default();
+        let (engine, _reports) = media
+            .start(Box::new(Sine::new(tone, 4000)), Box::new(heard.clone()))
+            .unwrap();
+        (engine, heard)
+    }
+
+    /// A finished call's recording, decoded (48 kHz), once the hub has closed it.
+    pub async fn recording(&self, agent: &Agent, call: Id) -> Vec<i16> {
+        for _ in 0..200 {
+            let response = self.get(agent, &format!("/calls/{call}/recording")).await;
+            if response.status() == StatusCode::OK {
+                let bytes = response.bytes().await.unwrap();
+                return switchboard_voice::ogg_opus::decode(&bytes).unwrap();
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the recording of {call} was never finished");
+    }
+
     pub async fn bootstrap(&self, agent: &Agent) -> Bootstrap {
         let response = self.get(agent, "/bootstrap").await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -233,6 +311,20 @@ impl Hub {
     }
 }
 
+/// What an engine hears next, half a second of it (waiting for it to arrive).
+pub async fn heard_next(heard: &Recording) -> Vec<i16> {
+    let frames = 25 * switchboard_voice::FRAME_SAMPLES;
+    let from = heard.len();
+    let waiting = heard.clone();
+    let arrived = tokio::task::spawn_blocking(move || {
+        waiting.wait_for(from + frames, Duration::from_secs(10))
+    })
+    .await
+    .unwrap();
+    assert!(arrived, "the engine stopped hearing anything");
+    heard.samples()[from..from + frames].to_vec()
+}
+
 pub async fn error_of(response: reqwest::Response) -> (StatusCode, ErrorCode) {
     let status = response.status();
     let body: ErrorBody = response.json().await.expect("a JSON error body");
@@ -255,6 +347,26 @@ impl Events {
     }
 
     /// The next event if one arrives within `wait`.
+    /// The next news of a call (other events are skipped), within `wait`.
+    pub async fn next_call(&mut self, wait: Duration) -> Call {
+        loop {
+            let envelope = self.try_next(wait).await.expect("a call's news arrived");
+            if let Event::CallUpdated { call } = envelope.event {
+                return *call;
+            }
+        }
+    }
+
+    /// The next call ringing at `agent` (news of others skipped).
+    pub async fn rings(&mut self, agent: &Agent) -> Call {
+        loop {
+            let call = self.next_call(Duration::from_secs(10)).await;
+            if call.rings_at(agent.id()) {
+                return call;
+            }
+        }
+    }
+
     pub async fn try_next(&mut self, wait: Duration) -> Option<EventEnvelope> {
         let deadline = tokio::time::Instant::now() + wait;
         loop {

@@ -57,6 +57,26 @@ pub fn speech_as(dir: &Path, voice: &str, text: &str, silence: u32) -> (Vec<i16>
     (said.samples().to_vec(), path)
 }
 
+/// A steady tone at `frequency` for a phone to play (8 kHz, `seconds` long): a party whose
+/// voice is easy to tell from the others'.
+pub fn tone(dir: &Path, name: &str, frequency: f64, seconds: u32) -> PathBuf {
+    let path = dir.join(name);
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut writer = hound::WavWriter::create(&path, spec).unwrap();
+    for n in 0..8_000 * seconds {
+        let t = f64::from(n) / 8_000.0;
+        let sample = 5000.0 * (2.0 * std::f64::consts::PI * frequency * t).sin();
+        writer.write_sample(sample as i16).unwrap();
+    }
+    writer.finalize().unwrap();
+    path
+}
+
 /// Adds `seconds` of silence at the end of a phone's WAV: baresip hangs up when its
 /// audio file ends.
 pub fn then_silence(path: &Path, seconds: u32) {
