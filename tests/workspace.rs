@@ -436,15 +436,6 @@ fn event(call: switchboard_protocol::Call) -> Message {
 /// Alex on a live call with Lucía, with a real (unconnected) engine.
 fn on_a_call() -> switchboard::screen::workspace::Workspace {
     use switchboard_protocol::CallState;
-    use switchboard_voice::peer::Setup;
-    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let (handle, reports) = setup
-        .start(
-            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
-            Box::new(switchboard_voice::recording::Recording::default()),
-        )
-        .unwrap();
-    let engine = switchboard::call::Engine::new(handle, reports);
     let mut ws = workspace("available");
     ws.update(event(lucia_call(
         CallState::Ringing,
@@ -453,7 +444,7 @@ fn on_a_call() -> switchboard::screen::workspace::Workspace {
     )));
     ws.update(Message::Call(call::Message::Answered(Ok((
         lucia_call(CallState::Live, None, (1, "Alex Rivera")),
-        engine,
+        engine(),
     )))));
     assert!(shows(&ws, "On a call with Lucía Fernández"));
     ws
@@ -710,15 +701,6 @@ fn outside_call(
 /// Alex has dialled +1 415 555 0123 and the hub took the call (a real, unconnected engine).
 fn calling_out() -> switchboard::screen::workspace::Workspace {
     use switchboard_protocol::CallState;
-    use switchboard_voice::peer::Setup;
-    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let (handle, reports) = setup
-        .start(
-            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
-            Box::new(switchboard_voice::recording::Recording::default()),
-        )
-        .unwrap();
-    let engine = switchboard::call::Engine::new(handle, reports);
     let mut ws = workspace("available");
     ws.update(Message::Call(call::Message::Dial {
         target: switchboard_protocol::Target::Number {
@@ -729,7 +711,7 @@ fn calling_out() -> switchboard::screen::workspace::Workspace {
     }));
     ws.update(Message::Call(call::Message::Dialed(Ok((
         outside_call(CallState::Ringing, None, false),
-        engine,
+        engine(),
     )))));
     assert!(shows(&ws, "Calling +1 415-555-0123…"));
     ws
@@ -940,7 +922,6 @@ fn an_unknown_caller_is_added_to_contacts_from_the_ringing_call() {
 /// account has dispositions.
 fn on_graces_call() -> switchboard::screen::workspace::Workspace {
     use switchboard_protocol::{CallState, Disposition, Party};
-    use switchboard_voice::peer::Setup;
     let mut boot = common::bootstrap("available");
     boot.dispositions = vec![
         Disposition {
@@ -954,21 +935,11 @@ fn on_graces_call() -> switchboard::screen::workspace::Workspace {
     ];
     let mut ws = common::workspace_from(boot);
     ws.update(event(graces_call()));
-    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let (handle, reports) = setup
-        .start(
-            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
-            Box::new(switchboard_voice::recording::Recording::default()),
-        )
-        .unwrap();
     let mut live = graces_call();
     live.state = CallState::Live;
     live.to = Party::agent(1, "Alex Rivera");
     live.offered_to = Vec::new();
-    ws.update(Message::Call(call::Message::Answered(Ok((
-        live,
-        switchboard::call::Engine::new(handle, reports),
-    )))));
+    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
     ws
 }
 
@@ -1185,17 +1156,10 @@ fn a_failed_history_says_why() {
 
 #[test]
 fn a_known_customers_snapshot_lists_their_last_interactions() {
-    use switchboard_protocol::{CallNotes, CallOutcome, Contact, Direction, Disposition, Party};
+    use switchboard_protocol::{CallNotes, CallOutcome, Direction, Disposition, Party};
     let mut ws = workspace("available");
     ws.update(event(graces_call()));
-    let grace = Contact {
-        id: 3,
-        name: "Grace Hopper".into(),
-        company: String::new(),
-        phones: Vec::new(),
-        emails: Vec::new(),
-        badges: Vec::new(),
-    };
+    let grace = grace_contact();
     ws.update(Message::Call(call::Message::CallerLooked(
         7,
         Ok(vec![grace]),
@@ -1354,16 +1318,9 @@ fn an_account_without_identity_sees_what_it_would_bring() {
 #[test]
 fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
     use switchboard::screen::workspace::voice;
-    use switchboard_protocol::{Contact, VoiceCheck, VoiceStatus};
+    use switchboard_protocol::{VoiceCheck, VoiceStatus};
     let mut ws = on_graces_call();
-    let grace = Contact {
-        id: 3,
-        name: "Grace Hopper".into(),
-        company: String::new(),
-        phones: Vec::new(),
-        emails: Vec::new(),
-        badges: Vec::new(),
-    };
+    let grace = grace_contact();
     click(&mut ws, "Identity");
     assert!(shows(
         &ws,
@@ -1428,14 +1385,7 @@ fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
     let mut ws = on_graces_call();
     ws.update(Message::Call(call::Message::CallerLooked(
         7,
-        Ok(vec![Contact {
-            id: 3,
-            name: "Grace Hopper".into(),
-            company: String::new(),
-            phones: Vec::new(),
-            emails: Vec::new(),
-            badges: Vec::new(),
-        }]),
+        Ok(vec![grace_contact()]),
     )));
     click(&mut ws, "Identity");
     ws.update(heard(VoiceStatus::Authenticated, 9.0, Some(0.92)));
@@ -1495,17 +1445,9 @@ fn a_recorded_call_says_so_and_the_agent_pauses_it_where_allowed() {
     boot.account.settings.recording_pause = false;
     let mut ws = common::workspace_from(boot);
     ws.update(event(graces_call()));
-    let (setup, _offer) =
-        switchboard_voice::peer::Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let (handle, reports) = setup
-        .start(
-            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
-            Box::new(switchboard_voice::recording::Recording::default()),
-        )
-        .unwrap();
     ws.update(Message::Call(call::Message::Answered(Ok((
         live(Recording::Recording),
-        switchboard::call::Engine::new(handle, reports),
+        engine(),
     )))));
     assert!(shows(&ws, "Recording"));
     assert!(!shows(&ws, "Pause recording"));
@@ -1644,7 +1586,6 @@ fn a_declined_or_cancelled_consultation_leaves_the_agent_with_the_caller() {
 #[test]
 fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
     use switchboard_protocol::{CallOutcome, CallState, Party};
-    use switchboard_voice::peer::Setup;
     // Lucía's view (agent 1 here): Alex consults her.
     let mut ws = workspace("available");
     let mut ringing = consulting(CallState::Ringing);
@@ -1652,19 +1593,9 @@ fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
     ringing.to = Party::agent(1, "Lucía Fernández");
     ws.update(event(ringing.clone()));
     assert!(shows(&ws, "Alex Rivera wants to consult you about a call"));
-    let (setup, _offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let (handle, reports) = setup
-        .start(
-            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
-            Box::new(switchboard_voice::recording::Recording::default()),
-        )
-        .unwrap();
     let mut live = ringing.clone();
     live.state = CallState::Live;
-    ws.update(Message::Call(call::Message::Answered(Ok((
-        live,
-        switchboard::call::Engine::new(handle, reports),
-    )))));
+    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
     // Alex completes the transfer: her call goes on, as Grace's.
     let mut merged = ringing;
     merged.state = CallState::Ended;
@@ -1748,4 +1679,29 @@ fn a_call_is_handed_on_to_an_outside_number() {
         matches!(actions.as_slice(), [Action::Run(_)]),
         "asks the hub"
     );
+}
+
+/// A real engine, unconnected: what a live call holds.
+fn engine() -> switchboard::call::Engine {
+    let (setup, _offer) =
+        switchboard_voice::peer::Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let (handle, reports) = setup
+        .start(
+            Box::new(switchboard_voice::tone::Sine::new(440.0, 0)),
+            Box::new(switchboard_voice::recording::Recording::default()),
+        )
+        .unwrap();
+    switchboard::call::Engine::new(handle, reports)
+}
+
+/// Grace as Contacts know her (no numbers or links: the cards only need her name).
+fn grace_contact() -> switchboard_protocol::Contact {
+    switchboard_protocol::Contact {
+        id: 3,
+        name: "Grace Hopper".into(),
+        company: String::new(),
+        phones: Vec::new(),
+        emails: Vec::new(),
+        badges: Vec::new(),
+    }
 }
