@@ -1705,3 +1705,27 @@ fn grace_contact() -> switchboard_protocol::Contact {
         badges: Vec::new(),
     }
 }
+
+#[test]
+fn the_colleague_in_a_three_way_call_may_mute_or_leave_only() {
+    use switchboard_protocol::{CallState, Party};
+    let mut ws = workspace("available");
+    let mut ringing = consulting(CallState::Ringing);
+    ringing.from = Party::agent(2, "Alex Rivera");
+    ringing.to = Party::agent(1, "Lucía Fernández");
+    ws.update(event(ringing.clone()));
+    let mut live = ringing;
+    live.state = CallState::Live;
+    ws.update(Message::Call(call::Message::Answered(Ok((
+        live.clone(),
+        engine(),
+    )))));
+    assert!(shows(&ws, "Hold"));
+    live.conference = true;
+    ws.update(event(live));
+    assert!(shows(&ws, "Three-way call: Alex Rivera and the caller"));
+    assert!(shows(&ws, "Mute"));
+    assert!(shows(&ws, "Hang up"));
+    assert!(!shows(&ws, "Hold"));
+    assert!(!shows(&ws, "Transfer"));
+}

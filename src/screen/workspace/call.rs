@@ -1215,9 +1215,9 @@ fn live_bar(
                     first = other_party(call, me),
                     second = consult.to.name.clone()
                 ))
-                .style(theme::text::warning),
+                .style(theme::text::warning)
+                .width(Length::Fill),
             )
-            .push(space().width(Length::Fill))
             .push(action(
                 fl!("call-three-way-drop", name = consult.to.name.clone()),
                 Some(Message::EndConsult { complete: false }),
@@ -1229,12 +1229,22 @@ fn live_bar(
                 true,
             ));
     }
-    if call.conference {
-        // The colleague's view of a three-way call.
-        bar = bar.push(
-            text(fl!("call-three-way-joined", name = other_party(call, me)))
-                .style(theme::text::warning),
-        );
+    if call.conference && live.consult.is_none() {
+        // The colleague's view of a three-way call: holding or handing it on is the
+        // consulting agent's to do.
+        let mute_label = if live.muted {
+            fl!("call-unmute")
+        } else {
+            fl!("call-mute")
+        };
+        return bar
+            .push(
+                text(fl!("call-three-way-joined", name = other_party(call, me)))
+                    .style(theme::text::warning)
+                    .width(Length::Fill),
+            )
+            .push(action(mute_label, Some(Message::MuteToggled), false))
+            .push(action(fl!("call-hang-up"), Some(Message::HangUp), true));
     }
     if let Some(consult) = &live.consult {
         let line = if consult.state == CallState::Ringing {
@@ -1245,8 +1255,8 @@ fn live_bar(
         let complete =
             (consult.state == CallState::Live).then_some(Message::EndConsult { complete: true });
         return bar
-            .push(text(line).style(theme::text::warning))
-            .push(space().width(Length::Fill))
+            // The line takes the room left (wrapping), so the buttons stay whole.
+            .push(text(line).style(theme::text::warning).width(Length::Fill))
             .push(action(
                 fl!("call-three-way-start"),
                 (consult.state == CallState::Live).then_some(Message::Conference),
@@ -1437,7 +1447,8 @@ fn transfer_list<'a>(
 }
 
 fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element<'a, Message> {
-    button(text(label).size(14))
+    // A button's label stays on one line, whatever the bar's text takes.
+    button(text(label).size(14).wrapping(text::Wrapping::None))
         .padding([6, 14])
         .style(if primary {
             theme::button::primary
