@@ -228,47 +228,19 @@ impl Hub {
             .await
     }
 
-    /// Blind transfer: hands the other party to `to_agent`.
-    pub async fn transfer(&self, token: &str, call: Id, to_agent: Id) -> Result<Call> {
-        self.transfer_to(token, call, Some(to_agent), None).await
-    }
-
-    /// Blind transfer of a customer back to a ring group, to wait for its agents.
-    pub async fn transfer_to_group(&self, token: &str, call: Id, group: Id) -> Result<Call> {
-        self.transfer_to(token, call, None, Some(group)).await
-    }
-
-    /// Blind transfer to an outside number, through the account's carrier.
-    pub async fn transfer_to_number(&self, token: &str, call: Id, number: &str) -> Result<Call> {
+    /// Blind transfer: hands the other party to an agent, a ring group or a number.
+    pub async fn transfer(&self, token: &str, call: Id, to: &TransferCall) -> Result<Call> {
         let path = format!("calls/{call}/transfer");
-        self.send(
-            self.request(Method::POST, &path, Some(token))
-                .json(&TransferCall {
-                    to_agent: None,
-                    to_group: None,
-                    to_number: Some(number.to_owned()),
-                }),
-        )
-        .await
+        self.send(self.request(Method::POST, &path, Some(token)).json(to))
+            .await
     }
 
-    async fn transfer_to(
-        &self,
-        token: &str,
-        call: Id,
-        to_agent: Option<Id>,
-        to_group: Option<Id>,
-    ) -> Result<Call> {
-        let path = format!("calls/{call}/transfer");
-        self.send(
-            self.request(Method::POST, &path, Some(token))
-                .json(&TransferCall {
-                    to_agent,
-                    to_group,
-                    to_number: None,
-                }),
-        )
-        .await
+    /// Puts the other party on hold and calls an agent or a number about the call (consult
+    /// transfer); answers the consulting call.
+    pub async fn consult(&self, token: &str, call: Id, to: &TransferCall) -> Result<Call> {
+        let path = format!("calls/{call}/consult");
+        self.send(self.request(Method::POST, &path, Some(token)).json(to))
+            .await
     }
 
     /// Keeps the agent's notes and disposition for a call; answers what the hub keeps.
@@ -317,38 +289,9 @@ impl Hub {
         .await
     }
 
-    /// Puts the other party on hold and calls `agent` about the call (consult transfer);
-    /// answers the consulting call.
-    pub async fn consult(&self, token: &str, call: Id, agent: Id) -> Result<Call> {
-        let path = format!("calls/{call}/consult");
-        self.send(
-            self.request(Method::POST, &path, Some(token))
-                .json(&TransferCall {
-                    to_agent: Some(agent),
-                    to_group: None,
-                    to_number: None,
-                }),
-        )
-        .await
-    }
-
     /// Joins the consultation and the call it is about into a three-way call.
     pub async fn conference(&self, token: &str, call: Id) -> Result<Call> {
         self.call_action(token, call, "consult/conference").await
-    }
-
-    /// Puts the other party on hold and calls an outside number about the call.
-    pub async fn consult_number(&self, token: &str, call: Id, number: &str) -> Result<Call> {
-        let path = format!("calls/{call}/consult");
-        self.send(
-            self.request(Method::POST, &path, Some(token))
-                .json(&TransferCall {
-                    to_agent: None,
-                    to_group: None,
-                    to_number: Some(number.to_owned()),
-                }),
-        )
-        .await
     }
 
     /// Completes (`true`) or cancels the consultation about `call`.

@@ -57,6 +57,32 @@ pub struct TransferCall {
     pub to_number: Option<String>,
 }
 
+impl TransferCall {
+    pub fn agent(agent: Id) -> Self {
+        Self {
+            to_agent: Some(agent),
+            to_group: None,
+            to_number: None,
+        }
+    }
+
+    pub fn group(group: Id) -> Self {
+        Self {
+            to_agent: None,
+            to_group: Some(group),
+            to_number: None,
+        }
+    }
+
+    pub fn number(number: impl Into<String>) -> Self {
+        Self {
+            to_agent: None,
+            to_group: None,
+            to_number: Some(number.into()),
+        }
+    }
+}
+
 /// A ring group agents can hand customers' calls to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

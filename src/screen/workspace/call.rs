@@ -7,7 +7,7 @@ use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
     AgentSummary, Call as CallInfo, CallOutcome, CallRecord, CallState, Contact, Id, Recording,
-    RingGroup, StatusDef, Target,
+    RingGroup, StatusDef, Target, TransferCall,
 };
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
@@ -350,26 +350,11 @@ impl Phone {
                     }
                 }
             }
-            Message::TransferTo(agent) => {
-                if let Some(Call::Live(live)) = &mut self.call {
-                    live.panel = Panel::None;
-                    let id = live.call.id;
-                    return hub_call(cx, move |hub, token| async move {
-                        hub.transfer(&token, id, agent).await
-                    });
-                }
+            Message::TransferTo(agent) => return self.hand_on(TransferCall::agent(agent), cx),
+            Message::TransferToGroup(group) => {
+                return self.hand_on(TransferCall::group(group), cx);
             }
-            Message::ConsultWith(agent) => {
-                if let Some(Call::Live(live)) = &mut self.call {
-                    live.panel = Panel::None;
-                    let id = live.call.id;
-                    let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
-                    return Action::Run(Task::perform(
-                        async move { hub.consult(&token, id, agent).await },
-                        Message::Consulting,
-                    ));
-                }
-            }
+            Message::ConsultWith(agent) => return self.consult(TransferCall::agent(agent), cx),
             Message::Consulting(Ok(consult)) => {
                 if let Some(Call::Live(live)) = &mut self.call
                     && consult.consult_of == Some(live.call.id)
@@ -403,36 +388,13 @@ impl Phone {
                 }
             }
             Message::TransferToNumber => {
-                if let Some(Call::Live(live)) = &mut self.call
-                    && !live.transfer_number.trim().is_empty()
-                {
-                    live.panel = Panel::None;
-                    let (id, number) = (live.call.id, live.transfer_number.trim().to_owned());
-                    return hub_call(cx, move |hub, token| async move {
-                        hub.transfer_to_number(&token, id, &number).await
-                    });
+                if let Some(number) = self.typed_number() {
+                    return self.hand_on(TransferCall::number(number), cx);
                 }
             }
             Message::ConsultNumber => {
-                if let Some(Call::Live(live)) = &mut self.call
-                    && !live.transfer_number.trim().is_empty()
-                {
-                    live.panel = Panel::None;
-                    let (id, number) = (live.call.id, live.transfer_number.trim().to_owned());
-                    let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
-                    return Action::Run(Task::perform(
-                        async move { hub.consult_number(&token, id, &number).await },
-                        Message::Consulting,
-                    ));
-                }
-            }
-            Message::TransferToGroup(group) => {
-                if let Some(Call::Live(live)) = &mut self.call {
-                    live.panel = Panel::None;
-                    let id = live.call.id;
-                    return hub_call(cx, move |hub, token| async move {
-                        hub.transfer_to_group(&token, id, group).await
-                    });
+                if let Some(number) = self.typed_number() {
+                    return self.consult(TransferCall::number(number), cx);
                 }
             }
             Message::Done(Ok(info)) => return self.updated(info, cx),
@@ -549,6 +511,41 @@ impl Phone {
             }
         }
         Action::None
+    }
+
+    /// Blind transfer of the live call; the panel closes.
+    fn hand_on(&mut self, to: TransferCall, cx: &Context<'_>) -> Action {
+        let Some(Call::Live(live)) = &mut self.call else {
+            return Action::None;
+        };
+        live.panel = Panel::None;
+        let id = live.call.id;
+        hub_call(cx, move |hub, token| async move {
+            hub.transfer(&token, id, &to).await
+        })
+    }
+
+    /// Consults someone about the live call; the panel closes.
+    fn consult(&mut self, to: TransferCall, cx: &Context<'_>) -> Action {
+        let Some(Call::Live(live)) = &mut self.call else {
+            return Action::None;
+        };
+        live.panel = Panel::None;
+        let id = live.call.id;
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        Action::Run(Task::perform(
+            async move { hub.consult(&token, id, &to).await },
+            Message::Consulting,
+        ))
+    }
+
+    /// The number typed in the transfer panel, if any.
+    fn typed_number(&self) -> Option<String> {
+        let Some(Call::Live(live)) = &self.call else {
+            return None;
+        };
+        let number = live.transfer_number.trim();
+        (!number.is_empty()).then(|| number.to_owned())
     }
 
     fn toggle(&mut self, panel: Panel) {
