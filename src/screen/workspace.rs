@@ -194,6 +194,18 @@ pub enum Action {
     DevicesPicked(config::Devices),
 }
 
+impl Action {
+    /// This action, and `task` run beside it (dropped if the workspace is being left).
+    fn also(self, task: Option<Task<Message>>) -> Self {
+        match (self, task) {
+            (action, None) => action,
+            (Action::None, Some(task)) => Action::Run(task),
+            (Action::Run(first), Some(task)) => Action::Run(Task::batch([first, task])),
+            (action, Some(_)) => action,
+        }
+    }
+}
+
 impl Workspace {
     pub fn new(session: Session, boot: Bootstrap, now: OffsetDateTime) -> Self {
         let dialpad =
@@ -561,12 +573,8 @@ impl Workspace {
                 Action::None
             }
         };
-        match (self.follow_phone(), action) {
-            (None, action) => action,
-            (Some(notes), Action::Run(task)) => Action::Run(Task::batch([task, notes])),
-            (Some(notes), Action::None) => Action::Run(notes),
-            (Some(_), action) => action,
-        }
+        let notes = self.follow_phone();
+        action.also(notes)
     }
 
     fn failed(&mut self, error: &Error) -> Action {
@@ -626,18 +634,12 @@ impl Workspace {
                     let action = self.phone.updated(*call, &cx);
                     let action = self.phone_action(action);
                     // The list shows the call that just ended.
-                    if ended && self.view == View::History {
-                        let load = self
-                            .history
+                    let reload = (ended && self.view == View::History).then(|| {
+                        self.history
                             .load(&self.session.hub, &self.session.token)
-                            .map(Message::History);
-                        return match action {
-                            Action::Run(task) => Action::Run(Task::batch([task, load])),
-                            Action::None => Action::Run(load),
-                            other => other,
-                        };
-                    }
-                    return action;
+                            .map(Message::History)
+                    });
+                    return action.also(reload);
                 }
                 Event::Unknown => {}
             },

@@ -261,9 +261,10 @@ impl Phone {
                     .and_then(|number| self.look_up(info.id, number, cx));
                 let latest = early.filter(|e| e.id == info.id).unwrap_or(info);
                 return match (self.updated(latest, cx), look_up) {
+                    (action, None) => action,
                     (Action::None, Some(task)) => Action::Run(task),
                     (Action::Run(then), Some(task)) => Action::Run(Task::batch([then, task])),
-                    (action, _) => action,
+                    (action, Some(_)) => action,
                 };
             }
             Message::Dialed(Err(failure)) | Message::Answered(Err(failure)) => {
