@@ -19,9 +19,9 @@ use switchboard_protocol::{Call, CallState, Event};
 use switchboard_voice::analysis::tone_share;
 use switchboard_voice::recording::Recording;
 
-/// Whether `frequency` dominates what an engine hears next.
+/// Whether `frequency` comes to dominate what an engine hears.
 async fn hears(heard: &Recording, frequency: f64) -> bool {
-    tone_share(&common::heard_next(heard).await, frequency) > 0.5
+    common::comes_to_hear(heard, frequency).await
 }
 
 /// Whether both tones are heard together (each a good part of the power).

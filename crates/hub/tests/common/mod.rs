@@ -325,6 +325,18 @@ pub async fn heard_next(heard: &Recording) -> Vec<i16> {
     heard.samples()[from..from + frames].to_vec()
 }
 
+/// Whether an engine comes to hear mostly `frequency` within three seconds (a re-bridged
+/// leg's first packets may still be the silence or music before): half a second at a time.
+pub async fn comes_to_hear(heard: &Recording, frequency: f64) -> bool {
+    for _ in 0..6 {
+        let part = heard_next(heard).await;
+        if switchboard_voice::analysis::tone_share(&part, frequency) > 0.5 {
+            return true;
+        }
+    }
+    false
+}
+
 pub async fn error_of(response: reqwest::Response) -> (StatusCode, ErrorCode) {
     let status = response.status();
     let body: ErrorBody = response.json().await.expect("a JSON error body");
