@@ -1506,11 +1506,62 @@ fn a_customer_can_be_handed_back_to_a_queue_but_an_agent_cannot() {
         "asks the hub"
     );
 
-    // A call with another agent offers agents only.
+    // A call with another agent goes to agents only (a ring group may still be consulted).
     let mut ws = on_a_call();
     click(&mut ws, "Transfer");
     assert!(shows(&ws, "Transfer to"));
     assert!(!shows(&ws, "Back to a queue"));
+    assert!(shows(&ws, "Consult a ring group"));
+}
+
+#[test]
+fn consulting_a_ring_group_rings_its_agents_until_one_takes_it() {
+    use switchboard_protocol::{CallState, Party, TransferCall};
+    let mut ws = on_graces_call();
+    click(&mut ws, "Transfer");
+    assert!(shows(&ws, "Consult a ring group"));
+    let action = ws.update(Message::Call(call::Message::ConsultWith(
+        TransferCall::group(1),
+    )));
+    assert!(matches!(action, Action::Run(_)), "asks the hub");
+    // The hub's answer: it waits in Sales.
+    let mut waiting = consulting(CallState::Ringing);
+    waiting.to = Party::group("Sales");
+    waiting.ring_group = Some("Sales".into());
+    waiting.offered_to = vec![2];
+    ws.update(Message::Call(call::Message::Consulting(
+        Ok(waiting.clone()),
+    )));
+    assert!(shows(&ws, "Calling Sales to consult…"));
+    // Lucía takes it.
+    ws.update(event(consulting(CallState::Live)));
+    assert!(shows(
+        &ws,
+        "Consulting Lucía Fernández (the caller is on hold)"
+    ));
+
+    // Lucía's view (agent 1 here): offered by Sales, she sees who consults her, and from where.
+    let mut lucia = workspace("available");
+    let mut offer = waiting;
+    offer.from = Party::agent(2, "Alex Rivera");
+    offer.offered_to = vec![1];
+    lucia.update(event(offer.clone()));
+    assert!(shows(
+        &lucia,
+        "Alex Rivera wants to consult you about a call"
+    ));
+    assert!(shows(&lucia, "via Sales"));
+    let actions = click(&mut lucia, "Accept");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]), "takes it");
+    // Someone else took it first: her desk stops ringing.
+    offer.offered_to = Vec::new();
+    offer.to = Party::agent(3, "Ben Okafor");
+    offer.state = CallState::Live;
+    lucia.update(event(offer));
+    assert!(!shows(
+        &lucia,
+        "Alex Rivera wants to consult you about a call"
+    ));
 }
 
 /// Alex's consulting call to Lucía about Grace's call (7).
@@ -1529,7 +1580,9 @@ fn consulting_a_colleague_then_completing_the_transfer() {
     let mut ws = on_graces_call();
     click(&mut ws, "Transfer");
     assert!(shows(&ws, "Consult first"));
-    let action = ws.update(Message::Call(call::Message::ConsultWith(2)));
+    let action = ws.update(Message::Call(call::Message::ConsultWith(
+        switchboard_protocol::TransferCall::agent(2),
+    )));
     assert!(matches!(action, Action::Run(_)), "asks the hub");
     ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
         CallState::Ringing,

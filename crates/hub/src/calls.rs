@@ -31,7 +31,7 @@ pub(crate) struct Live {
     /// For a call handed on to an outside number: told when the hub ends the call (BYE the
     /// number it was handed to; `hangup` still ends the first dialog).
     pub hangup_out: Option<Arc<tokio::sync::Notify>>,
-    /// For a call from the phone network: the ring group it waits in.
+    /// For a call from the phone network, or a consultation: the ring group it waits in.
     pub group: Option<Id>,
     /// For a call from the phone network: told when the caller is to leave a message
     /// instead (the ring group overflowed to voicemail).
@@ -762,11 +762,7 @@ pub async fn transfer(
                 live.group = Some(*group);
                 live.call.ring_group = Some(name.clone());
                 live.call.waiting_since = Some(time::OffsetDateTime::now_utc());
-                Party {
-                    agent_id: None,
-                    name: name.clone(),
-                    number: None,
-                }
+                Party::group(name.clone())
             }
         };
         live.call = Call {
@@ -888,6 +884,13 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
     // The agents in the call's media: both when connected; a transferred caller waits in
     // it while the call rings elsewhere. A consulting agent stays on the call they consult
     // about, on the same leg.
+    if live.call.state == CallState::Ringing && live.group.is_some() {
+        // Still waiting in a ring group: its agents stop being offered it.
+        let _ = state.routing.send(crate::inbound::Input::Abandon {
+            account: live.account_id,
+            call: id,
+        });
+    }
     let consulting = live.call.consult_of.is_some();
     let in_call = match live.call.state {
         CallState::Live | CallState::Held if consulting => vec![live.call.to.agent_id],

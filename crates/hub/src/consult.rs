@@ -25,7 +25,7 @@ use crate::{AppState, Error, Result};
     responses(
         (status = 201, description = "The consulting call, ringing at the colleague", body = Call),
         (status = 400, description = "No agent, or a party of the call", body = ErrorBody),
-        (status = 404, description = "No such call or agent", body = ErrorBody),
+        (status = 404, description = "No such call, agent or ring group", body = ErrorBody),
         (status = 409, description = "Not connected, already consulting, or the colleague cannot take calls", body = ErrorBody),
     ),
     security(("bearer" = []))
@@ -41,8 +41,9 @@ pub async fn start(
         .store
         .agent(caller.account_id, caller.agent_id)
         .await?;
-    // A colleague, or an outside number dialled through the carrier.
-    let (target, placing) = match (body.to_agent, body.to_group, body.to_number.as_deref()) {
+    // A colleague, whoever of a ring group takes it first, or an outside number dialled
+    // through the carrier.
+    let (target, placing, group) = match (body.to_agent, body.to_group, body.to_number.as_deref()) {
         (Some(colleague), None, None) => {
             if current.call.involves(colleague) {
                 return Err(Error::BadRequest(
@@ -50,16 +51,24 @@ pub async fn start(
                 ));
             }
             let agent = calls::callable_agent(&state, caller.account_id, colleague).await?;
-            (Party::agent(agent.id, agent.name), None)
+            (Party::agent(agent.id, agent.name), None, None)
+        }
+        (None, Some(group), None) => {
+            let name = state
+                .store
+                .routing_group_name(caller.account_id, group)
+                .await?
+                .ok_or(Error::NotFound("ring group"))?;
+            (Party::group(name), None, Some(group))
         }
         (None, None, Some(number)) => {
             let handover =
                 crate::outbound::Handover::prepare(&state, caller.account_id, number).await?;
-            (handover.party.clone(), Some(handover))
+            (handover.party.clone(), Some(handover), None)
         }
         _ => {
             return Err(Error::BadRequest(
-                "consult exactly one agent or number".into(),
+                "consult exactly one agent, ring group or number".into(),
             ));
         }
     };
@@ -88,10 +97,13 @@ pub async fn start(
         &state,
         &caller,
         id,
-        consulting,
-        &me,
-        &target,
-        hangup.clone(),
+        Consultation {
+            id: consulting,
+            from: Party::agent(me.id, me.name.clone()),
+            to: target,
+            group,
+            hangup: hangup.clone(),
+        },
     );
     let (held, consult) = match started {
         Ok(started) => started,
@@ -112,6 +124,18 @@ pub async fn start(
     if let (Some(handover), Some(hangup)) = (placing, hangup) {
         let placement = handover.placement(consulting, caller.account_id, hangup);
         tokio::spawn(crate::outbound::place(state.clone(), placement));
+    }
+    if let Some(group) = group {
+        // The group's agents are offered it as they would a caller; the first to accept
+        // is the colleague. Nobody taking it (the group overflowing to voicemail) ends it.
+        state
+            .routing
+            .send(crate::inbound::Input::Enqueue {
+                account: caller.account_id,
+                call: consulting,
+                group,
+            })
+            .map_err(|_| Error::Internal("routing stopped".into()))?;
     }
     tracing::info!(call = id, consult = consulting, "consulting");
     Ok((StatusCode::CREATED, Json(consult)))
@@ -375,16 +399,23 @@ fn my_leg(live: &Live, agent: Id) -> Option<crate::media::LegId> {
     }
 }
 
+/// The consulting call about to start: who calls whom (a ring group: whoever of it takes it).
+struct Consultation {
+    id: Id,
+    from: Party,
+    to: Party,
+    group: Option<Id>,
+    /// For an outside number: notified to end its dialog.
+    hangup: Option<Arc<tokio::sync::Notify>>,
+}
+
 /// The consultation's start under the calls' lock: the call held, the consulting call on
 /// record; answers both as their parties see them.
 fn start_locked(
     state: &AppState,
     caller: &Caller,
     id: Id,
-    consulting: Id,
-    me: &crate::store::AgentRow,
-    target: &Party,
-    hangup: Option<Arc<tokio::sync::Notify>>,
+    consultation: Consultation,
 ) -> Result<(Option<Call>, Call)> {
     let mut calls = state.calls.lock();
     let live = calls::party_in(&mut calls, caller, id)?;
@@ -402,22 +433,22 @@ fn start_locked(
     }
     live.call.state = CallState::Held;
     live.call.held_by = Some(caller.agent_id);
-    live.call.consult = Some(consulting);
+    live.call.consult = Some(consultation.id);
+    let group = consultation.group;
     let call = Call {
         consult_of: Some(id),
         context: live.call.context.clone(),
-        ..Call::ringing(
-            consulting,
-            Party::agent(me.id, me.name.clone()),
-            target.clone(),
-        )
+        ring_group: group.map(|_| consultation.to.name.clone()),
+        waiting_since: group.map(|_| time::OffsetDateTime::now_utc()),
+        ..Call::ringing(consultation.id, consultation.from, consultation.to)
     };
     let consult = Live {
-        hangup,
+        hangup: consultation.hangup,
+        group,
         ..Live::new(call, caller.account_id, mine)
     };
     let call = consult.call.clone();
-    calls.insert(consulting, consult);
+    calls.insert(consultation.id, consult);
     let held = calls.get(&id).map(|l| l.call.clone());
     Ok((held, call))
 }

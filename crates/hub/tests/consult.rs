@@ -326,3 +326,120 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
     });
     assert!(three_way, "the customer heard Ana and Ben together");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ana_consults_a_ring_group_and_whoever_takes_it_gets_the_customer() {
+    let (hub, sip, ana, mut ana_events) = hub_and_ana().await;
+    let store = &hub.state.store;
+    let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
+    let (cy, mut cy_events) = available(&hub, "cy@alpha.test").await;
+    let support = store
+        .create_ring_group(hub.alpha, "Support", "ring_all")
+        .await
+        .unwrap();
+    for agent in [&ben, &cy] {
+        store
+            .set_ring_group_member(hub.alpha, "Support", agent.id(), true)
+            .await
+            .unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let call = ana_events.rings(&ana).await;
+    let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
+    assert!(hears(&ana_heard, 300.0).await, "Ana hears the customer");
+    let consult = format!("/calls/{}/consult", call.id);
+    let response = hub
+        .post(&ana, &consult, json!({ "to_group": 999_999 }))
+        .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "no such group");
+
+    // Both of Support ring; Ana thinks better of it and both stop ringing.
+    let response = hub
+        .post(&ana, &consult, json!({ "to_group": support }))
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let consulting: Call = response.json().await.unwrap();
+    assert_eq!(consulting.ring_group.as_deref(), Some("Support"));
+    assert_eq!(ben_events.rings(&ben).await.id, consulting.id);
+    assert_eq!(cy_events.rings(&cy).await.id, consulting.id);
+    hub.post(
+        &ana,
+        &format!("/calls/{}/consult/cancel", call.id),
+        json!({}),
+    )
+    .await;
+    for (events, who) in [(&mut ben_events, "Ben"), (&mut cy_events, "Cy")] {
+        let stopped = loop {
+            let envelope = events.try_next(Duration::from_secs(5)).await.unwrap();
+            if let Event::CallUpdated { call } = envelope.event
+                && call.id == consulting.id
+                && call.state == CallState::Ended
+            {
+                break *call;
+            }
+        };
+        assert_eq!(
+            stopped.outcome,
+            Some(switchboard_protocol::CallOutcome::Cancelled),
+            "{who}'s desk stops ringing"
+        );
+    }
+    assert!(hears(&ana_heard, 300.0).await, "back with the customer");
+
+    // Again: Cy takes it; Ben's desk stops ringing and he cannot take it any more.
+    let consulting: Call = hub
+        .post(&ana, &consult, json!({ "to_group": support }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ben_events.rings(&ben).await.id, consulting.id);
+    assert_eq!(cy_events.rings(&cy).await.id, consulting.id);
+    let (_cy_engine, cy_heard) = hub.take(&cy, consulting.id, 700.0).await;
+    let late = hub
+        .post(
+            &ben,
+            &format!("/calls/{}/accept", consulting.id),
+            json!({ "offer": "v=0" }),
+        )
+        .await;
+    assert!(
+        matches!(late.status(), StatusCode::CONFLICT | StatusCode::NOT_FOUND),
+        "taken by Cy: {}",
+        late.status()
+    );
+    assert!(hears(&ana_heard, 700.0).await, "Ana hears Cy");
+    assert!(hears(&cy_heard, 440.0).await, "Cy hears Ana");
+
+    let handed: Call = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/consult/complete", call.id),
+            json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(handed.involves(cy.id()) && !handed.involves(ana.id()));
+    assert!(hears(&cy_heard, 300.0).await, "Cy hears the customer");
+    // On record: Ana handed the call to Cy.
+    let to: Option<i64> =
+        sqlx::query_scalar("SELECT to_agent FROM call_transfers WHERE call_id = ?")
+            .bind(call.id)
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(to, Some(cy.id()));
+    hub.post(&cy, &format!("/calls/{}/hangup", call.id), json!({}))
+        .await;
+    phone::hung_up(dir.path(), phone).await;
+}

@@ -155,6 +155,15 @@ impl Party {
         }
     }
 
+    /// A ring group a call waits in until one of its agents takes it.
+    pub fn group(name: impl Into<String>) -> Self {
+        Self {
+            agent_id: None,
+            name: name.into(),
+            number: None,
+        }
+    }
+
     /// A caller or callee on the phone network.
     pub fn phone(number: impl Into<String>, name: impl Into<String>) -> Self {
         Self {

@@ -130,13 +130,14 @@ pub enum Message {
     KeypadToggled,
     Key(char),
     TransferToggled,
-    TransferTo(Id),
-    TransferToGroup(Id),
+    /// Hand the call on (blind transfer) to an agent or a ring group.
+    TransferTo(TransferCall),
     TransferNumberChanged(String),
     TransferToNumber,
     ConsultNumber,
-    /// Call a colleague first (consult transfer), then complete or cancel.
-    ConsultWith(Id),
+    /// Call a colleague, or a ring group's first taker, first (consult transfer), then
+    /// complete or cancel.
+    ConsultWith(TransferCall),
     Consulting(Result<CallInfo, Error>),
     EndConsult {
         complete: bool,
@@ -351,11 +352,8 @@ impl Phone {
                     }
                 }
             }
-            Message::TransferTo(agent) => return self.hand_on(TransferCall::agent(agent), cx),
-            Message::TransferToGroup(group) => {
-                return self.hand_on(TransferCall::group(group), cx);
-            }
-            Message::ConsultWith(agent) => return self.consult(TransferCall::agent(agent), cx),
+            Message::TransferTo(to) => return self.hand_on(to, cx),
+            Message::ConsultWith(to) => return self.consult(to, cx),
             Message::Consulting(Ok(consult)) => {
                 if let Some(Call::Live(live)) = &mut self.call
                     && consult.consult_of == Some(live.call.id)
@@ -1373,7 +1371,7 @@ fn transfer_list<'a>(
         any = true;
         list = list.push(action(
             agent.name.clone(),
-            Some(Message::TransferTo(agent.id)),
+            Some(Message::TransferTo(TransferCall::agent(agent.id))),
             false,
         ));
     }
@@ -1391,7 +1389,7 @@ fn transfer_list<'a>(
     {
         consult = consult.push(action(
             agent.name.clone(),
-            Some(Message::ConsultWith(agent.id)),
+            Some(Message::ConsultWith(TransferCall::agent(agent.id))),
             false,
         ));
     }
@@ -1401,17 +1399,15 @@ fn transfer_list<'a>(
     // A customer who called in can also go back to a queue.
     let customer = call.from.agent_id.is_none() && call.from.number.is_some();
     if customer && !groups.is_empty() {
-        let mut queues = row![text(fl!("call-transfer-to-group")).font(font::BOLD)]
-            .spacing(8)
-            .align_y(Alignment::Center);
-        for group in groups {
-            queues = queues.push(action(
-                group.name.clone(),
-                Some(Message::TransferToGroup(group.id)),
-                false,
-            ));
-        }
-        panel = panel.push(queues.wrap());
+        panel = panel.push(group_row(fl!("call-transfer-to-group"), groups, |group| {
+            Message::TransferTo(TransferCall::group(group))
+        }));
+    }
+    // Whoever of a ring group takes it first can be consulted.
+    if !groups.is_empty() {
+        panel = panel.push(group_row(fl!("call-consult-group"), groups, |group| {
+            Message::ConsultWith(TransferCall::group(group))
+        }));
     }
     // Or out to the phone network.
     panel = panel.push(
@@ -1442,6 +1438,21 @@ fn transfer_list<'a>(
         .width(Length::Fill)
         .style(theme::container::panel)
         .into()
+}
+
+/// A labelled row of the account's ring groups, each a button.
+fn group_row<'a>(
+    label: String,
+    groups: &'a [RingGroup],
+    on_press: impl Fn(Id) -> Message,
+) -> Element<'a, Message> {
+    let mut row = row![text(label).font(font::BOLD)]
+        .spacing(8)
+        .align_y(Alignment::Center);
+    for group in groups {
+        row = row.push(action(group.name.clone(), Some(on_press(group.id)), false));
+    }
+    row.wrap().into()
 }
 
 fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element<'a, Message> {
@@ -1477,7 +1488,13 @@ fn incoming_title<'a>(call: &CallInfo, me: Id, now: OffsetDateTime) -> Element<'
         fl!("call-incoming", name = other_party(call, me))
     };
     let title = text(title).font(font::BOLD);
-    match phone_details(call, now) {
+    // A consultation offered through a ring group says which.
+    let via_group = call
+        .ring_group
+        .as_ref()
+        .filter(|_| call.consult_of.is_some())
+        .map(|group| fl!("call-incoming-via-group", group = group.clone()));
+    match via_group.or_else(|| phone_details(call, now)) {
         Some(details) => column![title, text(details).size(13).style(theme::text::muted)]
             .spacing(2)
             .into(),
