@@ -257,6 +257,7 @@ fn call_event(
                 consult_of: None,
                 merged_into: None,
                 conference: false,
+                returned: None,
             }),
         },
     })))
@@ -420,6 +421,7 @@ fn lucia_call(
         consult_of: None,
         merged_into: None,
         conference: false,
+        returned: None,
     }
 }
 
@@ -537,6 +539,75 @@ fn a_blind_transfer_lists_who_can_take_the_call() {
     ws.update(event(handed));
     assert!(ws.call().is_none());
     assert!(shows(&ws, "You transferred the call to Priya Natarajan."));
+}
+
+#[test]
+fn a_transfer_that_is_not_taken_rings_again_saying_why() {
+    use switchboard_protocol::{CallOutcome, CallState, Party, Returned};
+    let mut ws = on_a_call();
+    let mut handed = lucia_call(CallState::Ringing, None, (5, "Priya Natarajan"));
+    handed.transferred_by = Some(Party::agent(1, "Alex Rivera"));
+    ws.update(event(handed.clone()));
+    assert!(ws.call().is_none());
+    // Priya declines: Lucía rings here again, and Alex reads why.
+    let mut back = handed;
+    back.to = Party::agent(1, "Alex Rivera");
+    back.returned = Some(Returned {
+        to: Party::agent(5, "Priya Natarajan"),
+        outcome: CallOutcome::Declined,
+    });
+    ws.update(event(back.clone()));
+    assert!(shows(
+        &ws,
+        "Lucía Fernández is back: Priya Natarajan declined the transfer."
+    ));
+    let actions = click(&mut ws, "Accept");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "takes it back"
+    );
+
+    // A number that rang out reads as the number.
+    let mut ws = on_a_call();
+    back.returned = Some(Returned {
+        to: Party::phone("+14155550123", "+14155550123"),
+        outcome: CallOutcome::NoAnswer,
+    });
+    let mut handed = back.clone();
+    handed.to = back.returned.as_ref().unwrap().to.clone();
+    handed.returned = None;
+    ws.update(event(handed));
+    ws.update(event(back));
+    assert!(shows(
+        &ws,
+        "Lucía Fernández is back: +1 415-555-0123 did not answer."
+    ));
+}
+
+#[test]
+fn a_party_waiting_on_a_transfer_that_is_not_taken_hears_it_comes_back() {
+    use switchboard_protocol::{CallOutcome, CallState, Party, Returned};
+    // Lucía hands Alex (here) on to Priya, who declines: it rings at Lucía again.
+    let mut ws = on_a_call();
+    let mut handed = lucia_call(CallState::Ringing, None, (5, "Priya Natarajan"));
+    handed.from = Party::agent(1, "Alex Rivera");
+    handed.transferred_by = Some(Party::agent(2, "Lucía Fernández"));
+    ws.update(event(handed.clone()));
+    assert!(shows(
+        &ws,
+        "Lucía Fernández transferred you — calling Priya Natarajan…"
+    ));
+    let mut back = handed;
+    back.to = Party::agent(2, "Lucía Fernández");
+    back.returned = Some(Returned {
+        to: Party::agent(5, "Priya Natarajan"),
+        outcome: CallOutcome::Declined,
+    });
+    ws.update(event(back));
+    assert!(shows(
+        &ws,
+        "The transfer to Priya Natarajan did not go through — calling Lucía Fernández…"
+    ));
 }
 
 #[test]

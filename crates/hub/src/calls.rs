@@ -487,6 +487,8 @@ pub async fn accept(
         };
         live.callee_leg = Some(leg);
         live.call.state = CallState::Live;
+        // A call that came back is an ordinary call again once taken.
+        live.call.returned = None;
         if let Some(me) = me {
             live.call.to = Party::agent(me.id, me.name);
             live.call.offered_to.clear();
@@ -519,11 +521,14 @@ pub async fn accept(
     .execute(state.store.pool())
     .await?;
     // Handed to a ring group, the call's new agent is whoever took it there.
-    sqlx::query("UPDATE call_transfers SET to_agent = ? WHERE call_id = ? AND to_agent IS NULL")
-        .bind(caller.agent_id)
-        .bind(id)
-        .execute(state.store.pool())
-        .await?;
+    sqlx::query(
+        "UPDATE call_transfers SET to_agent = ?
+         WHERE call_id = ? AND to_agent IS NULL AND outcome IS NULL",
+    )
+    .bind(caller.agent_id)
+    .bind(id)
+    .execute(state.store.pool())
+    .await?;
     for agent in [call.from.agent_id, call.to.agent_id].into_iter().flatten() {
         state.call_started(live.account_id, agent).await?;
     }
@@ -555,7 +560,7 @@ pub async fn decline(
         call.offered_to.retain(|a| *a != caller.agent_id);
         return Ok(Json(call));
     }
-    end(&state, id, CallOutcome::Declined).await.map(Json)
+    not_taken(&state, id, CallOutcome::Declined).await.map(Json)
 }
 
 /// Either party hangs up (or the caller cancels while it rings).
@@ -771,6 +776,7 @@ pub async fn transfer(
             state: CallState::Ringing,
             held_by: None,
             transferred_by: Some(transferrer),
+            returned: None,
             ..live.call.clone()
         };
         (live.call.clone(), leaving_leg)
@@ -814,6 +820,99 @@ pub async fn transfer(
         "call transferred"
     );
     Ok(Json(call))
+}
+
+/// The callee did not take the call (declined it, was busy, let it ring out, could not be
+/// reached). A call handed on blind comes back rather than cutting the waiting party off: it
+/// rings again at the agent who handed it on if they can take it (in a callable status, or
+/// still wrapping it up), else waits in its ring group; with neither it ends, as any other
+/// call the callee did not take.
+pub(crate) async fn not_taken(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call> {
+    let Some(live) = state.calls.lock().get(&id).cloned() else {
+        return end(state, id, outcome).await;
+    };
+    let by = live
+        .call
+        .transferred_by
+        .as_ref()
+        .and_then(|party| party.agent_id)
+        .filter(|_| live.call.state == CallState::Ringing && live.call.returned.is_none());
+    let Some(by) = by else {
+        return end(state, id, outcome).await;
+    };
+    let account = live.account_id;
+    // (An agent removed since is no one to come back to.)
+    let agent = state.store.agent(account, by).await.ok();
+    let mut takes_it = false;
+    if let Some(agent) = &agent {
+        let status = agent.status();
+        takes_it = status.kind() == switchboard_protocol::StatusKind::AfterCallWork
+            || state
+                .store
+                .status(account, &status)
+                .await?
+                .is_some_and(|def| def.callable);
+    }
+    let group = match live.group {
+        Some(group) if !takes_it => state
+            .store
+            .routing_group_name(account, group)
+            .await?
+            .map(|name| (group, name)),
+        _ => None,
+    };
+    let back = match (agent, &group) {
+        (Some(agent), _) if takes_it => Party::agent(agent.id, agent.name),
+        (_, Some((_, name))) => Party::group(name.clone()),
+        _ => return end(state, id, outcome).await,
+    };
+    let (call, was) = {
+        let mut calls = state.calls.lock();
+        let Some(live) = calls
+            .get_mut(&id)
+            .filter(|l| l.call.state == CallState::Ringing && l.call.to == live.call.to)
+        else {
+            return Err(Error::Conflict("the call is no longer ringing".into()));
+        };
+        let was = std::mem::replace(&mut live.call.to, back);
+        live.call.returned = Some(switchboard_protocol::Returned {
+            to: was.clone(),
+            outcome,
+        });
+        live.call.alerting = false;
+        live.hangup_out = None;
+        if let Some((_, name)) = &group {
+            live.call.ring_group = Some(name.clone());
+            live.call.waiting_since = Some(time::OffsetDateTime::now_utc());
+        }
+        (live.call.clone(), was)
+    };
+    sqlx::query(
+        "UPDATE call_transfers SET outcome = ?
+         WHERE id = (SELECT MAX(id) FROM call_transfers WHERE call_id = ?)",
+    )
+    .bind(
+        serde_json::to_value(outcome)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned)),
+    )
+    .bind(id)
+    .execute(state.store.pool())
+    .await?;
+    let told: Vec<Id> = was.agent_id.into_iter().collect();
+    publish_to(state, account, &call, &told).await?;
+    if let Some((group, _)) = group {
+        state
+            .routing
+            .send(crate::inbound::Input::Enqueue {
+                account,
+                call: id,
+                group,
+            })
+            .map_err(|_| Error::Internal("routing stopped".into()))?;
+    }
+    tracing::info!(call = id, ?outcome, to = %call.to.name, "a transfer did not go through: the call came back");
+    Ok(call)
 }
 
 /// An agent of the account who can take a call in their current status.

@@ -111,7 +111,7 @@ pub async fn place(state: Arc<AppState>, placement: Placement) {
         () = hangup.notified() => None,
         () = tokio::time::sleep(ring_for) => {
             tracing::info!(call = id, "the outside number rang out");
-            let _ = calls::end(&state, id, CallOutcome::NoAnswer).await;
+            let _ = calls::not_taken(&state, id, CallOutcome::NoAnswer).await;
             None
         }
     };
@@ -195,7 +195,7 @@ async fn failed(state: &AppState, id: Id, number: &str, failure: DialFailure) {
     let outcome = outcome_of(&failure);
     tracing::info!(call = id, %number, ?failure, ?outcome, "an outside call did not go through");
     if state.calls.state_of(id).is_some() {
-        let _ = calls::end(state, id, outcome).await;
+        let _ = calls::not_taken(state, id, outcome).await;
     }
 }
 

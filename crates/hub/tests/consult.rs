@@ -2,7 +2,7 @@
 //! (baresip, playing a 300 Hz tone) talks with Ana (440 Hz); Ana consults Ben (700 Hz) while
 //! the customer hears hold music; Ana and Ben hear each other; Ana completes the transfer and
 //! the customer and Ben hear each other. Declined and cancelled consultations bring Ana
-//! back to the customer.
+//! back to the customer, and so does a declined blind transfer.
 
 #![allow(clippy::unwrap_used)]
 
@@ -440,6 +440,81 @@ async fn ana_consults_a_ring_group_and_whoever_takes_it_gets_the_customer() {
             .unwrap();
     assert_eq!(to, Some(cy.id()));
     hub.post(&cy, &format!("/calls/{}/hangup", call.id), json!({}))
+        .await;
+    phone::hung_up(dir.path(), phone).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_declined_transfer_comes_back_to_ana_or_else_waits_in_her_queue() {
+    let (hub, sip, ana, mut ana_events) = hub_and_ana().await;
+    let store = &hub.state.store;
+    let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
+    store
+        .set_ring_group_member(hub.alpha, "Sales", ben.id(), true)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let call = ana_events.rings(&ana).await;
+    assert_eq!(ben_events.rings(&ben).await.id, call.id, "Sales rings both");
+    let (ana_engine, _) = hub.take(&ana, call.id, 440.0).await;
+    let transfer = format!("/calls/{}/transfer", call.id);
+
+    // To Ben, who declines: it rings at Ana again, saying why; she takes it back.
+    hub.post(&ana, &transfer, json!({ "to_agent": ben.id() }))
+        .await;
+    ana_engine.hang_up();
+    assert_eq!(ben_events.rings(&ben).await.id, call.id);
+    let declined = hub
+        .post(&ben, &format!("/calls/{}/decline", call.id), json!({}))
+        .await;
+    assert_eq!(declined.status(), StatusCode::OK);
+    let back = ana_events.rings(&ana).await;
+    let returned = back.returned.clone().expect("says it came back");
+    assert_eq!(
+        (returned.to.name.as_str(), returned.outcome),
+        ("Ben", switchboard_protocol::CallOutcome::Declined)
+    );
+    let (ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
+    assert!(hears(&ana_heard, 300.0).await, "Ana has the customer back");
+
+    // To Ben again; Ana signs out meanwhile, so when he declines the customer waits in
+    // Sales, where Ben — the one agent left — is offered it, and takes it.
+    hub.post(&ana, &transfer, json!({ "to_agent": ben.id() }))
+        .await;
+    ana_engine.hang_up();
+    assert!(hub.sign_out(&ana).await.status().is_success());
+    assert_eq!(ben_events.rings(&ben).await.id, call.id);
+    hub.post(&ben, &format!("/calls/{}/decline", call.id), json!({}))
+        .await;
+    let offered = loop {
+        let offered = ben_events.rings(&ben).await;
+        if offered.offered_to.contains(&ben.id()) {
+            break offered;
+        }
+    };
+    assert_eq!(offered.ring_group.as_deref(), Some("Sales"));
+    let (_ben_engine, ben_heard) = hub.take(&ben, call.id, 700.0).await;
+    assert!(hears(&ben_heard, 300.0).await, "Ben hears the customer");
+    // On record: both transfers to Ben, declined (taking it from the queue is no transfer).
+    let outcomes: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT outcome FROM call_transfers WHERE call_id = ? ORDER BY id")
+            .bind(call.id)
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        outcomes,
+        [Some("declined".to_owned()), Some("declined".to_owned())]
+    );
+    hub.post(&ben, &format!("/calls/{}/hangup", call.id), json!({}))
         .await;
     phone::hung_up(dir.path(), phone).await;
 }

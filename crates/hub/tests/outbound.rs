@@ -426,3 +426,62 @@ async fn an_agent_consults_an_outside_number_then_hands_the_customer_to_it() {
         "the customer and the partner talked: {talked} quarters"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_customer_handed_to_a_number_nobody_answers_comes_back_to_the_agent() {
+    let far = tempfile::tempdir().unwrap();
+    let (mut partner, port) = ringing_phone(far.path());
+    let hub = hub_with_carrier(port, Duration::from_secs(2)).await;
+    // Ana wraps up after each call: the customer comes back to her all the same.
+    hub.settings(hub.alpha, |s| s.after_call_work = true).await;
+    let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
+    let near = tempfile::tempdir().unwrap();
+    let customer_tone = phone::tone(near.path(), "customer.wav", 300.0, 40);
+    let sip = hub.state.config.sip.listen.unwrap();
+    let customer = phone::dial(
+        near.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let call = events.rings(&ana).await;
+    let (ana_engine, _) = hub.take(&ana, call.id, 440.0).await;
+    let handed: Call = hub
+        .post(
+            &ana,
+            &format!("/calls/{}/transfer", call.id),
+            json!({ "to_number": "+14155550123" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!handed.involves(ana.id()));
+    ana_engine.hang_up();
+
+    // The partner's phone rings out: the customer rings at Ana again, saying why.
+    let back = events.rings(&ana).await;
+    let returned = back.returned.expect("says it came back");
+    assert_eq!(returned.to.number.as_deref(), Some("+14155550123"));
+    assert_eq!(returned.outcome, CallOutcome::NoAnswer);
+    let ana_now = hub.state.store.agent(hub.alpha, ana.id()).await.unwrap();
+    assert_eq!(
+        ana_now.status(),
+        switchboard_protocol::StatusKey::after_call_work()
+    );
+    let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
+    assert!(
+        common::comes_to_hear(&ana_heard, 300.0).await,
+        "Ana has the customer back"
+    );
+    let _ = partner.kill();
+    hub.post(&ana, &format!("/calls/{}/hangup", call.id), json!({}))
+        .await;
+    phone::hung_up(near.path(), customer).await;
+    // Nobody took it at the number: the history shows no transfer.
+    let recent: Vec<switchboard_protocol::CallRecord> =
+        hub.get(&ana, "/me/calls").await.json().await.unwrap();
+    assert_eq!(recent[0].id, call.id);
+    assert!(recent[0].transferred_to.is_empty());
+}

@@ -240,6 +240,19 @@ pub struct Call {
     /// The call and its consultation are one three-way call: everyone hears everyone.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub conference: bool,
+    /// A blind transfer that did not go through brought the call back (it rings again at
+    /// the agent who made it, or waits in its ring group): where it was sent, and how it went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<Returned>,
+}
+
+/// Where a blind transfer went that did not go through, and how it went there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Returned {
+    pub to: Party,
+    /// Declined, busy, no answer, unreachable or failed.
+    pub outcome: CallOutcome,
 }
 
 /// A call's recording, as its parties see it.
@@ -291,6 +304,7 @@ impl Call {
             consult_of: None,
             merged_into: None,
             conference: false,
+            returned: None,
         }
     }
 

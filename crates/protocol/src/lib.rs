@@ -13,7 +13,8 @@ pub mod session;
 
 pub use call::{
     AcceptCall, AttachContext, Call, CallOutcome, CallState, ContextItem, IceServer, IceServers,
-    IceTransportPolicy, MediaAnswer, Party, Recording, RingGroup, StartCall, Target, TransferCall,
+    IceTransportPolicy, MediaAnswer, Party, Recording, Returned, RingGroup, StartCall, Target,
+    TransferCall,
 };
 pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use error::{ErrorBody, ErrorCode};

@@ -854,7 +854,17 @@ impl Phone {
             ],
             Call::Ringing { call, .. } => {
                 let mut bar = row![];
-                if let Some(by) = &call.transferred_by {
+                if let Some(returned) = &call.returned {
+                    // Handed on, not taken there: it rings again where it came from.
+                    bar = bar.push(
+                        text(fl!(
+                            "call-returned-waiting",
+                            to = party_name(&returned.to),
+                            name = call.to.name.clone()
+                        ))
+                        .font(font::BOLD),
+                    );
+                } else if let Some(by) = &call.transferred_by {
                     bar = bar.push(
                         text(fl!(
                             "call-transferred-by",
@@ -1469,7 +1479,11 @@ fn action<'a>(label: String, message: Option<Message>, primary: bool) -> Element
 }
 
 fn other_party(call: &CallInfo, me: Id) -> String {
-    let party = call.other_party(me);
+    party_name(call.other_party(me))
+}
+
+/// A party as the agent reads it: the name, or the number when that is all there is.
+fn party_name(party: &switchboard_protocol::Party) -> String {
     if party.name.is_empty() {
         return fl!("call-unknown-caller");
     }
@@ -1482,7 +1496,10 @@ fn other_party(call: &CallInfo, me: Id) -> String {
 
 /// Who calls; for a call from the phone network, also how it came in.
 fn incoming_title<'a>(call: &CallInfo, me: Id, now: OffsetDateTime) -> Element<'a, Message> {
-    let title = if call.consult_of.is_some() {
+    let title = if let Some(returned) = call.returned.as_ref().filter(|_| call.to.is(me)) {
+        // Handed on by this agent, and back.
+        returned_title(&other_party(call, me), returned)
+    } else if call.consult_of.is_some() {
         fl!("call-incoming-consult", name = other_party(call, me))
     } else {
         fl!("call-incoming", name = other_party(call, me))
@@ -1499,6 +1516,18 @@ fn incoming_title<'a>(call: &CallInfo, me: Id, now: OffsetDateTime) -> Element<'
             .spacing(2)
             .into(),
         None => title.into(),
+    }
+}
+
+/// A call that came back from a transfer: who, and why.
+fn returned_title(name: &str, returned: &switchboard_protocol::Returned) -> String {
+    let (name, to) = (name.to_owned(), party_name(&returned.to));
+    match returned.outcome {
+        CallOutcome::Declined => fl!("call-returned-declined", name = name, to = to),
+        CallOutcome::Busy => fl!("call-returned-busy", name = name, to = to),
+        CallOutcome::NoAnswer => fl!("call-returned-no-answer", name = name, to = to),
+        CallOutcome::Unreachable => fl!("call-returned-unreachable", name = name, to = to),
+        _ => fl!("call-returned-failed", name = name, to = to),
     }
 }
 

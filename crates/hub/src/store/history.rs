@@ -232,7 +232,8 @@ impl Store {
         let transfers: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT t.call_id, t.to_agent, a.name FROM call_transfers t
              JOIN agents a ON a.id = t.to_agent
-             WHERE t.call_id IN (SELECT value FROM json_each(?)) ORDER BY t.id",
+             WHERE t.call_id IN (SELECT value FROM json_each(?)) AND t.outcome IS NULL
+             ORDER BY t.id",
         )
         .bind(&ids)
         .fetch_all(&self.pool)
