@@ -1522,6 +1522,22 @@ fn a_recorded_call_says_so_and_the_agent_pauses_it_where_allowed() {
     )))));
     assert!(shows(&ws, "Recording"));
     assert!(!shows(&ws, "Pause recording"));
+
+    // Consulting a colleague: their talk is not recorded, and the bar says so.
+    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+        CallState::Live,
+    )))));
+    assert!(shows(&ws, "Recording paused"));
+    // Everyone together: the customer is in it, and it is recorded again.
+    let mut held = live(Recording::Recording);
+    held.conference = true;
+    held.consult = Some(9);
+    ws.update(event(held));
+    let mut joined = consulting(CallState::Live);
+    joined.conference = true;
+    ws.update(event(joined));
+    assert!(shows(&ws, "Recording"));
+    assert!(!shows(&ws, "Recording paused"));
 }
 
 #[test]

@@ -330,6 +330,8 @@ pub async fn conference(
         let call = live.call.clone();
         let consult = calls.get_mut(&consulting).map(|c| {
             c.call.conference = true;
+            // The colleague is now on the customer's call, recorded or not.
+            c.call.recording = call.recording;
             c.call.clone()
         });
         (call, consult)

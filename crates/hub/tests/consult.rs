@@ -290,6 +290,17 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
         .unwrap();
     assert!(joined.conference);
     assert_eq!(joined.state, CallState::Live);
+    // Ben is on the customer's call now: he sees it is recorded.
+    let bens = loop {
+        let call = ben_events.next_call(Duration::from_secs(5)).await;
+        if call.id == ringing.id && call.conference {
+            break call;
+        }
+    };
+    assert_eq!(
+        bens.recording,
+        Some(switchboard_protocol::Recording::Recording)
+    );
     assert!(
         hears_both(&ana_heard, 300.0, 700.0).await,
         "Ana hears the customer and Ben"

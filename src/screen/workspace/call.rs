@@ -1215,6 +1215,7 @@ fn live_bar(
     ];
     if let Some(consult) = live.consult.as_ref().filter(|_| call.conference) {
         return bar
+            .push(recording_badge(call.recording))
             .push(
                 text(fl!(
                     "call-three-way",
@@ -1244,6 +1245,7 @@ fn live_bar(
             fl!("call-mute")
         };
         return bar
+            .push(recording_badge(call.recording))
             .push(
                 text(fl!("call-three-way-joined", name = other_party(call, me)))
                     .style(theme::text::warning)
@@ -1261,6 +1263,11 @@ fn live_bar(
         let complete =
             (consult.state == CallState::Live).then_some(Message::EndConsult { complete: true });
         return bar
+            // The colleagues' talk is not recorded: the call's recording waits meanwhile.
+            .push(
+                call.recording
+                    .and_then(|_| recording_badge(Some(Recording::Paused))),
+            )
             // The line takes the room left (wrapping), so the buttons stay whole.
             .push(text(line).style(theme::text::warning).width(Length::Fill))
             .push(action(
@@ -1275,23 +1282,7 @@ fn live_bar(
                 false,
             ));
     }
-    // Everyone on a recorded call sees that it is.
-    match call.recording {
-        Some(Recording::Recording) => {
-            bar = bar.push(
-                row![
-                    widget::dot(iced::Color::from_rgb8(0xd6, 0x45, 0x45), 10.0),
-                    text(fl!("call-recording")).style(theme::text::danger),
-                ]
-                .spacing(6)
-                .align_y(Alignment::Center),
-            );
-        }
-        Some(Recording::Paused) => {
-            bar = bar.push(text(fl!("call-recording-paused")).style(theme::text::warning));
-        }
-        None => {}
-    }
+    bar = bar.push(recording_badge(call.recording));
     if call.held_by == Some(me) {
         bar = bar.push(text(fl!("call-on-hold")).style(theme::text::warning));
     } else if held_by_other {
@@ -1339,6 +1330,22 @@ fn live_bar(
         bar = bar.push(action(label, Some(Message::RecordingPaused(pause)), false));
     }
     bar.push(action(fl!("call-hang-up"), Some(Message::HangUp), true))
+}
+
+/// Everyone on a recorded call sees that it is, and whether it is paused.
+fn recording_badge<'a>(recording: Option<Recording>) -> Option<Element<'a, Message>> {
+    Some(match recording? {
+        Recording::Recording => row![
+            widget::dot(iced::Color::from_rgb8(0xd6, 0x45, 0x45), 10.0),
+            text(fl!("call-recording")).style(theme::text::danger),
+        ]
+        .spacing(6)
+        .align_y(Alignment::Center)
+        .into(),
+        Recording::Paused => text(fl!("call-recording-paused"))
+            .style(theme::text::warning)
+            .into(),
+    })
 }
 
 /// The twelve keys, sending DTMF as they are pressed.
