@@ -1803,7 +1803,21 @@ fn a_call_is_handed_on_to_an_outside_number() {
         actions.iter().all(|a| matches!(a, Action::None)),
         "nothing typed yet"
     );
-    common::type_into(&mut ws, "transfer-number", "(415) 555-0123");
+    // Not a number yet: said so, nothing sent (Enter included).
+    common::type_into(&mut ws, "transfer-number", "415 55");
+    assert!(shows(&ws, "Not a number that can be dialled yet."));
+    let actions = click(&mut ws, "Transfer the call");
+    assert!(actions.iter().all(|a| matches!(a, Action::None)));
+    ws.update(Message::Call(call::Message::TransferToNumber));
+    assert!(
+        shows(&ws, "415 55 is not a number that can be dialled."),
+        "refused here, not sent to the hub"
+    );
+    // The account's country (US) reads a national number.
+    ws.update(Message::Call(call::Message::TransferNumberChanged(
+        "(415) 555-0123".into(),
+    )));
+    assert!(shows(&ws, "+1 415-555-0123"));
     let actions = click(&mut ws, "Transfer the call");
     assert!(
         matches!(actions.as_slice(), [Action::Run(_)]),

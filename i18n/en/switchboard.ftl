@@ -303,5 +303,7 @@ call-three-way-leave = Leave the call
 call-three-way-joined = Three-way call: { $name } and the caller
 call-transfer-to-number = Or to a number
 call-transfer-number = Number
+call-transfer-number-invalid = Not a number that can be dialled yet.
+call-transfer-number-not-dialable = { $number } is not a number that can be dialled.
 call-transfer-go = Transfer the call
 call-consult-number = Consult the number

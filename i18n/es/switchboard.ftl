@@ -303,5 +303,7 @@ call-three-way-leave = Salir de la llamada
 call-three-way-joined = Llamada a tres: { $name } y el cliente
 call-transfer-to-number = O a un número
 call-transfer-number = Número
+call-transfer-number-invalid = Todavía no es un número que se pueda marcar.
+call-transfer-number-not-dialable = { $number } no es un número que se pueda marcar.
 call-transfer-go = Transferir la llamada
 call-consult-number = Consultar al número

@@ -427,7 +427,14 @@ impl Workspace {
             Message::SignOut => {
                 self.status_menu = false;
                 // Hang up first, so the other party is not left talking to nobody.
-                let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
+                let cx = context(
+                    &self.session,
+                    &self.audio,
+                    &self.me,
+                    self.now,
+                    self.focused,
+                    &self.account,
+                );
                 if let Some(hang_up) = self.phone.end(&cx) {
                     return Action::Run(hang_up.map(|_| Message::SignOutReady));
                 }
@@ -520,7 +527,14 @@ impl Workspace {
         let cx = notes_context(&self.session, &self.me, self.now);
         let mut tasks = vec![self.notes.open(call.id, mine, &cx).map(Message::Notes)];
         if let Some(number) = other.number.clone() {
-            let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
+            let cx = context(
+                &self.session,
+                &self.audio,
+                &self.me,
+                self.now,
+                self.focused,
+                &self.account,
+            );
             if let Some(task) = self.phone.look_up(call.id, number, &cx) {
                 tasks.push(task.map(Message::Call));
             }
@@ -558,7 +572,14 @@ impl Workspace {
     }
 
     fn phone_update(&mut self, message: call::Message) -> Action {
-        let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
+        let cx = context(
+            &self.session,
+            &self.audio,
+            &self.me,
+            self.now,
+            self.focused,
+            &self.account,
+        );
         let action = self.phone.update(message, &cx);
         self.phone_action(action)
     }
@@ -630,7 +651,14 @@ impl Workspace {
                 }
                 Event::CallUpdated { call } => {
                     let ended = call.state == switchboard_protocol::CallState::Ended;
-                    let cx = context(&self.session, &self.audio, &self.me, self.now, self.focused);
+                    let cx = context(
+                        &self.session,
+                        &self.audio,
+                        &self.me,
+                        self.now,
+                        self.focused,
+                        &self.account,
+                    );
                     let action = self.phone.updated(*call, &cx);
                     let action = self.phone_action(action);
                     // The list shows the call that just ended.
@@ -825,10 +853,12 @@ impl Workspace {
 
     /// Under the call bar: the keypad or transfer list when opened, else the call's tabs.
     fn call_panel(&self) -> Option<Element<'_, Message>> {
-        if let Some(panel) = self
-            .phone
-            .panel(&self.agents, &self.statuses, &self.ring_groups)
-        {
+        if let Some(panel) = self.phone.panel(
+            &self.agents,
+            &self.statuses,
+            &self.ring_groups,
+            &self.account.settings.default_country,
+        ) {
             return Some(panel.map(Message::Call));
         }
         let snapshot = self.phone.snapshot(self.now);
@@ -1000,6 +1030,7 @@ fn context<'a>(
     me: &Me,
     now: OffsetDateTime,
     focused: bool,
+    account: &'a Account,
 ) -> call::Context<'a> {
     call::Context {
         hub: &session.hub,
@@ -1008,6 +1039,7 @@ fn context<'a>(
         me: me.id,
         now,
         focused,
+        country: &account.settings.default_country,
     }
 }
 

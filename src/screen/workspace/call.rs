@@ -12,6 +12,7 @@ use switchboard_protocol::{
 use switchboard_voice::peer::Event as EngineEvent;
 use time::OffsetDateTime;
 
+use super::dialpad;
 use crate::call::{Audio, Engine, Failure, Reports};
 use crate::widget::{self, Element, international};
 use crate::{fl, font, theme};
@@ -189,6 +190,8 @@ pub struct Context<'a> {
     pub now: OffsetDateTime,
     /// Whether the window has the focus (else a call ringing in also notifies).
     pub focused: bool,
+    /// The account's country: a number typed without its country code is read in it.
+    pub country: &'a str,
 }
 
 impl Call {
@@ -387,14 +390,16 @@ impl Phone {
                 }
             }
             Message::TransferToNumber => {
-                if let Some(number) = self.typed_number() {
-                    return self.hand_on(TransferCall::number(number), cx);
-                }
+                return match self.typed_number(cx) {
+                    Ok(number) => self.hand_on(TransferCall::number(number), cx),
+                    Err(action) => action,
+                };
             }
             Message::ConsultNumber => {
-                if let Some(number) = self.typed_number() {
-                    return self.consult(TransferCall::number(number), cx);
-                }
+                return match self.typed_number(cx) {
+                    Ok(number) => self.consult(TransferCall::number(number), cx),
+                    Err(action) => action,
+                };
             }
             Message::Done(Ok(info)) => return self.updated(info, cx),
             Message::Done(Err(error)) => {
@@ -538,13 +543,19 @@ impl Phone {
         ))
     }
 
-    /// The number typed in the transfer panel, if any.
-    fn typed_number(&self) -> Option<String> {
+    /// The number typed in the transfer panel, in E.164, or why there is none to dial.
+    fn typed_number(&self, cx: &Context<'_>) -> Result<String, Action> {
         let Some(Call::Live(live)) = &self.call else {
-            return None;
+            return Err(Action::None);
         };
-        let number = live.transfer_number.trim();
-        (!number.is_empty()).then(|| number.to_owned())
+        match dialpad::read(&live.transfer_number, cx.country) {
+            dialpad::Reading::Valid { e164, .. } => Ok(e164),
+            dialpad::Reading::Empty => Err(Action::None),
+            dialpad::Reading::Invalid => Err(Action::Notice(fl!(
+                "call-transfer-number-not-dialable",
+                number = live.transfer_number.trim().to_owned()
+            ))),
+        }
     }
 
     fn toggle(&mut self, panel: Panel) {
@@ -916,6 +927,7 @@ impl Phone {
         agents: &'a [AgentSummary],
         statuses: &'a [StatusDef],
         groups: &'a [RingGroup],
+        country: &str,
     ) -> Option<Element<'a, Message>> {
         let Some(Call::Live(live)) = &self.call else {
             return None;
@@ -923,7 +935,7 @@ impl Phone {
         match live.panel {
             Panel::None => None,
             Panel::Keypad => Some(keypad(&live.keys)),
-            Panel::Transfer => Some(transfer_list(live, agents, statuses, groups)),
+            Panel::Transfer => Some(transfer_list(live, agents, statuses, groups, country)),
         }
     }
 
@@ -1369,6 +1381,7 @@ fn transfer_list<'a>(
     agents: &'a [AgentSummary],
     statuses: &'a [StatusDef],
     groups: &'a [RingGroup],
+    country: &str,
 ) -> Element<'a, Message> {
     let call = &live.call;
     let callable = |agent: &AgentSummary| {
@@ -1426,7 +1439,16 @@ fn transfer_list<'a>(
             Message::ConsultWith(TransferCall::group(group))
         }));
     }
-    // Or out to the phone network.
+    // Or out to the phone network: the number as it will be dialled, once it is one.
+    let reading = dialpad::read(&live.transfer_number, country);
+    let valid = matches!(reading, dialpad::Reading::Valid { .. });
+    let hint = match reading {
+        dialpad::Reading::Valid { e164, .. } => Some(text(international(&e164))),
+        dialpad::Reading::Invalid => {
+            Some(text(fl!("call-transfer-number-invalid")).style(theme::text::muted))
+        }
+        dialpad::Reading::Empty => None,
+    };
     panel = panel.push(
         row![
             text(fl!("call-transfer-to-number")).font(font::BOLD),
@@ -1438,15 +1460,16 @@ fn transfer_list<'a>(
                 .width(220),
             action(
                 fl!("call-transfer-go"),
-                (!live.transfer_number.trim().is_empty()).then_some(Message::TransferToNumber),
+                valid.then_some(Message::TransferToNumber),
                 false,
             ),
             action(
                 fl!("call-consult-number"),
-                (!live.transfer_number.trim().is_empty()).then_some(Message::ConsultNumber),
+                valid.then_some(Message::ConsultNumber),
                 false,
             ),
         ]
+        .push(hint)
         .spacing(8)
         .align_y(Alignment::Center),
     );
