@@ -1162,6 +1162,10 @@ fn recent_calls_say_who_when_how_it_ended_and_call_back() {
             updated_at: noon(),
         },
     ];
+    grace.transferred_to = vec![
+        Party::agent(2, "Lucía Fernández"),
+        Party::phone("+14155550123", "+14155550123"),
+    ];
     let missed = record(
         2,
         Direction::Inbound,
@@ -1192,6 +1196,8 @@ fn recent_calls_say_who_when_how_it_ended_and_call_back() {
     click(&mut ws, "Grace Hopper");
     assert!(shows(&ws, "Alex Rivera · Refund issued"));
     assert!(shows(&ws, "Checked the order first"));
+    assert!(shows(&ws, "Transferred to Lucía Fernández"));
+    assert!(shows(&ws, "Transferred to +1 415-555-0123"));
 
     // Call back (the first call's): the phone dials Grace's number.
     let actions = click(&mut ws, "Call back");

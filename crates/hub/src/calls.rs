@@ -523,7 +523,7 @@ pub async fn accept(
     // Handed to a ring group, the call's new agent is whoever took it there.
     sqlx::query(
         "UPDATE call_transfers SET to_agent = ?
-         WHERE call_id = ? AND to_agent IS NULL AND outcome IS NULL",
+         WHERE call_id = ? AND to_agent IS NULL AND to_number IS NULL AND outcome IS NULL",
     )
     .bind(caller.agent_id)
     .bind(id)
@@ -782,20 +782,10 @@ pub async fn transfer(
         (live.call.clone(), leaving_leg)
     };
     let _ = state.media.remove(leaving_leg);
-    let to_agent = match &to {
-        To::Agent(agent) => Some(agent.id),
-        To::Group(..) | To::Number(..) => None,
-    };
-    sqlx::query(
-        "INSERT INTO call_transfers (call_id, from_agent, to_agent, transferred_at)
-         VALUES (?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(caller.agent_id)
-    .bind(to_agent)
-    .bind(now_ms())
-    .execute(state.store.pool())
-    .await?;
+    state
+        .store
+        .record_transfer(id, caller.agent_id, &call.to, now_ms())
+        .await?;
     state.call_ended(caller.account_id, caller.agent_id).await?;
     publish(&state, caller.account_id, &call, Some(caller.agent_id)).await?;
     match to {
@@ -813,12 +803,7 @@ pub async fn transfer(
         }
         To::Agent(_) => {}
     }
-    tracing::info!(
-        call = id,
-        by = caller.agent_id,
-        ?to_agent,
-        "call transferred"
-    );
+    tracing::info!(call = id, by = caller.agent_id, to = %call.to.name, "call transferred");
     Ok(Json(call))
 }
 

@@ -227,15 +227,10 @@ pub async fn complete(
         .bind(merged.id)
         .execute(state.store.pool())
         .await?;
-    sqlx::query(
-        "INSERT INTO call_transfers (call_id, from_agent, to_agent, transferred_at) VALUES (?, ?, ?, ?)",
-    )
-    .bind(id)
-    .bind(caller.agent_id)
-    .bind(merged.to.agent_id)
-    .bind(now)
-    .execute(state.store.pool())
-    .await?;
+    state
+        .store
+        .record_transfer(id, caller.agent_id, &merged.to, now)
+        .await?;
     // The consulting agent is off the phone; the colleague stays on it.
     state.call_ended(caller.account_id, caller.agent_id).await?;
     calls::publish_to(&state, caller.account_id, &merged, &[]).await?;

@@ -363,6 +363,16 @@ async fn a_customer_is_handed_on_to_an_outside_number() {
         talked >= 8,
         "the customer and the partner talked: {talked} quarters"
     );
+    // The history says where Ana handed it.
+    let recent: Vec<switchboard_protocol::CallRecord> =
+        hub.get(&ana, "/me/calls").await.json().await.unwrap();
+    assert_eq!(recent[0].id, call.id);
+    let handed_to: Vec<Option<&str>> = recent[0]
+        .transferred_to
+        .iter()
+        .map(|p| p.number.as_deref())
+        .collect();
+    assert_eq!(handed_to, [Some("+14155550123")]);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -61,7 +61,8 @@ pub struct CallRecord {
     /// Who was called; for an inbound call, the agent who answered it (none if nobody did).
     #[serde(default)]
     pub to: Option<Party>,
-    /// The agents the call was handed to by transfers, in order.
+    /// Who the call was handed to by transfers that went through, in order: agents, and
+    /// outside numbers (the number as the name).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub transferred_to: Vec<Party>,
     #[serde(with = "time::serde::rfc3339")]

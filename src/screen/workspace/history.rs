@@ -344,9 +344,14 @@ impl History {
                     .spacing(2),
                 );
             }
-            for agent in &call.transferred_to {
+            for party in &call.transferred_to {
+                // An agent by name; an outside number as people read it.
+                let name = match party.number.as_deref() {
+                    Some(number) if party.name == number => international(number),
+                    _ => party.name.clone(),
+                };
                 details = details.push(
-                    text(fl!("history-transferred-to", name = agent.name.clone()))
+                    text(fl!("history-transferred-to", name = name))
                         .size(13)
                         .style(theme::text::muted),
                 );

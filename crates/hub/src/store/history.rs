@@ -32,6 +32,15 @@ struct RecordRow {
     recording_seconds: Option<i64>,
 }
 
+/// A transfer of a call: to an agent (still in the account), or to an outside number.
+#[derive(sqlx::FromRow)]
+struct TransferRow {
+    call_id: i64,
+    agent_id: Option<i64>,
+    agent_name: Option<String>,
+    to_number: Option<String>,
+}
+
 #[derive(sqlx::FromRow)]
 struct NotesRow {
     call_id: i64,
@@ -65,6 +74,23 @@ const NOTES: &str = "SELECT n.call_id, n.agent_id, a.name AS agent_name, n.notes
     LEFT JOIN dispositions d ON d.id = n.disposition_id";
 
 impl Store {
+    /// Puts a transfer of `call` on record: to an agent, an outside number, or a ring group
+    /// (whose agent who takes it is filled in then).
+    pub async fn record_transfer(&self, call: Id, from: Id, to: &Party, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO call_transfers (call_id, from_agent, to_agent, to_number, transferred_at)
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(call)
+        .bind(from)
+        .bind(to.agent_id)
+        .bind(to.number.as_deref())
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Takes a disposition off the list agents pick from; calls that used it keep it.
     pub async fn remove_disposition(&self, account_id: Id, label: &str) -> Result<()> {
         let removed = sqlx::query(
@@ -229,9 +255,12 @@ impl Store {
     async fn records(&self, rows: Vec<RecordRow>) -> Result<Vec<CallRecord>> {
         let ids = serde_json::to_string(&rows.iter().map(|r| r.id).collect::<Vec<_>>())
             .unwrap_or_else(|_| "[]".into());
-        let transfers: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT t.call_id, t.to_agent, a.name FROM call_transfers t
-             JOIN agents a ON a.id = t.to_agent
+        // Transfers that went through: to an agent (whoever took it, for a ring group) or
+        // an outside number.
+        let transfers: Vec<TransferRow> = sqlx::query_as(
+            "SELECT t.call_id, a.id AS agent_id, a.name AS agent_name, t.to_number
+             FROM call_transfers t
+             LEFT JOIN agents a ON a.id = t.to_agent
              WHERE t.call_id IN (SELECT value FROM json_each(?)) AND t.outcome IS NULL
              ORDER BY t.id",
         )
@@ -239,11 +268,13 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         let mut handed: HashMap<Id, Vec<Party>> = HashMap::new();
-        for (call, agent, name) in transfers {
-            handed
-                .entry(call)
-                .or_default()
-                .push(Party::agent(agent, name));
+        for row in transfers {
+            let party = match (row.agent_id, row.agent_name, row.to_number) {
+                (Some(agent), Some(name), _) => Party::agent(agent, name),
+                (None, _, Some(number)) => Party::phone(number.clone(), number),
+                _ => continue,
+            };
+            handed.entry(row.call_id).or_default().push(party);
         }
         let written = sqlx::query_as::<_, NotesRow>(&format!(
             "{NOTES} WHERE n.call_id IN (SELECT value FROM json_each(?)) ORDER BY n.updated_at"
