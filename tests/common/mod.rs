@@ -94,6 +94,7 @@ pub fn bootstrap(my_status: &str) -> Bootstrap {
                 identity: true,
                 record_calls: true,
                 recording_pause: true,
+                recording_retention_days: 0,
             },
         },
         statuses: vec![

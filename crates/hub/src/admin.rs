@@ -1,7 +1,9 @@
 //! `switchboard-hub admin …`: everything an administrator sets up, without writing SQL.
-//! Each command works on the hub's database directly and prints what it did.
+//! Each command works on the hub's database (and data folder) directly and prints what it
+//! did.
 
 use std::io::BufRead;
+use std::path::Path;
 
 use clap::{Args, Subcommand};
 use switchboard_protocol::{AccountSettings, Role};
@@ -46,6 +48,9 @@ pub enum Command {
         /// Let agents pause and resume recordings.
         #[arg(long)]
         recording_pause: Option<bool>,
+        /// Delete recordings this many days after their call (0: keep them).
+        #[arg(long)]
+        recording_retention_days: Option<u32>,
     },
     /// Create an agent, supervisor or admin.
     CreateAgent {
@@ -124,6 +129,24 @@ pub enum Command {
     /// Numbers whose calls are flagged as high risk (Identity).
     #[command(subcommand)]
     Block(BlockCommand),
+    /// Call recordings: delete one (an erasure request), or those past the account's
+    /// retention now rather than at the hub's next hourly round.
+    #[command(subcommand)]
+    Recording(RecordingCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum RecordingCommand {
+    /// Deletes a call's recording: the file and its record.
+    Delete {
+        #[arg(long)]
+        account: String,
+        /// The call's id (as the history and the API show it).
+        #[arg(long)]
+        call: i64,
+    },
+    /// Deletes every recording past its account's retention.
+    Expire,
 }
 
 #[derive(Debug, Clone, Subcommand)]
@@ -442,8 +465,8 @@ fn read_password() -> Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
-/// Runs one admin command; returns what to print.
-pub async fn run(store: &Store, command: Command) -> Result<String> {
+/// Runs one admin command on the hub's database and data folder; returns what to print.
+pub async fn run(store: &Store, data_dir: &Path, command: Command) -> Result<String> {
     Ok(match command {
         Command::CreateAccount { name, country } => {
             let id = store
@@ -470,6 +493,7 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
             identity,
             record_calls,
             recording_pause,
+            recording_retention_days,
         } => {
             let account = store.account_by_name(&account).await?;
             let old = account.settings;
@@ -493,6 +517,8 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
                 identity: identity.unwrap_or(old.identity),
                 record_calls: record_calls.unwrap_or(old.record_calls),
                 recording_pause: recording_pause.unwrap_or(old.recording_pause),
+                recording_retention_days: recording_retention_days
+                    .unwrap_or(old.recording_retention_days),
             };
             store.set_account_settings(account.id, &settings).await?;
             format!("{}: {settings:?}", account.name)
@@ -586,6 +612,15 @@ pub async fn run(store: &Store, command: Command) -> Result<String> {
         Command::ApiKey(command) => api_key(store, command).await?,
         Command::Disposition(command) => disposition(store, command).await?,
         Command::Block(command) => block(store, command).await?,
+        Command::Recording(RecordingCommand::Delete { account, call }) => {
+            let account = store.account_by_name(&account).await?;
+            crate::recording::delete(store, data_dir, account.id, call).await?;
+            format!("deleted the recording of call {call}")
+        }
+        Command::Recording(RecordingCommand::Expire) => {
+            let deleted = crate::recording::expire(store, data_dir).await?;
+            format!("deleted {deleted} recordings past their retention")
+        }
     })
 }
 

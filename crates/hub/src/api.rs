@@ -86,7 +86,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::biometrics::forget))
         .routes(routes!(crate::recording::pause))
         .routes(routes!(crate::recording::resume))
-        .routes(routes!(crate::recording::download))
+        .routes(routes!(
+            crate::recording::download,
+            crate::recording::remove
+        ))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);

@@ -367,6 +367,7 @@ pub async fn seed(store: &Store) -> Result<()> {
                 identity: true,
                 record_calls: true,
                 recording_pause: true,
+                recording_retention_days: 90,
             },
         )
         .await?;

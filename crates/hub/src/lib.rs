@@ -230,6 +230,11 @@ async fn housekeeping(state: Arc<AppState>) {
             Ok(pruned) => tracing::info!(pruned, "old sessions removed"),
             Err(error) => tracing::warn!(%error, "pruning sessions failed"),
         }
+        match crate::recording::expire(&state.store, &state.config.data_dir).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "recordings past their retention deleted"),
+            Err(error) => tracing::warn!(%error, "expiring recordings failed"),
+        }
     }
 }
 

@@ -89,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::open(&config.database_path())
                 .await
                 .with_context(|| format!("opening {}", config.database_path().display()))?;
-            let out = admin::run(&store, command).await?;
+            let out = admin::run(&store, &config.data_dir, command).await?;
             store.close().await;
             if !out.is_empty() {
                 println!("{out}");

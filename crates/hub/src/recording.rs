@@ -3,18 +3,22 @@
 //! — with the state on the call for its parties to see. Agents may pause and resume when
 //! the account allows it; the recording is kept with the call and played from history.
 
+use std::path::Path as FsPath;
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::header;
+use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use switchboard_protocol::{Call, ErrorBody, Id, Recording, Role};
 
 use crate::auth::Caller;
 use crate::error::Path;
 use crate::media::LegId;
-use crate::store::now_ms;
+use crate::store::{Store, now_ms};
 use crate::{AppState, Error, Result};
+
+/// A day, in the milliseconds the records keep time in.
+const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// A call with the phone network just connected `customer` and `agent`: recorded if its
 /// account records calls (or, already recorded, `joined` — the leg that just joined after a
@@ -202,4 +206,74 @@ pub async fn download(
         .await
         .map_err(|error| Error::Internal(format!("recording {path}: {error}")))?;
     Ok(([(header::CONTENT_TYPE, "audio/ogg")], bytes))
+}
+
+/// Deletes a call's recording (an erasure request, say): administrators only.
+#[utoipa::path(
+    delete, path = "/calls/{id}/recording", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 204, description = "Deleted: the file and its record"),
+        (status = 403, description = "Not an administrator", body = ErrorBody),
+        (status = 404, description = "No such call, or no finished recording of it", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn remove(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<StatusCode> {
+    caller.require(Role::Admin)?;
+    delete(&state.store, &state.config.data_dir, caller.account_id, id).await?;
+    tracing::info!(call = id, by = caller.agent_id, "recording deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Deletes the finished recording of `call` in `account`: the file, then its record (a file
+/// already gone is no error; the record still goes).
+pub async fn delete(store: &Store, data_dir: &FsPath, account: Id, call: Id) -> Result<()> {
+    let path: Option<String> = sqlx::query_scalar(
+        "SELECT path FROM call_recordings WHERE call_id = ? AND account_id = ? AND ended_at IS NOT NULL",
+    )
+    .bind(call)
+    .bind(account)
+    .fetch_optional(store.pool())
+    .await?;
+    let path = path.ok_or(Error::NotFound("recording"))?;
+    match tokio::fs::remove_file(data_dir.join(&path)).await {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(call, %path, "a recording's file was already gone");
+        }
+        Err(error) => return Err(Error::Internal(format!("deleting {path}: {error}"))),
+    }
+    sqlx::query("DELETE FROM call_recordings WHERE call_id = ?")
+        .bind(call)
+        .execute(store.pool())
+        .await?;
+    Ok(())
+}
+
+/// Deletes the recordings their accounts keep no longer (`recording_retention_days`);
+/// answers how many went.
+pub async fn expire(store: &Store, data_dir: &FsPath) -> Result<usize> {
+    let due: Vec<(Id, Id)> = sqlx::query_as(
+        "SELECT r.call_id, r.account_id FROM call_recordings r
+         JOIN accounts a ON a.id = r.account_id
+         WHERE a.recording_retention_days > 0 AND r.ended_at IS NOT NULL
+           AND r.ended_at < ? - a.recording_retention_days * ?",
+    )
+    .bind(now_ms())
+    .bind(DAY_MS)
+    .fetch_all(store.pool())
+    .await?;
+    let mut deleted = 0;
+    for (call, account) in due {
+        match delete(store, data_dir, account, call).await {
+            Ok(()) => deleted += 1,
+            // Kept for the next round.
+            Err(error) => tracing::warn!(%error, call, "an expired recording was not deleted"),
+        }
+    }
+    Ok(deleted)
 }

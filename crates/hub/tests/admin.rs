@@ -19,7 +19,7 @@ struct Cli {
 async fn run(hub: &common::Hub, args: &[&str]) -> switchboard_hub::Result<String> {
     let cli = Cli::try_parse_from(std::iter::once("admin").chain(args.iter().copied()))
         .unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    admin::run(&hub.state.store, cli.command).await
+    admin::run(&hub.state.store, &hub.state.config.data_dir, cli.command).await
 }
 
 #[tokio::test]
@@ -973,5 +973,39 @@ async fn an_operator_turns_identity_on_and_keeps_a_block_list() {
         )
         .await
         .is_err()
+    );
+}
+
+#[tokio::test]
+async fn an_operator_sets_how_long_recordings_are_kept_and_deletes_one() {
+    let hub = common::start().await;
+    let store = &hub.state.store;
+    run(
+        &hub,
+        &[
+            "settings",
+            "--account",
+            "Alpha",
+            "--recording-retention-days",
+            "30",
+        ],
+    )
+    .await
+    .unwrap();
+    let settings = store.account(hub.alpha).await.unwrap().settings;
+    assert_eq!(settings.recording_retention_days, 30);
+    assert_eq!(
+        run(&hub, &["recording", "expire"]).await.unwrap(),
+        "deleted 0 recordings past their retention"
+    );
+    // A call that was not recorded has nothing to delete: said so.
+    let missing = run(
+        &hub,
+        &["recording", "delete", "--account", "Alpha", "--call", "999"],
+    )
+    .await;
+    assert!(
+        matches!(missing, Err(switchboard_hub::Error::NotFound(_))),
+        "{missing:?}"
     );
 }

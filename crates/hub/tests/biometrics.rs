@@ -206,12 +206,8 @@ async fn a_returning_customer_is_recognised_by_her_voice_and_someone_else_is_not
 
     // She withdraws her consent: the voiceprint is gone.
     let response = hub
-        .http
-        .delete(format!("{}/contacts/{}/voiceprint", hub.url, olivia.id))
-        .bearer_auth(&ana.token)
-        .send()
-        .await
-        .unwrap();
+        .delete(&ana, &format!("/contacts/{}/voiceprint", olivia.id))
+        .await;
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let check: VoiceCheck = hub
         .get(

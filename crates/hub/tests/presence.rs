@@ -93,6 +93,7 @@ async fn with_the_switches_off_a_call_leaves_the_status_alone() {
         identity: false,
         record_calls: false,
         recording_pause: false,
+        recording_retention_days: 0,
     };
     hub.state
         .store

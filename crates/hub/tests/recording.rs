@@ -192,3 +192,105 @@ async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
     let response = hub.get(&zoe, &format!("/calls/{id}/recording")).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
+
+/// A finished recording of a call of Ana's in Alpha, `days` old: its call and its file.
+async fn recording_of(hub: &common::Hub, ana: &common::Agent, days: i64) -> (i64, Vec<u8>) {
+    let store = &hub.state.store;
+    let ended = time::OffsetDateTime::now_utc() - time::Duration::days(days);
+    let ended_ms = (ended.unix_timestamp_nanos() / 1_000_000) as i64;
+    let call: i64 = sqlx::query_scalar(
+        "INSERT INTO calls (account_id, direction, to_agent, from_number, started_at, answered_at, ended_at, outcome)
+         VALUES (?, 'inbound', ?, '+442071838750', ?1 - 60000, ?1 - 55000, ?1, 'completed') RETURNING id",
+    )
+    .bind(hub.alpha)
+    .bind(ana.id())
+    .bind(ended_ms)
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    let relative = format!("recordings/{}/{call}.opus", hub.alpha);
+    let path = hub.state.config.data_dir.join(&relative);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let bytes = format!("OggS recording of call {call}").into_bytes();
+    std::fs::write(&path, &bytes).unwrap();
+    sqlx::query(
+        "INSERT INTO call_recordings (call_id, account_id, path, started_at, ended_at, seconds)
+         VALUES (?, ?, ?, ?, ?, 55)",
+    )
+    .bind(call)
+    .bind(hub.alpha)
+    .bind(&relative)
+    .bind(ended_ms - 55_000)
+    .bind(ended_ms)
+    .execute(store.pool())
+    .await
+    .unwrap();
+    (call, bytes)
+}
+
+#[tokio::test]
+async fn recordings_go_after_the_accounts_retention_or_when_an_admin_deletes_one() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let (old, _) = recording_of(&hub, &ana, 40).await;
+    let (recent, recent_bytes) = recording_of(&hub, &ana, 1).await;
+    let file = |call: i64| {
+        hub.state
+            .config
+            .data_dir
+            .join(format!("recordings/{}/{call}.opus", hub.alpha))
+    };
+    let data = &hub.state.config.data_dir;
+    let expire = || switchboard_hub::recording::expire(&hub.state.store, data);
+
+    // Kept until the account says otherwise.
+    assert_eq!(expire().await.unwrap(), 0);
+    assert!(file(old).exists());
+    hub.settings(hub.alpha, |s| s.recording_retention_days = 30)
+        .await;
+    assert_eq!(expire().await.unwrap(), 1, "the 40-day-old one goes");
+    assert!(!file(old).exists());
+    let gone = hub.get(&ana, &format!("/calls/{old}/recording")).await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let kept = hub.get(&ana, &format!("/calls/{recent}/recording")).await;
+    assert_eq!(kept.status(), StatusCode::OK);
+    assert_eq!(
+        kept.bytes().await.unwrap().as_ref(),
+        recent_bytes.as_slice()
+    );
+    let history: Vec<CallRecord> = hub.get(&ana, "/me/calls").await.json().await.unwrap();
+    let seconds = |call: i64| {
+        history
+            .iter()
+            .find(|r| r.id == call)
+            .unwrap()
+            .recording_seconds
+    };
+    assert_eq!((seconds(old), seconds(recent)), (None, Some(55)));
+
+    // Deleting by hand is an administrator's: not Ana's, nor another account's admin.
+    let path = format!("/calls/{recent}/recording");
+    let refused = hub.delete(&ana, &path).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    let store = &hub.state.store;
+    store
+        .set_role("zoe@beta.test", switchboard_protocol::Role::Admin, false)
+        .await
+        .unwrap();
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    assert_eq!(
+        hub.delete(&zoe, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    store
+        .set_role("ben@alpha.test", switchboard_protocol::Role::Admin, false)
+        .await
+        .unwrap();
+    let ben = hub.sign_in("ben@alpha.test").await;
+    assert_eq!(
+        hub.delete(&ben, &path).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(!file(recent).exists());
+    assert_eq!(hub.get(&ana, &path).await.status(), StatusCode::NOT_FOUND);
+}

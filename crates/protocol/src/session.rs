@@ -128,6 +128,10 @@ pub struct AccountSettings {
     /// Agents may pause and resume a call's recording (card numbers, say).
     #[serde(default)]
     pub recording_pause: bool,
+    /// Recordings are deleted this many days after their call; 0 keeps them until an
+    /// administrator deletes them.
+    #[serde(default)]
+    pub recording_retention_days: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,6 +32,7 @@ struct AccountRow {
     identity: bool,
     record_calls: bool,
     recording_pause: bool,
+    recording_retention_days: i64,
 }
 
 impl From<AccountRow> for Account {
@@ -48,6 +49,7 @@ impl From<AccountRow> for Account {
                 identity: row.identity,
                 record_calls: row.record_calls,
                 recording_pause: row.recording_pause,
+                recording_retention_days: u32::try_from(row.recording_retention_days).unwrap_or(0),
             },
         }
     }
@@ -153,7 +155,8 @@ impl Store {
         let done = sqlx::query(
             "UPDATE accounts SET auto_on_call = ?, after_call_work = ?,
                  after_call_work_timeout_secs = ?, default_country = ?, identity = ?,
-                 record_calls = ?, recording_pause = ? WHERE id = ?",
+                 record_calls = ?, recording_pause = ?, recording_retention_days = ?
+             WHERE id = ?",
         )
         .bind(settings.auto_on_call)
         .bind(settings.after_call_work)
@@ -162,6 +165,7 @@ impl Store {
         .bind(settings.identity)
         .bind(settings.record_calls)
         .bind(settings.recording_pause)
+        .bind(i64::from(settings.recording_retention_days))
         .bind(id)
         .execute(&self.pool)
         .await?;

@@ -184,6 +184,15 @@ impl Hub {
             .unwrap()
     }
 
+    pub async fn delete(&self, agent: &Agent, path: &str) -> reqwest::Response {
+        self.http
+            .delete(format!("{}{path}", self.url))
+            .bearer_auth(&agent.token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn put(&self, agent: &Agent, path: &str, body: Value) -> reqwest::Response {
         self.http
             .put(format!("{}{path}", self.url))
