@@ -1366,6 +1366,10 @@ fn a_customers_identity_tab_shows_the_risk_and_why() {
     assert!(shows(&ws, "Low risk"));
     assert!(shows(&ws, "Verified by the carrier (full attestation, A)"));
     assert!(shows(&ws, "Not blocked"));
+    assert!(
+        !shows(&ws, "Block this number"),
+        "the block list is a supervisor's"
+    );
 
     // An agent's call has no Identity tab.
     let mut ws = workspace("available");
@@ -1375,6 +1379,46 @@ fn a_customers_identity_tab_shows_the_risk_and_why() {
         (1, "Alex Rivera"),
     )));
     assert!(!shows(&ws, "Identity"));
+}
+
+#[test]
+fn a_supervisor_blocks_the_caller_from_the_identity_tab() {
+    use switchboard_protocol::{Attestation, Identity, LineType, Risk, RiskReason, Role};
+    let mut boot = common::bootstrap("available");
+    boot.me.role = Role::Supervisor;
+    let mut ws = common::workspace_from(boot);
+    let mut call = graces_call();
+    let mut identity = Identity {
+        valid: true,
+        line_type: LineType::FixedLine,
+        country: Some("GB".into()),
+        attestation: Attestation::None,
+        shaken_problem: None,
+        blocked: false,
+        calls_last_hour: 0,
+        calls_last_day: 0,
+        risk: Risk::Medium,
+        reasons: vec![RiskReason::NotAttested],
+    };
+    call.identity = Some(Box::new(identity.clone()));
+    ws.update(event(call.clone()));
+    click(&mut ws, "Identity");
+    let actions = click(&mut ws, "Block this number");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
+    // The hub's answer: blocked, high risk, and the way back.
+    identity.set_blocked(true);
+    call.identity = Some(Box::new(identity));
+    ws.update(event(call));
+    assert!(shows(&ws, "High risk"));
+    assert!(shows(&ws, "• The number is on your block list."));
+    let actions = click(&mut ws, "Take off the block list");
+    assert!(
+        matches!(actions.as_slice(), [Action::Run(_)]),
+        "asks the hub"
+    );
 }
 
 #[test]

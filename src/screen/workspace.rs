@@ -887,8 +887,12 @@ impl Workspace {
             Tab::Notes => self.notes.view(&self.dispositions)?.map(Message::Notes),
             Tab::Identity if self.account.settings.identity => {
                 let call = customer?;
+                // Supervisors and administrators keep the block list.
+                let may_block = self.me.role != switchboard_protocol::Role::Agent;
+                let block: fn(bool) -> Message =
+                    |block| Message::Call(call::Message::BlockCaller(block));
                 column![
-                    identity::card(call.identity.as_deref()),
+                    identity::card(call.identity.as_deref(), may_block.then_some(block)),
                     iced::widget::rule::horizontal(1),
                     self.voice
                         .view(self.phone.known_contact(call.id))

@@ -304,6 +304,14 @@ impl Hub {
         self.call_action(token, call, action).await
     }
 
+    /// Puts the caller's number on the account's block list (`true`) or takes it off, from
+    /// their call (supervisors); answers the call with its card updated.
+    pub async fn block_caller(&self, token: &str, call: Id, block: bool) -> Result<Call> {
+        let method = if block { Method::POST } else { Method::DELETE };
+        let path = format!("calls/{call}/block");
+        self.send(self.request(method, &path, Some(token))).await
+    }
+
     /// Pauses (`true`) or resumes a call's recording.
     pub async fn pause_recording(&self, token: &str, call: Id, pause: bool) -> Result<Call> {
         let action = if pause {

@@ -90,6 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
             crate::recording::download,
             crate::recording::remove
         ))
+        .routes(routes!(crate::identity::block, crate::identity::unblock))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);

@@ -10,17 +10,22 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde::Deserialize;
-use switchboard_protocol::{Attestation, Id, Identity, LineType, Risk, RiskReason, ShakenProblem};
+use switchboard_protocol::{
+    Attestation, Call, ErrorBody, Id, Identity, LineType, Risk, RiskReason, Role, ShakenProblem,
+};
 use webpki::{EndEntityCert, KeyUsage};
 
+use crate::auth::Caller;
 use crate::config::IdentityConfig;
+use crate::error::{Json, Path};
 use crate::store::{Store, now_ms};
-use crate::{Error, Result};
+use crate::{AppState, Error, Result};
 
 /// How long a fetched certificate (or the failure to fetch it) is reused.
 const CERT_TTL: Duration = Duration::from_secs(3600);
@@ -391,6 +396,90 @@ fn line_type(kind: phonenumber::Type) -> LineType {
         Type::Voicemail => LineType::Voicemail,
         _ => LineType::Unknown,
     }
+}
+
+/// Puts the caller's number on the account's block list from their call (supervisors and
+/// administrators): the call's card says so at once, and their later calls are flagged.
+#[utoipa::path(
+    post, path = "/calls/{id}/block", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, description = "The call, its card updated", body = Call),
+        (status = 403, description = "Neither a supervisor nor an administrator", body = ErrorBody),
+        (status = 404, description = "No such live call of the agent's", body = ErrorBody),
+        (status = 409, description = "No phone number on the call", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn block(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    set_blocked(&state, &caller, id, true).await.map(Json)
+}
+
+/// Takes the caller's number off the account's block list, from their call.
+#[utoipa::path(
+    delete, path = "/calls/{id}/block", tag = "calls", params(("id" = Id, Path)),
+    responses(
+        (status = 200, description = "The call, its card updated", body = Call),
+        (status = 403, description = "Neither a supervisor nor an administrator", body = ErrorBody),
+        (status = 404, description = "No such live call of the agent's, or the number is not blocked", body = ErrorBody),
+        (status = 409, description = "No phone number on the call", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn unblock(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<Json<Call>> {
+    set_blocked(&state, &caller, id, false).await.map(Json)
+}
+
+async fn set_blocked(state: &AppState, caller: &Caller, id: Id, blocked: bool) -> Result<Call> {
+    caller.require(Role::Supervisor)?;
+    let live = crate::calls::party_of(state, caller, id)?;
+    // The party on the phone network.
+    let number = [&live.call.from, &live.call.to]
+        .into_iter()
+        .find(|party| party.agent_id.is_none())
+        .and_then(|party| party.number.clone())
+        .ok_or_else(|| Error::Conflict("the call has no phone number to block".into()))?;
+    if blocked {
+        let me = state
+            .store
+            .agent(caller.account_id, caller.agent_id)
+            .await?;
+        let reason = format!("blocked by {} during call {id}", me.name);
+        state
+            .store
+            .block_number(caller.account_id, &number, &reason)
+            .await?;
+    } else {
+        state
+            .store
+            .unblock_number(caller.account_id, &number)
+            .await?;
+    }
+    tracing::info!(
+        call = id,
+        by = caller.agent_id,
+        blocked,
+        "block list changed from a call"
+    );
+    let call = {
+        let mut calls = state.calls.lock();
+        let Some(live) = calls.get_mut(&id) else {
+            return Err(Error::NotFound("call"));
+        };
+        if let Some(identity) = live.call.identity.as_mut() {
+            identity.set_blocked(blocked);
+        }
+        live.call.clone()
+    };
+    crate::calls::publish_to(state, caller.account_id, &call, &[]).await?;
+    Ok(call)
 }
 
 impl Store {

@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+use reqwest::StatusCode;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::json;
@@ -234,14 +235,24 @@ fn call_in(
 
 /// The call ringing at Ana once its identity is known; she answers and hangs up.
 async fn card_of(hub: &common::Hub, ana: &common::Agent, events: &mut common::Events) -> Call {
-    let call = loop {
+    let call = ringing_card(ana, events).await;
+    answer_and_hang_up(hub, ana, &call).await;
+    call
+}
+
+/// The call ringing at Ana once its identity is known.
+async fn ringing_card(ana: &common::Agent, events: &mut common::Events) -> Call {
+    loop {
         if let Event::CallUpdated { call } = events.next().await.event
             && call.identity.is_some()
             && call.rings_at(ana.id())
         {
-            break *call;
+            return *call;
         }
-    };
+    }
+}
+
+async fn answer_and_hang_up(hub: &common::Hub, ana: &common::Agent, call: &Call) {
     let (_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
     let accepted: MediaAnswer = hub
         .post(
@@ -259,7 +270,6 @@ async fn card_of(hub: &common::Hub, ana: &common::Agent, events: &mut common::Ev
         json!({}),
     )
     .await;
-    call
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -354,4 +364,71 @@ async fn a_customers_call_brings_its_phone_validation_card() {
     assert_eq!(card.country.as_deref(), Some("US"));
     assert_eq!(card.risk, Risk::High);
     assert!(card.reasons.contains(&RiskReason::SignatureFailed));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_supervisor_blocks_a_caller_from_their_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let sip: SocketAddr = format!("127.0.0.1:{}", phone::free_port()).parse().unwrap();
+    let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
+    let store = &hub.state.store;
+    hub.settings(hub.alpha, |s| s.identity = true).await;
+    store
+        .set_role(
+            "ana@alpha.test",
+            switchboard_protocol::Role::Supervisor,
+            false,
+        )
+        .await
+        .unwrap();
+    let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
+    let cy = hub.sign_in("cy@alpha.test").await;
+
+    let carrier = call_in(
+        dir.path(),
+        sip,
+        "+442071838750",
+        "X-Unsigned",
+        "yes",
+        "none",
+    );
+    let call = ringing_card(&ana, &mut events).await;
+    assert!(!call.identity.as_ref().unwrap().blocked);
+    let path = format!("/calls/{}/block", call.id);
+    // An agent cannot; the supervisor the call rings at can, while it rings.
+    assert_eq!(
+        hub.post(&cy, &path, json!({})).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let response = hub.post(&ana, &path, json!({})).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let blocked: Call = response.json().await.unwrap();
+    let card = blocked.identity.unwrap();
+    assert!(card.blocked);
+    assert!(card.reasons.contains(&RiskReason::Blocked));
+    assert_eq!(card.risk, Risk::High);
+    assert!(store.is_blocked(hub.alpha, "+442071838750").await.unwrap());
+    // Everyone the call rings at sees it.
+    loop {
+        if let Event::CallUpdated { call: news } = events.next().await.event
+            && news.id == call.id
+            && news.identity.as_ref().is_some_and(|card| card.blocked)
+        {
+            break;
+        }
+    }
+
+    // A mistake: off the list again, and the card as it was.
+    let response = hub.delete(&ana, &path).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let unblocked: Call = response.json().await.unwrap();
+    assert_eq!(unblocked.identity, call.identity);
+    assert!(!store.is_blocked(hub.alpha, "+442071838750").await.unwrap());
+    assert_eq!(
+        hub.delete(&ana, &path).await.status(),
+        StatusCode::NOT_FOUND,
+        "not on the list"
+    );
+    answer_and_hang_up(&hub, &ana, &call).await;
+    assert!(carrier.wait_with_output().await.unwrap().status.success());
 }

@@ -28,6 +28,24 @@ pub struct Identity {
     pub reasons: Vec<RiskReason>,
 }
 
+impl Identity {
+    /// The card once the number went on (or off) the block list: the reason and the risk
+    /// follow.
+    pub fn set_blocked(&mut self, blocked: bool) {
+        self.blocked = blocked;
+        self.reasons.retain(|reason| *reason != RiskReason::Blocked);
+        if blocked {
+            self.reasons.push(RiskReason::Blocked);
+        }
+        self.risk = self
+            .reasons
+            .iter()
+            .map(|reason| reason.risk())
+            .max()
+            .unwrap_or(Risk::Low);
+    }
+}
+
 /// What kind of line a number is, as its numbering plan says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -145,6 +145,9 @@ pub enum Message {
     },
     /// Everyone together: the caller, this agent and the colleague consulted.
     Conference,
+    /// Put the caller's number on the account's block list (`true`) or take it off
+    /// (supervisors).
+    BlockCaller(bool),
     /// Pause (`true`) or resume the call's recording.
     RecordingPaused(bool),
     /// The hub's answer to a hang-up, decline, hold, resume or transfer.
@@ -342,6 +345,13 @@ impl Phone {
                     let id = live.call.id;
                     return hub_call(cx, move |hub, token| async move {
                         hub.pause_recording(&token, id, pause).await
+                    });
+                }
+            }
+            Message::BlockCaller(block) => {
+                if let Some(id) = self.call.as_ref().and_then(Call::id) {
+                    return hub_call(cx, move |hub, token| async move {
+                        hub.block_caller(&token, id, block).await
                     });
                 }
             }

@@ -3,15 +3,19 @@
 //! attestation, the block list and how often it has called — or, for an account without
 //! Identity, what it would bring.
 
-use iced::widget::{column, container, row, text};
+use iced::widget::{button, column, container, row, text};
 use iced::{Alignment, Length};
 use switchboard_protocol::{Attestation, Identity, LineType, Risk, RiskReason, ShakenProblem};
 
 use crate::widget::Element;
 use crate::{fl, font, theme};
 
-/// The card, or a word that the check is still running.
-pub fn card<'a, Message: 'a>(identity: Option<&Identity>) -> Element<'a, Message> {
+/// The card, or a word that the check is still running. `block` puts the number on the
+/// block list or takes it off (for supervisors; none for agents).
+pub fn card<'a, Message: Clone + 'a>(
+    identity: Option<&Identity>,
+    block: Option<fn(bool) -> Message>,
+) -> Element<'a, Message> {
     let Some(identity) = identity else {
         return text(fl!("identity-checking"))
             .style(theme::text::muted)
@@ -62,6 +66,19 @@ pub fn card<'a, Message: 'a>(identity: Option<&Identity>) -> Element<'a, Message
         ),
     ]
     .spacing(4);
+    if let Some(block) = block {
+        let label = if identity.blocked {
+            fl!("identity-unblock")
+        } else {
+            fl!("identity-block")
+        };
+        summary = summary.push(
+            button(text(label).size(14))
+                .padding([6, 14])
+                .style(theme::button::item)
+                .on_press(block(!identity.blocked)),
+        );
+    }
     row![
         container(summary).width(Length::FillPortion(2)),
         container(facts).width(Length::FillPortion(3)),
