@@ -99,6 +99,24 @@ fn the_hub_refusing_a_change_is_shown_in_words() {
 }
 
 #[test]
+fn an_offer_someone_else_took_first_is_said_in_words() {
+    // Two agents of a ring-all group press Accept; the hub gives the call to the other one.
+    let mut ws = workspace("available");
+    ws.update(event(graces_call()));
+    ws.update(Message::Call(call::Message::Answered(Err(
+        switchboard::call::Failure::Hub(switchboard_client::Error::Hub {
+            status: 409,
+            code: switchboard_protocol::ErrorCode::NoLongerRinging,
+            message: "the call is no longer ringing".into(),
+        }),
+    ))));
+    assert!(shows(
+        &ws,
+        "The call is no longer ringing: someone else took it, or the caller hung up."
+    ));
+}
+
+#[test]
 fn call_an_agent_lists_everyone_and_filters_from_three_characters() {
     let mut ws = workspace("available");
     click(&mut ws, "Call an Agent");

@@ -54,6 +54,10 @@ dialpad-calls-out-as = Calls out as { $label } ({ $number })
 dialpad-no-caller-id = No outbound caller ID is set up for this account.
 dialpad-call = Call number
 error-no-trunk = This hub has no phone line (SIP trunk) for outside numbers yet. Ask your administrator to set one up.
+error-no-longer-ringing = The call is no longer ringing: someone else took it, or the caller hung up.
+error-unavailable = That colleague cannot take calls right now.
+error-forbidden = Your role does not allow this.
+error-too-large = That is larger than the hub accepts.
 placeholder-conversations = SMS, email and live-chat conversations will appear here, one thread per customer.
 placeholder-contacts = Your account’s contacts will be searchable and editable here.
 

@@ -54,6 +54,10 @@ dialpad-calls-out-as = Llama como { $label } ({ $number })
 dialpad-no-caller-id = Esta cuenta no tiene identificador de llamada saliente.
 dialpad-call = Llamar al número
 error-no-trunk = Este hub aún no tiene línea telefónica (troncal SIP) para números externos. Pide a tu administrador que la configure.
+error-no-longer-ringing = La llamada ya no está sonando: la atendió otra persona o el cliente colgó.
+error-unavailable = Ese compañero no puede atender llamadas ahora mismo.
+error-forbidden = Tu rol no permite hacer esto.
+error-too-large = Es más grande de lo que el hub acepta.
 placeholder-conversations = Aquí aparecerán las conversaciones de SMS, correo y chat en vivo, un hilo por cliente.
 placeholder-contacts = Aquí podrás buscar y editar los contactos de tu cuenta.
 

@@ -452,7 +452,8 @@ pub async fn accept(
         decided
             .await
             .map_err(|_| Error::Internal("routing stopped".into()))?
-            .map_err(|refused| Error::Conflict(refused.to_string()))?;
+            // Taken by someone else meanwhile, or the caller left.
+            .map_err(|_refused| Error::NoLongerRinging)?;
     }
     let me = if offered {
         Some(
@@ -483,7 +484,7 @@ pub async fn accept(
         else {
             drop(calls);
             let _ = state.media.remove(leg);
-            return Err(Error::Conflict("the call is no longer ringing".into()));
+            return Err(Error::NoLongerRinging);
         };
         live.callee_leg = Some(leg);
         live.call.state = CallState::Live;
@@ -857,7 +858,7 @@ pub(crate) async fn not_taken(state: &AppState, id: Id, outcome: CallOutcome) ->
             .get_mut(&id)
             .filter(|l| l.call.state == CallState::Ringing && l.call.to == live.call.to)
         else {
-            return Err(Error::Conflict("the call is no longer ringing".into()));
+            return Err(Error::NoLongerRinging);
         };
         let was = std::mem::replace(&mut live.call.to, back);
         live.call.returned = Some(switchboard_protocol::Returned {
@@ -913,10 +914,7 @@ pub(crate) async fn callable_agent(
         .await?
         .is_some_and(|def| def.callable);
     if !callable {
-        return Err(Error::Conflict(format!(
-            "{} cannot take calls right now",
-            agent.name
-        )));
+        return Err(Error::Unavailable(agent.name));
     }
     Ok(agent)
 }
@@ -947,7 +945,7 @@ fn ringing_for(state: &AppState, caller: &Caller, id: Id) -> Result<Live> {
         return Err(Error::Forbidden);
     }
     if live.call.state != CallState::Ringing {
-        return Err(Error::Conflict("the call is no longer ringing".into()));
+        return Err(Error::NoLongerRinging);
     }
     Ok(live)
 }

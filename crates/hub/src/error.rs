@@ -33,6 +33,11 @@ pub enum Error {
     PayloadTooLarge,
     #[error("no phone line (SIP trunk) is configured for calls to outside numbers")]
     NoTrunk,
+    #[error("the call is no longer ringing")]
+    NoLongerRinging,
+    /// The agent's name.
+    #[error("{0} cannot take calls right now")]
+    Unavailable(String),
     #[error("database: {0}")]
     Database(Arc<sqlx::Error>),
     #[error("{0}")]
@@ -65,6 +70,8 @@ impl Error {
             Error::StatusLocked => ErrorCode::StatusLocked,
             Error::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Error::NoTrunk => ErrorCode::NoTrunk,
+            Error::NoLongerRinging => ErrorCode::NoLongerRinging,
+            Error::Unavailable(_) => ErrorCode::Unavailable,
             Error::Database(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -78,7 +85,11 @@ impl Error {
             Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Error::Forbidden => StatusCode::FORBIDDEN,
             Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_) | Error::StatusLocked | Error::NoTrunk => StatusCode::CONFLICT,
+            Error::Conflict(_)
+            | Error::StatusLocked
+            | Error::NoTrunk
+            | Error::NoLongerRinging
+            | Error::Unavailable(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

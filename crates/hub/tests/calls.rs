@@ -222,7 +222,7 @@ async fn calls_that_cannot_happen_are_refused_in_words() {
         .await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::CONFLICT, ErrorCode::Conflict)
+        (StatusCode::CONFLICT, ErrorCode::Unavailable)
     );
     // Oneself, and a malformed offer.
     let response = hub

@@ -158,6 +158,20 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     let ringing = ben_events.rings(&ben).await;
     assert_eq!(ringing.id, consulting.id);
     let (_ben_engine, ben_heard) = hub.take(&ben, ringing.id, 700.0).await;
+    let twice = hub
+        .post(
+            &ben,
+            &format!("/calls/{}/accept", ringing.id),
+            json!({ "offer": "v=0" }),
+        )
+        .await;
+    assert_eq!(
+        common::error_of(twice).await,
+        (
+            StatusCode::CONFLICT,
+            switchboard_protocol::ErrorCode::NoLongerRinging
+        )
+    );
     assert!(hears(&ana_heard, 700.0).await, "Ana hears Ben");
     assert!(hears(&ben_heard, 440.0).await, "Ben hears Ana");
 

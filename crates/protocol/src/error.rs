@@ -29,6 +29,10 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// An external number was dialed but the account has no phone line (SIP trunk).
     NoTrunk,
+    /// The call no longer rings here: someone else took it, or the caller hung up.
+    NoLongerRinging,
+    /// The agent cannot take calls in their status now.
+    Unavailable,
     /// Something failed inside the hub.
     Internal,
     /// A code this client does not know yet (a newer hub).
