@@ -15,8 +15,7 @@ use std::time::Duration;
 use phone::free_port;
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_protocol::{Call, CallState, Event, MediaAnswer, VoiceCheck, VoiceStatus};
-use switchboard_voice::peer::Setup;
+use switchboard_protocol::{Call, CallState, Event, VoiceCheck, VoiceStatus};
 
 const OLIVIA: &str = "+14155550132";
 
@@ -73,23 +72,7 @@ async fn end(
     dir: &Path,
     phone: std::process::Child,
 ) {
-    let (_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let accepted: MediaAnswer = hub
-        .post(
-            ana,
-            &format!("/calls/{}/accept", call.id),
-            json!({ "offer": offer }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    hub.post(
-        ana,
-        &format!("/calls/{}/hangup", accepted.call.id),
-        json!({}),
-    )
-    .await;
+    hub.take_and_hang_up(ana, call.id).await;
     phone::hung_up(dir, phone).await;
 }
 

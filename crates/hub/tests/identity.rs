@@ -21,10 +21,7 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::json;
 use switchboard_hub::config::IdentityConfig;
 use switchboard_hub::identity::Verifier;
-use switchboard_protocol::{
-    Attestation, Call, Event, LineType, MediaAnswer, Risk, RiskReason, ShakenProblem,
-};
-use switchboard_voice::peer::Setup;
+use switchboard_protocol::{Attestation, Call, Event, LineType, Risk, RiskReason, ShakenProblem};
 
 /// A test STI certificate authority and a service provider's certificate it signed.
 struct Sti {
@@ -236,7 +233,7 @@ fn call_in(
 /// The call ringing at Ana once its identity is known; she answers and hangs up.
 async fn card_of(hub: &common::Hub, ana: &common::Agent, events: &mut common::Events) -> Call {
     let call = ringing_card(ana, events).await;
-    answer_and_hang_up(hub, ana, &call).await;
+    hub.take_and_hang_up(ana, call.id).await;
     call
 }
 
@@ -250,26 +247,6 @@ async fn ringing_card(ana: &common::Agent, events: &mut common::Events) -> Call 
             return *call;
         }
     }
-}
-
-async fn answer_and_hang_up(hub: &common::Hub, ana: &common::Agent, call: &Call) {
-    let (_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
-    let accepted: MediaAnswer = hub
-        .post(
-            ana,
-            &format!("/calls/{}/accept", call.id),
-            json!({ "offer": offer }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    hub.post(
-        ana,
-        &format!("/calls/{}/hangup", accepted.call.id),
-        json!({}),
-    )
-    .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -429,6 +406,6 @@ async fn a_supervisor_blocks_a_caller_from_their_call() {
         StatusCode::NOT_FOUND,
         "not on the list"
     );
-    answer_and_hang_up(&hub, &ana, &call).await;
+    hub.take_and_hang_up(&ana, call.id).await;
     assert!(carrier.wait_with_output().await.unwrap().status.success());
 }

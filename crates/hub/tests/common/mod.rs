@@ -277,6 +277,15 @@ impl Hub {
         (engine, heard)
     }
 
+    /// `agent` answers `call` and hangs up at once (the far end gets its BYE).
+    pub async fn take_and_hang_up(&self, agent: &Agent, call: Id) {
+        let (_engine, _heard) = self.take(agent, call, 440.0).await;
+        let response = self
+            .post(agent, &format!("/calls/{call}/hangup"), json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{call} hung up");
+    }
+
     /// A finished call's recording, decoded (48 kHz), once the hub has closed it.
     pub async fn recording(&self, agent: &Agent, call: Id) -> Vec<i16> {
         for _ in 0..200 {
