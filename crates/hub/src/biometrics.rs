@@ -4,13 +4,13 @@
 //! (the media bridge's voice tap) and computes speaker embeddings from that audio
 //! (`switchboard_voice::speaker`), never from anything the desktop sends.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_protocol::{EnrolVoice, ErrorBody, Id, VoiceCheck, VoiceStatus};
-use switchboard_voice::speaker::{Analyzer, Embedding, MIN_SPEECH_SECONDS, THRESHOLD};
+use switchboard_voice::speaker::{Analyzer, Embedding, Features, MIN_SPEECH_SECONDS, THRESHOLD};
 
 use crate::auth::Caller;
 use crate::error::{Json, Path, Query};
@@ -46,8 +46,7 @@ pub async fn enrol(
         .store
         .contact(caller.account_id, body.contact_id)
         .await?;
-    let samples = tap.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let (voice, speech) = analyse(samples).await?;
+    let (voice, speech) = analyse(&tap).await?;
     let Some(embedding) = voice else {
         return Ok(Json(check(VoiceStatus::NotEnoughSpeech, None, speech)));
     };
@@ -102,8 +101,7 @@ pub async fn verify(
         .store
         .voiceprint(caller.account_id, against.contact)
         .await?;
-    let samples = tap.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    let (voice, speech) = analyse(samples).await?;
+    let (voice, speech) = analyse(&tap).await?;
     let Some(print) = print else {
         return Ok(Json(check(VoiceStatus::NotEnrolled, None, speech)));
     };
@@ -148,8 +146,19 @@ fn check(status: VoiceStatus, score: Option<f32>, speech_seconds: f32) -> VoiceC
     }
 }
 
-/// The voice tap of a live call the agent takes part in, in an account with Identity.
-async fn voice_of(state: &AppState, caller: &Caller, id: Id) -> Result<VoiceTap> {
+/// A caller the hub listens to: what they said (the media bridge's tap) and what has been
+/// analysed of it so far — each frame once, however often the agents' desks ask.
+#[derive(Debug, Clone, Default)]
+pub struct Listening {
+    pub tap: VoiceTap,
+    features: Arc<Mutex<Features>>,
+}
+
+/// The front end every analysis shares.
+static ANALYZER: LazyLock<Analyzer> = LazyLock::new(Analyzer::new);
+
+/// The caller a live call's agent hears, in an account with Identity.
+async fn voice_of(state: &AppState, caller: &Caller, id: Id) -> Result<Listening> {
     let live = state
         .calls
         .lock()
@@ -173,13 +182,20 @@ async fn voice_of(state: &AppState, caller: &Caller, id: Id) -> Result<VoiceTap>
 }
 
 /// The caller's embedding (none with too little speech) and their seconds of speech, off
-/// the async threads.
-async fn analyse(samples: Vec<i16>) -> Result<(Option<Embedding>, f32)> {
+/// the async threads: what they said since the last time is analysed, then the whole
+/// summarised.
+async fn analyse(listening: &Listening) -> Result<(Option<Embedding>, f32)> {
+    let listening = listening.clone();
     tokio::task::spawn_blocking(move || {
-        let analyzer = Analyzer::new();
-        match analyzer.voice(&samples) {
+        let mut features = listening.features.lock().unwrap_or_else(|e| e.into_inner());
+        let new: Vec<i16> = {
+            let tap = listening.tap.lock().unwrap_or_else(|e| e.into_inner());
+            tap.get(features.consumed()..).unwrap_or_default().to_vec()
+        };
+        features.extend(&ANALYZER, &new);
+        match features.voice() {
             Some(voice) => (Some(voice.embedding), voice.speech_seconds),
-            None => (None, analyzer.speech_seconds(&samples)),
+            None => (None, features.speech_seconds()),
         }
     })
     .await

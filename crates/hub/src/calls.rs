@@ -38,7 +38,7 @@ pub(crate) struct Live {
     pub to_voicemail: Option<Arc<tokio::sync::Notify>>,
     /// For a call from the phone network in an account with Identity: what the caller has
     /// said, for voice biometrics.
-    pub voice: Option<crate::media::trunk::VoiceTap>,
+    pub voice: Option<crate::biometrics::Listening>,
 }
 
 impl Live {

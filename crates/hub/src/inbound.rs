@@ -328,7 +328,7 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
     let caller_number = caller.number.clone();
     let has_identity = settings.as_ref().is_some_and(|s| s.identity);
     // Identity's voice biometrics listen to the caller from the start.
-    let voice = has_identity.then(crate::media::trunk::VoiceTap::default);
+    let voice = has_identity.then(crate::biometrics::Listening::default);
     let recorded: std::result::Result<Id, sqlx::Error> = sqlx::query_scalar(
         "INSERT INTO calls (account_id, direction, from_number, dialled, started_at)
          VALUES (?, 'inbound', ?, ?, ?) RETURNING id",
@@ -365,8 +365,8 @@ async fn take(state: Arc<AppState>, mut incoming: Incoming) {
         voice: voice.clone(),
         ..Live::new(call, account, leg)
     });
-    if let Some(tap) = voice
-        && let Err(error) = state.media.listen(leg, tap)
+    if let Some(voice) = voice
+        && let Err(error) = state.media.listen(leg, voice.tap)
     {
         tracing::warn!(%error, call = id, "the caller's voice is not kept for verification");
     }

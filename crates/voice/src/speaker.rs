@@ -95,75 +95,36 @@ impl Analyzer {
     /// The voice in `samples` (8 kHz), or none with less than [`MIN_SPEECH_SECONDS`] of
     /// speech ([`Self::speech_seconds`] says how much there is).
     pub fn voice(&self, samples: &[i16]) -> Option<Voice> {
-        let (raw, speech_seconds) = self.statistics(samples)?;
-        let embedding = raw
-            .iter()
-            .zip(POPULATION.iter())
-            .map(|(value, (mean, deviation))| (value - mean) / deviation)
-            .collect();
-        Some(Voice {
-            embedding: Embedding(embedding),
-            speech_seconds,
-        })
+        let mut features = Features::default();
+        features.extend(self, samples);
+        features.voice()
     }
 
     /// The embedding before standardisation (what [`POPULATION`] is measured on), and the
     /// seconds of speech it summarises.
     pub fn statistics(&self, samples: &[i16]) -> Option<(Vec<f32>, f32)> {
-        let frames = self.voiced_cepstra(samples);
-        let speech_seconds = frames.len() as f32 * HOP as f32 / RATE as f32;
-        if speech_seconds < MIN_SPEECH_SECONDS {
-            return None;
-        }
-        let (mean, deviation) = moments(&frames);
-        let mut raw = Vec::with_capacity(DIMENSIONS);
-        raw.extend(mean);
-        raw.extend(deviation);
-        Some((raw, speech_seconds))
+        let mut features = Features::default();
+        features.extend(self, samples);
+        features.statistics()
     }
 
     /// Seconds of speech in `samples`.
     pub fn speech_seconds(&self, samples: &[i16]) -> f32 {
-        self.voiced_cepstra(samples).len() as f32 * HOP as f32 / RATE as f32
+        let mut features = Features::default();
+        features.extend(self, samples);
+        features.speech_seconds()
     }
 
-    /// The liftered cepstra of the frames loud enough to be speech.
-    fn voiced_cepstra(&self, samples: &[i16]) -> Vec<[f32; CEPS]> {
-        if samples.len() < FRAME {
-            return Vec::new();
+    /// A frame's loudness (dBFS) and liftered cepstrum.
+    fn frame(&self, frame: &[f32], buffer: &mut [Complex32]) -> (f32, [f32; CEPS]) {
+        let energy = frame.iter().map(|s| s * s).sum::<f32>() / FRAME as f32;
+        buffer.fill(Complex32::default());
+        for (slot, (sample, weight)) in buffer.iter_mut().zip(frame.iter().zip(&self.window)) {
+            slot.re = sample * weight;
         }
-        // Pre-emphasis: the spectrum's tilt would otherwise drown the formants.
-        let emphasised: Vec<f32> = std::iter::once(f32::from(samples[0]))
-            .chain(
-                samples
-                    .windows(2)
-                    .map(|w| f32::from(w[1]) - 0.97 * f32::from(w[0])),
-            )
-            .map(|s| s / 32768.0)
-            .collect();
-        let mut energies = Vec::new();
-        let mut spectra = Vec::new();
-        let mut buffer = vec![Complex32::default(); FFT];
-        for start in (0..=emphasised.len() - FRAME).step_by(HOP) {
-            let frame = &emphasised[start..start + FRAME];
-            let energy = frame.iter().map(|s| s * s).sum::<f32>() / FRAME as f32;
-            energies.push(10.0 * energy.max(1e-12).log10());
-            buffer.fill(Complex32::default());
-            for (slot, (sample, weight)) in buffer.iter_mut().zip(frame.iter().zip(&self.window)) {
-                slot.re = sample * weight;
-            }
-            self.fft.process(&mut buffer);
-            let power: Vec<f32> = buffer[..=FFT / 2].iter().map(|c| c.norm_sqr()).collect();
-            spectra.push(power);
-        }
-        let loudest = energies.iter().copied().fold(f32::MIN, f32::max);
-        let floor = (loudest - VAD_RANGE_DB).max(VAD_FLOOR_DB);
-        spectra
-            .iter()
-            .zip(&energies)
-            .filter(|(_, energy)| **energy > floor)
-            .map(|(power, _)| self.cepstrum(power))
-            .collect()
+        self.fft.process(buffer);
+        let power: Vec<f32> = buffer[..=FFT / 2].iter().map(|c| c.norm_sqr()).collect();
+        (10.0 * energy.max(1e-12).log10(), self.cepstrum(&power))
     }
 
     fn cepstrum(&self, power: &[f32]) -> [f32; CEPS] {
@@ -184,6 +145,105 @@ impl Analyzer {
         }
         out
     }
+}
+
+/// What a growing recording says about its speaker, each frame analysed once as its samples
+/// arrive (a live call's audio, checked again and again while the caller talks). Gives the
+/// same results as analysing all the samples at once.
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    /// Raw samples taken so far.
+    consumed: usize,
+    /// The last raw sample (pre-emphasis looks one back).
+    last: Option<i16>,
+    /// Pre-emphasised samples from the next frame's start on.
+    pending: Vec<f32>,
+    /// Each frame's loudness (dBFS) and cepstrum.
+    frames: Vec<(f32, [f32; CEPS])>,
+}
+
+impl Features {
+    /// How many samples have been taken: the next call to [`Features::extend`] gives the ones
+    /// after them.
+    pub fn consumed(&self) -> usize {
+        self.consumed
+    }
+
+    /// Takes the recording's next samples.
+    pub fn extend(&mut self, analyzer: &Analyzer, samples: &[i16]) {
+        self.consumed += samples.len();
+        // Pre-emphasis: the spectrum's tilt would otherwise drown the formants.
+        for &sample in samples {
+            let emphasised = match self.last {
+                Some(previous) => f32::from(sample) - 0.97 * f32::from(previous),
+                None => f32::from(sample),
+            };
+            self.pending.push(emphasised / 32768.0);
+            self.last = Some(sample);
+        }
+        let mut buffer = vec![Complex32::default(); FFT];
+        let mut start = 0;
+        while start + FRAME <= self.pending.len() {
+            let frame = &self.pending[start..start + FRAME];
+            self.frames.push(analyzer.frame(frame, &mut buffer));
+            start += HOP;
+        }
+        self.pending.drain(..start);
+    }
+
+    /// The cepstra of the frames loud enough to be speech (against the loudest so far).
+    fn voiced(&self) -> Vec<[f32; CEPS]> {
+        let loudest = self
+            .frames
+            .iter()
+            .map(|(energy, _)| *energy)
+            .fold(f32::MIN, f32::max);
+        let floor = (loudest - VAD_RANGE_DB).max(VAD_FLOOR_DB);
+        self.frames
+            .iter()
+            .filter(|(energy, _)| *energy > floor)
+            .map(|(_, cepstrum)| *cepstrum)
+            .collect()
+    }
+
+    /// Seconds of speech so far.
+    pub fn speech_seconds(&self) -> f32 {
+        self.voiced().len() as f32 * HOP as f32 / RATE as f32
+    }
+
+    /// The embedding before standardisation, and the seconds of speech it summarises; none
+    /// with too little speech.
+    fn statistics(&self) -> Option<(Vec<f32>, f32)> {
+        let frames = self.voiced();
+        let speech_seconds = frames.len() as f32 * HOP as f32 / RATE as f32;
+        if speech_seconds < MIN_SPEECH_SECONDS {
+            return None;
+        }
+        let (mean, deviation) = moments(&frames);
+        let mut raw = Vec::with_capacity(DIMENSIONS);
+        raw.extend(mean);
+        raw.extend(deviation);
+        Some((raw, speech_seconds))
+    }
+
+    /// The speaker's voice so far; none with too little speech.
+    pub fn voice(&self) -> Option<Voice> {
+        let (raw, speech_seconds) = self.statistics()?;
+        Some(Voice {
+            embedding: standardised(&raw),
+            speech_seconds,
+        })
+    }
+}
+
+/// A raw embedding measured against the population.
+fn standardised(raw: &[f32]) -> Embedding {
+    Embedding(
+        raw.iter()
+            .zip(POPULATION.iter())
+            .map(|(value, (mean, deviation))| (value - mean) / deviation)
+            .collect(),
+    )
 }
 
 impl Embedding {
@@ -290,3 +350,51 @@ static POPULATION: [(f32, f32); DIMENSIONS] = [
     (14.2958, 3.0939),
     (10.7943, 3.5195),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A voice-like signal: a few harmonics whose pitch and loudness wander, with pauses.
+    fn talk(seconds: usize) -> Vec<i16> {
+        (0..seconds * RATE as usize)
+            .map(|n| {
+                let t = n as f32 / RATE as f32;
+                let pitch = 120.0 + 30.0 * (t * 1.3).sin();
+                let voiced = (t * 2.0).sin() > -0.3;
+                let level = if voiced { 6000.0 } else { 30.0 };
+                let wave: f32 = (1..6)
+                    .map(|h| (2.0 * std::f32::consts::PI * pitch * h as f32 * t).sin() / h as f32)
+                    .sum();
+                (level * wave) as i16
+            })
+            .collect()
+    }
+
+    #[test]
+    fn features_taken_piece_by_piece_match_the_whole_at_once() {
+        let analyzer = Analyzer::new();
+        let samples = talk(8);
+        let whole = analyzer.voice(&samples).expect("enough speech");
+        let mut features = Features::default();
+        // Pieces of every size, some shorter than a frame.
+        let mut at = 0;
+        for size in [7, 199, 201, 80, 4000, 13].iter().cycle() {
+            if at >= samples.len() {
+                break;
+            }
+            let end = (at + size).min(samples.len());
+            features.extend(&analyzer, &samples[at..end]);
+            at = end;
+        }
+        assert_eq!(features.consumed(), samples.len());
+        let pieces = features.voice().expect("enough speech");
+        assert_eq!(pieces.speech_seconds, whole.speech_seconds);
+        assert!(
+            pieces.embedding.similarity(&whole.embedding) > 0.999_999,
+            "{:?} vs {:?}",
+            pieces.embedding,
+            whole.embedding
+        );
+    }
+}
