@@ -579,6 +579,11 @@ fn a_transfer_that_is_not_taken_rings_again_saying_why() {
         &ws,
         "Lucía Fernández is back: Priya Natarajan declined the transfer."
     ));
+    // The hub's answer to the transfer, arriving after the call came back, changes nothing.
+    let mut late = back.clone();
+    late.to = Party::agent(5, "Priya Natarajan");
+    late.returned = None;
+    ws.update(Message::Call(call::Message::Done(Ok(late))));
     let actions = click(&mut ws, "Accept");
     assert!(
         matches!(actions.as_slice(), [Action::Run(_)]),

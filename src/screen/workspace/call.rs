@@ -665,6 +665,14 @@ impl Phone {
             // An offer's news overtaken by our own answer.
             return Action::None;
         }
+        if let Some(Call::Incoming { call, .. }) = &self.call
+            && call.returned.is_some()
+            && info.returned.is_none()
+            && info.state == CallState::Ringing
+        {
+            // The hub's answer to our transfer, overtaken by the call coming back.
+            return Action::None;
+        }
         if matches!(self.call, Some(Call::Incoming { .. }))
             && !info.rings_at(cx.me)
             && !info.involves(cx.me)
