@@ -39,6 +39,9 @@ pub(crate) struct Live {
     /// For a call from the phone network in an account with Identity: what the caller has
     /// said, for voice biometrics.
     pub voice: Option<crate::biometrics::Listening>,
+    /// Since when a transferred (or returned) call rings at an agent: unanswered for
+    /// `[calls] transfer_ring_timeout`, it comes back.
+    pub ringing_since: Option<std::time::Instant>,
 }
 
 impl Live {
@@ -54,6 +57,7 @@ impl Live {
             group: None,
             to_voicemail: None,
             voice: None,
+            ringing_since: None,
         }
     }
 
@@ -490,6 +494,7 @@ pub async fn accept(
         live.call.state = CallState::Live;
         // A call that came back is an ordinary call again once taken.
         live.call.returned = None;
+        live.ringing_since = None;
         if let Some(me) = me {
             live.call.to = Party::agent(me.id, me.name);
             live.call.offered_to.clear();
@@ -780,6 +785,7 @@ pub async fn transfer(
             returned: None,
             ..live.call.clone()
         };
+        live.ringing_since = Some(std::time::Instant::now());
         (live.call.clone(), leaving_leg)
     };
     let _ = state.media.remove(leaving_leg);
@@ -802,7 +808,7 @@ pub async fn transfer(
         To::Number(_, placement) => {
             tokio::spawn(crate::outbound::place(state.clone(), placement));
         }
-        To::Agent(_) => {}
+        To::Agent(_) => recall_unanswered(&state, id),
     }
     tracing::info!(call = id, by = caller.agent_id, to = %call.to.name, "call transferred");
     Ok(Json(call))
@@ -813,22 +819,27 @@ pub async fn transfer(
 /// rings again at the agent who handed it on if they can take it (in a callable status, or
 /// still wrapping it up), else waits in its ring group; with neither it ends, as any other
 /// call the callee did not take.
-pub(crate) async fn not_taken(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call> {
+pub(crate) async fn not_taken(state: &Arc<AppState>, id: Id, outcome: CallOutcome) -> Result<Call> {
     let Some(live) = state.calls.lock().get(&id).cloned() else {
         return end(state, id, outcome).await;
     };
+    if live.call.state != CallState::Ringing || live.call.transferred_by.is_none() {
+        return end(state, id, outcome).await;
+    }
+    let account = live.account_id;
+    // Back to the agent who handed it on — once: a call that came back and is not taken
+    // there either goes to its ring group. (An agent removed since is no one to come back
+    // to.)
     let by = live
         .call
         .transferred_by
         .as_ref()
         .and_then(|party| party.agent_id)
-        .filter(|_| live.call.state == CallState::Ringing && live.call.returned.is_none());
-    let Some(by) = by else {
-        return end(state, id, outcome).await;
+        .filter(|_| live.call.returned.is_none());
+    let agent = match by {
+        Some(by) => state.store.agent(account, by).await.ok(),
+        None => None,
     };
-    let account = live.account_id;
-    // (An agent removed since is no one to come back to.)
-    let agent = state.store.agent(account, by).await.ok();
     let mut takes_it = false;
     if let Some(agent) = &agent {
         let status = agent.status();
@@ -867,6 +878,7 @@ pub(crate) async fn not_taken(state: &AppState, id: Id, outcome: CallOutcome) ->
         });
         live.call.alerting = false;
         live.hangup_out = None;
+        live.ringing_since = takes_it.then(std::time::Instant::now);
         if let Some((_, name)) = &group {
             live.call.ring_group = Some(name.clone());
             live.call.waiting_since = Some(time::OffsetDateTime::now_utc());
@@ -896,9 +908,33 @@ pub(crate) async fn not_taken(state: &AppState, id: Id, outcome: CallOutcome) ->
                 group,
             })
             .map_err(|_| Error::Internal("routing stopped".into()))?;
+    } else {
+        recall_unanswered(state, id);
     }
     tracing::info!(call = id, ?outcome, to = %call.to.name, "a transfer did not go through: the call came back");
     Ok(call)
+}
+
+/// A call just put to ring at an agent (transferred, or come back) that is still ringing
+/// there, the same ringing, after `[calls] transfer_ring_timeout` is not taken: it comes back
+/// (see [`not_taken`]).
+fn recall_unanswered(state: &Arc<AppState>, id: Id) {
+    let Some(since) = state.calls.lock().get(&id).and_then(|l| l.ringing_since) else {
+        return;
+    };
+    let state = state.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(state.config.calls.transfer_ring_timeout).await;
+        let unanswered = state.calls.lock().get(&id).is_some_and(|live| {
+            live.call.state == CallState::Ringing && live.ringing_since == Some(since)
+        });
+        if unanswered {
+            tracing::info!(call = id, "a transferred call rang out");
+            if let Err(error) = Box::pin(not_taken(&state, id, CallOutcome::NoAnswer)).await {
+                tracing::warn!(%error, call = id, "a call that rang out did not come back");
+            }
+        }
+    });
 }
 
 /// An agent of the account who can take a call in their current status.
@@ -963,9 +999,6 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
         // The carrier gets its BYE.
         hangup.notify_one();
     }
-    // The agents in the call's media: both when connected; a transferred caller waits in
-    // it while the call rings elsewhere. A consulting agent stays on the call they consult
-    // about, on the same leg.
     if live.call.state == CallState::Ringing && live.group.is_some() {
         // Still waiting in a ring group: its agents stop being offered it.
         let _ = state.routing.send(crate::inbound::Input::Abandon {
@@ -973,6 +1006,9 @@ pub async fn end(state: &AppState, id: Id, outcome: CallOutcome) -> Result<Call>
             call: id,
         });
     }
+    // The agents in the call's media: both when connected; a transferred caller waits in
+    // it while the call rings elsewhere. A consulting agent stays on the call they consult
+    // about, on the same leg.
     let consulting = live.call.consult_of.is_some();
     let in_call = match live.call.state {
         CallState::Live | CallState::Held if consulting => vec![live.call.to.agent_id],

@@ -21,6 +21,25 @@ pub struct Config {
     pub media: Media,
     pub sip: Sip,
     pub identity: IdentityConfig,
+    pub calls: Calls,
+}
+
+/// Calls the hub carries.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Calls {
+    /// How long a blind-transferred call rings at an agent before it comes back (to the agent
+    /// who transferred it, else to its ring group), as if they had declined it.
+    #[serde(with = "humantime_serde")]
+    pub transfer_ring_timeout: Duration,
+}
+
+impl Default for Calls {
+    fn default() -> Self {
+        Self {
+            transfer_ring_timeout: Duration::from_secs(30),
+        }
+    }
 }
 
 /// Checking who calls (F-43): STIR/SHAKEN verification of callers' numbers.
@@ -222,6 +241,7 @@ impl Default for Config {
             media: Media::default(),
             sip: Sip::default(),
             identity: IdentityConfig::default(),
+            calls: Calls::default(),
         }
     }
 }

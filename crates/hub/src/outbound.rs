@@ -191,7 +191,7 @@ async fn connect(state: &AppState, account: Id, id: Id, trunk_leg: u64) -> Resul
 }
 
 /// The carrier refused the call (or never answered): the agent reads why.
-async fn failed(state: &AppState, id: Id, number: &str, failure: DialFailure) {
+async fn failed(state: &Arc<AppState>, id: Id, number: &str, failure: DialFailure) {
     let outcome = outcome_of(&failure);
     tracing::info!(call = id, %number, ?failure, ?outcome, "an outside call did not go through");
     if state.calls.state_of(id).is_some() {

@@ -543,3 +543,62 @@ async fn a_declined_transfer_comes_back_to_ana_or_else_waits_in_her_queue() {
         .await;
     phone::hung_up(dir.path(), phone).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_transfer_nobody_answers_comes_back_then_goes_to_the_queue() {
+    let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let hub = common::start_with(|config| {
+        config.sip.listen = Some(sip);
+        config.calls.transfer_ring_timeout = Duration::from_secs(1);
+    })
+    .await;
+    hub.settings(hub.alpha, |s| s.after_call_work = false).await;
+    let (ana, mut ana_events) = hub.sales_line("ana@alpha.test", "ring_all").await;
+    let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
+    hub.state
+        .store
+        .set_ring_group_member(hub.alpha, "Sales", ben.id(), true)
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
+    let phone = phone::dial(
+        dir.path(),
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    );
+    let call = ana_events.rings(&ana).await;
+    assert_eq!(ben_events.rings(&ben).await.id, call.id, "Sales rings both");
+    let (ana_engine, _) = hub.take(&ana, call.id, 440.0).await;
+    hub.post(
+        &ana,
+        &format!("/calls/{}/transfer", call.id),
+        json!({ "to_agent": ben.id() }),
+    )
+    .await;
+    ana_engine.hang_up();
+
+    // Ben lets it ring: it comes back to Ana, saying so.
+    assert_eq!(ben_events.rings(&ben).await.id, call.id);
+    let back = ana_events.rings(&ana).await;
+    let returned = back.returned.expect("says it came back");
+    assert_eq!(
+        (returned.to.name.as_str(), returned.outcome),
+        ("Ben", switchboard_protocol::CallOutcome::NoAnswer)
+    );
+    // Ana lets it ring too: the customer waits in Sales, whose agents are offered it.
+    let offered = loop {
+        let offered = ben_events.rings(&ben).await;
+        if offered.offered_to.contains(&ben.id()) {
+            break offered;
+        }
+    };
+    assert_eq!(offered.ring_group.as_deref(), Some("Sales"));
+    let (_ben_engine, ben_heard) = hub.take(&ben, call.id, 700.0).await;
+    assert!(hears(&ben_heard, 300.0).await, "Ben hears the customer");
+    hub.post(&ben, &format!("/calls/{}/hangup", call.id), json!({}))
+        .await;
+    phone::hung_up(dir.path(), phone).await;
+}
