@@ -39,8 +39,8 @@ pub(crate) struct Live {
     /// For a call from the phone network in an account with Identity: what the caller has
     /// said, for voice biometrics.
     pub voice: Option<crate::biometrics::Listening>,
-    /// Since when a transferred (or returned) call rings at an agent: unanswered for
-    /// `[calls] transfer_ring_timeout`, it comes back.
+    /// Since when the call rings at an agent (called, consulted, transferred or come back):
+    /// unanswered for `[calls] ring_timeout`, it is not taken (see [`not_taken`]).
     pub ringing_since: Option<std::time::Instant>,
 }
 
@@ -236,10 +236,12 @@ pub async fn start(
         Party::agent(from.id, from.name),
         Party::agent(to.id, to.name),
     );
-    state
-        .calls
-        .insert(Live::new(call.clone(), caller.account_id, leg));
+    state.calls.insert(Live {
+        ringing_since: Some(std::time::Instant::now()),
+        ..Live::new(call.clone(), caller.account_id, leg)
+    });
     publish(&state, caller.account_id, &call, None).await?;
+    time_ringing(&state, id);
     tracing::info!(
         call = id,
         from = call.from.agent_id,
@@ -808,7 +810,7 @@ pub async fn transfer(
         To::Number(_, placement) => {
             tokio::spawn(crate::outbound::place(state.clone(), placement));
         }
-        To::Agent(_) => recall_unanswered(&state, id),
+        To::Agent(_) => time_ringing(&state, id),
     }
     tracing::info!(call = id, by = caller.agent_id, to = %call.to.name, "call transferred");
     Ok(Json(call))
@@ -909,27 +911,26 @@ pub(crate) async fn not_taken(state: &Arc<AppState>, id: Id, outcome: CallOutcom
             })
             .map_err(|_| Error::Internal("routing stopped".into()))?;
     } else {
-        recall_unanswered(state, id);
+        time_ringing(state, id);
     }
     tracing::info!(call = id, ?outcome, to = %call.to.name, "a transfer did not go through: the call came back");
     Ok(call)
 }
 
-/// A call just put to ring at an agent (transferred, or come back) that is still ringing
-/// there, the same ringing, after `[calls] transfer_ring_timeout` is not taken: it comes back
-/// (see [`not_taken`]).
-fn recall_unanswered(state: &Arc<AppState>, id: Id) {
+/// A call just put to ring at an agent that is still ringing there — the same ringing —
+/// after `[calls] ring_timeout` is not taken (see [`not_taken`]).
+pub(crate) fn time_ringing(state: &Arc<AppState>, id: Id) {
     let Some(since) = state.calls.lock().get(&id).and_then(|l| l.ringing_since) else {
         return;
     };
     let state = state.clone();
     tokio::spawn(async move {
-        tokio::time::sleep(state.config.calls.transfer_ring_timeout).await;
+        tokio::time::sleep(state.config.calls.ring_timeout).await;
         let unanswered = state.calls.lock().get(&id).is_some_and(|live| {
             live.call.state == CallState::Ringing && live.ringing_since == Some(since)
         });
         if unanswered {
-            tracing::info!(call = id, "a transferred call rang out");
+            tracing::info!(call = id, "a call rang out at an agent");
             if let Err(error) = Box::pin(not_taken(&state, id, CallOutcome::NoAnswer)).await {
                 tracing::warn!(%error, call = id, "a call that rang out did not come back");
             }

@@ -28,16 +28,18 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Calls {
-    /// How long a blind-transferred call rings at an agent before it comes back (to the agent
-    /// who transferred it, else to its ring group), as if they had declined it.
+    /// How long a call rings at an agent — called by a colleague, consulted, or transferred
+    /// — before it counts as unanswered: a colleague's call or consultation ends as "no
+    /// answer"; a transferred call comes back (to the agent who transferred it, else to its
+    /// ring group). Ring groups' offers have their own timeouts.
     #[serde(with = "humantime_serde")]
-    pub transfer_ring_timeout: Duration,
+    pub ring_timeout: Duration,
 }
 
 impl Default for Calls {
     fn default() -> Self {
         Self {
-            transfer_ring_timeout: Duration::from_secs(30),
+            ring_timeout: Duration::from_secs(30),
         }
     }
 }

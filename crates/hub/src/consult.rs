@@ -137,6 +137,7 @@ pub async fn start(
             })
             .map_err(|_| Error::Internal("routing stopped".into()))?;
     }
+    calls::time_ringing(&state, consulting);
     tracing::info!(call = id, consult = consulting, "consulting");
     Ok((StatusCode::CREATED, Json(consult)))
 }
@@ -432,6 +433,8 @@ fn start_locked(
     live.call.held_by = Some(caller.agent_id);
     live.call.consult = Some(consultation.id);
     let group = consultation.group;
+    // A colleague's desk rings (a group's offers and outside numbers time out their own way).
+    let at_agent = consultation.to.agent_id.is_some();
     let call = Call {
         consult_of: Some(id),
         context: live.call.context.clone(),
@@ -442,6 +445,7 @@ fn start_locked(
     let consult = Live {
         hangup: consultation.hangup,
         group,
+        ringing_since: at_agent.then(std::time::Instant::now),
         ..Live::new(call, caller.account_id, mine)
     };
     let call = consult.call.clone();

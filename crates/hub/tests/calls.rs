@@ -295,6 +295,43 @@ async fn a_declined_call_ends_without_touching_presence() {
     );
 }
 
+#[tokio::test]
+async fn a_colleague_who_does_not_answer_is_no_answer_after_the_ring_timeout() {
+    let hub = common::start_with(|config| config.calls.ring_timeout = Duration::from_secs(1)).await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let mut ana_events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;
+    let mut ben_events = hub.events(&ben, hub.bootstrap(&ben).await.event_seq).await;
+    let (_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
+    let started: MediaAnswer = hub
+        .post(
+            &ana,
+            "/calls",
+            json!({ "to_agent": ben.id(), "offer": offer }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ben_events.rings(&ben).await.id, started.call.id);
+    // Nobody answers: both are told it ended unanswered; Ben's desk stops ringing.
+    for events in [&mut ana_events, &mut ben_events] {
+        let ended = loop {
+            let call = events.next_call(Duration::from_secs(10)).await;
+            if call.id == started.call.id && call.state == CallState::Ended {
+                break call;
+            }
+        };
+        assert_eq!(ended.outcome, Some(CallOutcome::NoAnswer));
+    }
+    let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM calls WHERE id = ?")
+        .bind(started.call.id)
+        .fetch_one(hub.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(outcome.as_deref(), Some("no_answer"));
+}
+
 /// Ana calls Ben and Ben answers; both engines play a tone (Ana 440 Hz, Ben 700 Hz).
 async fn connected_call(
     hub: &common::Hub,

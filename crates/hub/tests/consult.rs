@@ -549,7 +549,7 @@ async fn a_transfer_nobody_answers_comes_back_then_goes_to_the_queue() {
     let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let hub = common::start_with(|config| {
         config.sip.listen = Some(sip);
-        config.calls.transfer_ring_timeout = Duration::from_secs(1);
+        config.calls.ring_timeout = Duration::from_secs(1);
     })
     .await;
     hub.settings(hub.alpha, |s| s.after_call_work = false).await;
