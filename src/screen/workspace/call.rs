@@ -1244,17 +1244,12 @@ fn live_bar(
         text(widget::duration((now - live.since).whole_seconds())),
     ];
     if let Some(consult) = live.consult.as_ref().filter(|_| call.conference) {
-        return bar
-            .push(recording_badge(call.recording))
-            .push(
-                text(fl!(
-                    "call-three-way",
-                    first = other_party(call, me),
-                    second = consult.to.name.clone()
-                ))
-                .style(theme::text::warning)
-                .width(Length::Fill),
-            )
+        let status = fl!(
+            "call-three-way",
+            first = other_party(call, me),
+            second = consult.to.name.clone()
+        );
+        return with_status(bar.push(recording_badge(call.recording)), status)
             .push(action(
                 fl!("call-three-way-drop", name = consult.to.name.clone()),
                 Some(Message::EndConsult { complete: false }),
@@ -1274,13 +1269,8 @@ fn live_bar(
         } else {
             fl!("call-mute")
         };
-        return bar
-            .push(recording_badge(call.recording))
-            .push(
-                text(fl!("call-three-way-joined", name = other_party(call, me)))
-                    .style(theme::text::warning)
-                    .width(Length::Fill),
-            )
+        let status = fl!("call-three-way-joined", name = other_party(call, me));
+        return with_status(bar.push(recording_badge(call.recording)), status)
             .push(action(mute_label, Some(Message::MuteToggled), false))
             .push(action(fl!("call-hang-up"), Some(Message::HangUp), true));
     }
@@ -1292,14 +1282,11 @@ fn live_bar(
         };
         let complete =
             (consult.state == CallState::Live).then_some(Message::EndConsult { complete: true });
-        return bar
-            // The colleagues' talk is not recorded: the call's recording waits meanwhile.
-            .push(
-                call.recording
-                    .and_then(|_| recording_badge(Some(Recording::Paused))),
-            )
-            // The line takes the room left (wrapping), so the buttons stay whole.
-            .push(text(line).style(theme::text::warning).width(Length::Fill))
+        // The colleagues' talk is not recorded: the call's recording waits meanwhile.
+        let paused = call
+            .recording
+            .and_then(|_| recording_badge(Some(Recording::Paused)));
+        return with_status(bar.push(paused), line)
             .push(action(
                 fl!("call-three-way-start"),
                 (consult.state == CallState::Live).then_some(Message::Conference),
@@ -1360,6 +1347,22 @@ fn live_bar(
         bar = bar.push(action(label, Some(Message::RecordingPaused(pause)), false));
     }
     bar.push(action(fl!("call-hang-up"), Some(Message::HangUp), true))
+}
+
+/// The bar's headline (who, how long, the recording) with a line under it saying what is
+/// going on; together they take the room the buttons leave, so the buttons stay whole.
+fn with_status<'a>(
+    headline: iced::widget::Row<'a, Message>,
+    status: String,
+) -> iced::widget::Row<'a, Message> {
+    row![
+        column![
+            headline.spacing(12).align_y(Alignment::Center),
+            text(status).size(14).style(theme::text::warning),
+        ]
+        .spacing(2)
+        .width(Length::Fill)
+    ]
 }
 
 /// Everyone on a recorded call sees that it is, and whether it is paused.
