@@ -99,6 +99,22 @@ fn the_hub_refusing_a_change_is_shown_in_words() {
 }
 
 #[test]
+fn a_colleagues_call_that_stops_ringing_is_a_missed_call() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = workspace("available");
+    ws.update(event(lucia_call(
+        CallState::Ringing,
+        None,
+        (1, "Alex Rivera"),
+    )));
+    let mut ended = lucia_call(CallState::Ended, None, (1, "Alex Rivera"));
+    ended.outcome = Some(CallOutcome::NoAnswer);
+    ws.update(event(ended));
+    assert!(ws.call().is_none());
+    assert!(shows(&ws, "You missed a call from Lucía Fernández."));
+}
+
+#[test]
 fn an_offer_someone_else_took_first_is_said_in_words() {
     // Two agents of a ring-all group press Accept; the hub gives the call to the other one.
     let mut ws = workspace("available");

@@ -145,6 +145,7 @@ call-contact-name-needed = A contact needs a name.
 call-ringing-out = Ringing { $name }…
 call-busy = { $name } is busy.
 call-no-answer = { $name } did not answer.
+call-missed = You missed a call from { $name }.
 call-unreachable = { $name } cannot be reached: the number does not exist or the phone network refused the call.
 call-not-placed = The call to { $name } could not be placed: the phone line failed. Try again, or tell your administrator if it keeps happening.
 call-no-audio = The call did not start: no usable microphone or speaker ({ $reason }).

@@ -145,6 +145,7 @@ call-contact-name-needed = Un contacto necesita un nombre.
 call-ringing-out = Sonando en { $name }…
 call-busy = { $name } está ocupado.
 call-no-answer = { $name } no contestó.
+call-missed = Tienes una llamada perdida de { $name }.
 call-unreachable = No se puede contactar con { $name }: el número no existe o la red telefónica rechazó la llamada.
 call-not-placed = No se pudo realizar la llamada a { $name }: falló la línea telefónica. Inténtalo de nuevo o avisa a tu administrador si sigue pasando.
 call-no-audio = La llamada no empezó: no hay micrófono o altavoz disponible ({ $reason }).

@@ -694,7 +694,12 @@ impl Phone {
             (call, CallState::Ended) => {
                 let other = other_party(&info, cx.me);
                 let placing = matches!(call, Call::Ringing { .. }) && info.from.is(cx.me);
+                // A call to this agent's desk that stopped ringing before they took it.
+                let missed = matches!(call, Call::Incoming { .. }) && info.to.is(cx.me);
                 let notice = match info.outcome {
+                    Some(CallOutcome::NoAnswer | CallOutcome::Cancelled) if missed => {
+                        Some(fl!("call-missed", name = other))
+                    }
                     Some(CallOutcome::Declined) if info.from.is(cx.me) => {
                         Some(fl!("call-declined", name = other))
                     }
