@@ -100,7 +100,7 @@ fn the_hub_refusing_a_change_is_shown_in_words() {
 
 #[test]
 fn a_colleagues_call_that_stops_ringing_is_a_missed_call() {
-    use switchboard_protocol::{CallOutcome, CallState};
+    use switchboard_protocol::{CallOutcome, CallState, Party, Returned};
     let mut ws = workspace("available");
     ws.update(event(lucia_call(
         CallState::Ringing,
@@ -110,6 +110,21 @@ fn a_colleagues_call_that_stops_ringing_is_a_missed_call() {
     let mut ended = lucia_call(CallState::Ended, None, (1, "Alex Rivera"));
     ended.outcome = Some(CallOutcome::NoAnswer);
     ws.update(event(ended));
+    assert!(ws.call().is_none());
+    assert!(shows(&ws, "You missed a call from Lucía Fernández."));
+
+    // Handed here by Priya, it rang out and went back to her.
+    let mut ws = workspace("available");
+    let mut handed = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    handed.transferred_by = Some(Party::agent(5, "Priya Natarajan"));
+    ws.update(event(handed.clone()));
+    let mut back = handed;
+    back.to = Party::agent(5, "Priya Natarajan");
+    back.returned = Some(Returned {
+        to: Party::agent(1, "Alex Rivera"),
+        outcome: CallOutcome::NoAnswer,
+    });
+    ws.update(event(back));
     assert!(ws.call().is_none());
     assert!(shows(&ws, "You missed a call from Lucía Fernández."));
 }

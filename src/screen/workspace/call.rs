@@ -679,6 +679,13 @@ impl Phone {
         {
             // Offered by a ring group and taken by someone else, or no longer offered here.
             self.call = None;
+            // Or handed here, and it rang out: it went back to whoever handed it on.
+            let rang_out = info.returned.as_ref().is_some_and(|returned| {
+                returned.to.is(cx.me) && returned.outcome == CallOutcome::NoAnswer
+            });
+            if rang_out {
+                return Action::Notice(fl!("call-missed", name = other_party(&info, cx.me)));
+            }
             return Action::None;
         }
         if !info.involves(cx.me) && !info.rings_at(cx.me) {
