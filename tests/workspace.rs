@@ -281,35 +281,10 @@ fn call_event(
     state: switchboard_protocol::CallState,
     outcome: Option<switchboard_protocol::CallOutcome>,
 ) -> Message {
-    use switchboard_protocol::{Call, Party};
-    Message::Stream(Update::Event(Box::new(EventEnvelope {
-        seq: 20,
-        at: noon(),
-        event: Event::CallUpdated {
-            call: Box::new(Call {
-                id: 7,
-                from: Party::agent(2, "Lucía Fernández"),
-                to: Party::agent(1, "Alex Rivera"),
-                state,
-                outcome,
-                held_by: None,
-                transferred_by: None,
-                offered_to: Vec::new(),
-                dialled: None,
-                ring_group: None,
-                waiting_since: None,
-                alerting: false,
-                context: Vec::new(),
-                identity: None,
-                recording: None,
-                consult: None,
-                consult_of: None,
-                merged_into: None,
-                conference: false,
-                returned: None,
-            }),
-        },
-    })))
+    event(switchboard_protocol::Call {
+        outcome,
+        ..lucia_call(state, None, (1, "Alex Rivera"))
+    })
 }
 
 #[test]
@@ -339,11 +314,7 @@ fn a_customers_call_offered_by_a_ring_group_shows_how_it_came_in_and_goes_when_t
     // Alex is agent 1 in these tests.
     let mut call = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
     call.from = Party::phone("+442071838750", "Grace Hopper");
-    call.to = Party {
-        agent_id: None,
-        name: "Sales".into(),
-        number: None,
-    };
+    call.to = Party::group("Sales");
     call.offered_to = vec![1, 5];
     call.dialled = Some("+14155550100".into());
     call.ring_group = Some("Sales".into());
@@ -451,26 +422,13 @@ fn lucia_call(
 ) -> switchboard_protocol::Call {
     use switchboard_protocol::{Call, Party};
     Call {
-        id: 7,
-        from: Party::agent(2, "Lucía Fernández"),
-        to: Party::agent(to.0, to.1),
         state,
-        outcome: None,
         held_by,
-        transferred_by: None,
-        offered_to: Vec::new(),
-        dialled: None,
-        ring_group: None,
-        waiting_since: None,
-        alerting: false,
-        context: Vec::new(),
-        identity: None,
-        recording: None,
-        consult: None,
-        consult_of: None,
-        merged_into: None,
-        conference: false,
-        returned: None,
+        ..Call::ringing(
+            7,
+            Party::agent(2, "Lucía Fernández"),
+            Party::agent(to.0, to.1),
+        )
     }
 }
 
@@ -507,11 +465,7 @@ fn news_of_an_offer_that_arrives_after_answering_it_changes_nothing() {
     let mut ws = on_a_call();
     // The ring group's word that the call still rang here, overtaken by the answer.
     let mut stale = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
-    stale.to = Party {
-        agent_id: None,
-        name: "Support".into(),
-        number: None,
-    };
+    stale.to = Party::group("Support");
     stale.offered_to = vec![1];
     ws.update(event(stale));
     assert!(shows(&ws, "On a call with Lucía Fernández"));
@@ -886,11 +840,7 @@ fn graces_call() -> switchboard_protocol::Call {
     use switchboard_protocol::{CallState, ContextItem, Party};
     let mut call = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
     call.from = Party::phone("+442071838750", "Grace Hopper");
-    call.to = Party {
-        agent_id: None,
-        name: "Support".into(),
-        number: None,
-    };
+    call.to = Party::group("Support");
     call.offered_to = vec![1];
     call.dialled = Some("+14155550100".into());
     call.ring_group = Some("Support".into());

@@ -152,16 +152,7 @@ async fn ana_calls_ben_they_talk_and_hang_up() {
     assert!(loud_frames(&heard_by_ana, 40) >= 36, "Ana hears Ben");
 
     // Ana hangs up: both are told, both go to after-call work.
-    let ended: Call = hub
-        .post(
-            &ana,
-            &format!("/calls/{}/hangup", started.call.id),
-            json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ended: Call = hub.act(&ana, started.call.id, "hangup").await;
     assert_eq!(
         (ended.state, ended.outcome),
         (CallState::Ended, Some(CallOutcome::Completed))
@@ -265,16 +256,7 @@ async fn a_declined_call_ends_without_touching_presence() {
         .json()
         .await
         .unwrap();
-    let declined: Call = hub
-        .post(
-            &ben,
-            &format!("/calls/{}/decline", started.call.id),
-            json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let declined: Call = hub.act(&ben, started.call.id, "decline").await;
     assert_eq!(declined.outcome, Some(CallOutcome::Declined));
     assert_eq!(
         hub.bootstrap(&ana).await.me.presence.status,
@@ -316,12 +298,7 @@ async fn a_colleague_who_does_not_answer_is_no_answer_after_the_ring_timeout() {
     assert_eq!(ben_events.rings(&ben).await.id, started.call.id);
     // Nobody answers: both are told it ended unanswered; Ben's desk stops ringing.
     for events in [&mut ana_events, &mut ben_events] {
-        let ended = loop {
-            let call = events.next_call(Duration::from_secs(10)).await;
-            if call.id == started.call.id && call.state == CallState::Ended {
-                break call;
-            }
-        };
+        let ended = events.ended(started.call.id).await;
         assert_eq!(ended.outcome, Some(CallOutcome::NoAnswer));
     }
     let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM calls WHERE id = ?")
@@ -405,12 +382,7 @@ async fn hold_plays_music_to_the_held_party_and_only_the_holder_resumes() {
     next_envelope(&ana_hears, 50);
     assert!(steady_tone(&next_envelope(&ana_hears, 40)), "Ana hears Ben");
 
-    let held: Call = hub
-        .post(&ben, &format!("/calls/{}/hold", call.id), json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let held: Call = hub.act(&ben, call.id, "hold").await;
     assert_eq!(
         (held.state, held.held_by),
         (CallState::Held, Some(ben.id()))
@@ -450,12 +422,7 @@ async fn hold_plays_music_to_the_held_party_and_only_the_holder_resumes() {
     // Still on a call while held.
     assert_eq!(status_of(&hub, &ben, "Ana").await, StatusKey::on_call());
 
-    let resumed: Call = hub
-        .post(&ben, &format!("/calls/{}/resume", call.id), json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let resumed: Call = hub.act(&ben, call.id, "resume").await;
     assert_eq!((resumed.state, resumed.held_by), (CallState::Live, None));
     next_envelope(&ana_hears, 25);
     assert!(steady_tone(&next_envelope(&ana_hears, 40)), "Ben is back");

@@ -15,7 +15,7 @@ use std::time::Duration;
 use phone::free_port;
 use reqwest::StatusCode;
 use serde_json::json;
-use switchboard_protocol::{Call, CallState, Event};
+use switchboard_protocol::{Call, CallState};
 use switchboard_voice::analysis::tone_share;
 use switchboard_voice::recording::Recording;
 
@@ -61,14 +61,7 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     let (cy, mut cy_events) = available(&hub, "cy@alpha.test").await;
 
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
-    let phone = phone::dial(
-        dir.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let phone = phone::customer(dir.path(), sip);
     let call = ana_events.rings(&ana).await;
     let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
     assert!(hears(&ana_heard, 300.0).await, "Ana hears the customer");
@@ -112,26 +105,9 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let ringing = cy_events.rings(&cy).await;
-    let back: Call = hub
-        .post(
-            &ana,
-            &format!("/calls/{}/consult/cancel", call.id),
-            json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let back: Call = hub.act(&ana, call.id, "consult/cancel").await;
     assert_eq!((back.state, back.consult), (CallState::Live, None));
-    let stopped = loop {
-        let envelope = cy_events.try_next(Duration::from_secs(5)).await.unwrap();
-        if let Event::CallUpdated { call } = envelope.event
-            && call.id == ringing.id
-            && call.state == CallState::Ended
-        {
-            break *call;
-        }
-    };
+    let stopped = cy_events.ended(ringing.id).await;
     assert_eq!(
         stopped.outcome,
         Some(switchboard_protocol::CallOutcome::Cancelled)
@@ -186,15 +162,7 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     assert!(handed.involves(ben.id()) && !handed.involves(ana.id()));
     assert_eq!(handed.consult, None);
     assert!(hears(&ben_heard, 300.0).await, "Ben hears the customer");
-    let merged = loop {
-        let envelope = ben_events.try_next(Duration::from_secs(5)).await.unwrap();
-        if let Event::CallUpdated { call } = envelope.event
-            && call.id == consulting.id
-            && call.state == CallState::Ended
-        {
-            break *call;
-        }
-    };
+    let merged = ben_events.ended(consulting.id).await;
     assert_eq!(
         merged.merged_into,
         Some(call.id),
@@ -265,14 +233,7 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
     let (hub, sip, ana, mut ana_events) = hub_and_ana().await;
     let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
-    let phone = phone::dial(
-        dir.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let phone = phone::customer(dir.path(), sip);
     let call = ana_events.rings(&ana).await;
     let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
     assert!(hears(&ana_heard, 300.0).await);
@@ -325,12 +286,7 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
     );
 
     // Ana hangs up: Ben carries on with the customer.
-    let left: Call = hub
-        .post(&ana, &format!("/calls/{}/hangup", call.id), json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let left: Call = hub.act(&ana, call.id, "hangup").await;
     assert_eq!(left.state, CallState::Live);
     assert!(left.involves(ben.id()) && !left.involves(ana.id()) && !left.conference);
     assert!(
@@ -369,14 +325,7 @@ async fn ana_consults_a_ring_group_and_whoever_takes_it_gets_the_customer() {
             .unwrap();
     }
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
-    let phone = phone::dial(
-        dir.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let phone = phone::customer(dir.path(), sip);
     let call = ana_events.rings(&ana).await;
     let (_ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
     assert!(hears(&ana_heard, 300.0).await, "Ana hears the customer");
@@ -402,15 +351,7 @@ async fn ana_consults_a_ring_group_and_whoever_takes_it_gets_the_customer() {
     )
     .await;
     for (events, who) in [(&mut ben_events, "Ben"), (&mut cy_events, "Cy")] {
-        let stopped = loop {
-            let envelope = events.try_next(Duration::from_secs(5)).await.unwrap();
-            if let Event::CallUpdated { call } = envelope.event
-                && call.id == consulting.id
-                && call.state == CallState::Ended
-            {
-                break *call;
-            }
-        };
+        let stopped = events.ended(consulting.id).await;
         assert_eq!(
             stopped.outcome,
             Some(switchboard_protocol::CallOutcome::Cancelled),
@@ -444,16 +385,7 @@ async fn ana_consults_a_ring_group_and_whoever_takes_it_gets_the_customer() {
     assert!(hears(&ana_heard, 700.0).await, "Ana hears Cy");
     assert!(hears(&cy_heard, 440.0).await, "Cy hears Ana");
 
-    let handed: Call = hub
-        .post(
-            &ana,
-            &format!("/calls/{}/consult/complete", call.id),
-            json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let handed: Call = hub.act(&ana, call.id, "consult/complete").await;
     assert!(handed.involves(cy.id()) && !handed.involves(ana.id()));
     assert!(hears(&cy_heard, 300.0).await, "Cy hears the customer");
     // On record: Ana handed the call to Cy.
@@ -479,14 +411,7 @@ async fn a_declined_transfer_comes_back_to_ana_or_else_waits_in_her_queue() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
-    let phone = phone::dial(
-        dir.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let phone = phone::customer(dir.path(), sip);
     let call = ana_events.rings(&ana).await;
     assert_eq!(ben_events.rings(&ben).await.id, call.id, "Sales rings both");
     let (ana_engine, _) = hub.take(&ana, call.id, 440.0).await;
@@ -561,14 +486,7 @@ async fn a_transfer_nobody_answers_comes_back_then_goes_to_the_queue() {
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(dir.path(), "customer.wav", 300.0, 40);
-    let phone = phone::dial(
-        dir.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let phone = phone::customer(dir.path(), sip);
     let call = ana_events.rings(&ana).await;
     assert_eq!(ben_events.rings(&ben).await.id, call.id, "Sales rings both");
     let (ana_engine, _) = hub.take(&ana, call.id, 440.0).await;

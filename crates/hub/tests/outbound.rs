@@ -280,15 +280,8 @@ async fn customer_with_ana_and_a_partner() -> Handover {
     .await;
     let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
     let near = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(near.path(), "customer.wav", 300.0, 40);
     let sip = hub.state.config.sip.listen.unwrap();
-    let customer = phone::dial(
-        near.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let customer = phone::customer(near.path(), sip);
     let call = events.rings(&ana).await;
     let (ana_engine, ana_heard) = hub.take(&ana, call.id, 440.0).await;
     common::heard_next(&ana_heard).await;
@@ -415,16 +408,7 @@ async fn an_agent_consults_an_outside_number_then_hands_the_customer_to_it() {
     );
 
     // She hands the customer over; when the partner hangs up the customer's call ends too.
-    let handed: Call = hub
-        .post(
-            &ana,
-            &format!("/calls/{}/consult/complete", call.id),
-            json!({}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let handed: Call = hub.act(&ana, call.id, "consult/complete").await;
     assert_eq!(handed.to.number.as_deref(), Some("+14155550123"));
     ana_engine.hang_up();
     let status = phone::exited(partner).await;
@@ -446,15 +430,8 @@ async fn a_customer_handed_to_a_number_nobody_answers_comes_back_to_the_agent() 
     hub.settings(hub.alpha, |s| s.after_call_work = true).await;
     let (ana, mut events) = hub.sales_line("ana@alpha.test", "ring_all").await;
     let near = tempfile::tempdir().unwrap();
-    let customer_tone = phone::tone(near.path(), "customer.wav", 300.0, 40);
     let sip = hub.state.config.sip.listen.unwrap();
-    let customer = phone::dial(
-        near.path(),
-        "+442071838750",
-        &format!("sip:+14155550100@{sip}"),
-        &customer_tone,
-        60,
-    );
+    let customer = phone::customer(near.path(), sip);
     let call = events.rings(&ana).await;
     let (ana_engine, _) = hub.take(&ana, call.id, 440.0).await;
     let handed: Call = hub

@@ -277,6 +277,16 @@ impl Hub {
         (engine, heard)
     }
 
+    /// `agent` does `action` to `call` (`hangup`, `consult/complete`…): the call as it
+    /// now stands.
+    pub async fn act(&self, agent: &Agent, call: Id, action: &str) -> Call {
+        let response = self
+            .post(agent, &format!("/calls/{call}/{action}"), json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{action} on {call}");
+        response.json().await.unwrap()
+    }
+
     /// `agent` answers `call` and hangs up at once (the far end gets its BYE).
     pub async fn take_and_hang_up(&self, agent: &Agent, call: Id) {
         let (_engine, _heard) = self.take(agent, call, 440.0).await;
@@ -393,6 +403,16 @@ impl Events {
             let call = self.next_call(Duration::from_secs(10)).await;
             if call.rings_at(agent.id()) {
                 return call;
+            }
+        }
+    }
+
+    /// The news that `call` ended (news of others, and its earlier news, skipped).
+    pub async fn ended(&mut self, call: Id) -> Call {
+        loop {
+            let news = self.next_call(Duration::from_secs(10)).await;
+            if news.id == call && news.state == switchboard_protocol::CallState::Ended {
+                return news;
             }
         }
     }

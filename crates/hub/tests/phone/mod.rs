@@ -126,6 +126,20 @@ pub fn dial(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) ->
     run(dir, Some(uri), seconds, false)
 }
 
+/// A customer (+44 20 7183 8750) on a real phone, calling the sales line (+1 415 555 0100)
+/// through the hub's trunk at `sip`: plays a 300 Hz tone for 40 s and hangs up after a
+/// minute.
+pub fn customer(dir: &Path, sip: std::net::SocketAddr) -> Child {
+    let customer_tone = tone(dir, "customer.wav", 300.0, 40);
+    dial(
+        dir,
+        "+442071838750",
+        &format!("sip:+14155550100@{sip}"),
+        &customer_tone,
+        60,
+    )
+}
+
 /// Like [`dial`], speaking Opus (RFC 7587) instead of PCMU.
 pub fn dial_opus(dir: &Path, caller: &str, uri: &str, speech: &Path, seconds: u32) -> Child {
     configure(
