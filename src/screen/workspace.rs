@@ -427,15 +427,7 @@ impl Workspace {
             Message::SignOut => {
                 self.status_menu = false;
                 // Hang up first, so the other party is not left talking to nobody.
-                let cx = context(
-                    &self.session,
-                    &self.audio,
-                    &self.me,
-                    self.now,
-                    self.focused,
-                    &self.account,
-                );
-                if let Some(hang_up) = self.phone.end(&cx) {
+                if let Some(hang_up) = self.with_phone(|phone, cx| phone.end(cx)) {
                     return Action::Run(hang_up.map(|_| Message::SignOutReady));
                 }
                 return Action::SignOut;
@@ -527,15 +519,8 @@ impl Workspace {
         let cx = notes_context(&self.session, &self.me, self.now);
         let mut tasks = vec![self.notes.open(call.id, mine, &cx).map(Message::Notes)];
         if let Some(number) = other.number.clone() {
-            let cx = context(
-                &self.session,
-                &self.audio,
-                &self.me,
-                self.now,
-                self.focused,
-                &self.account,
-            );
-            if let Some(task) = self.phone.look_up(call.id, number, &cx) {
+            let id = call.id;
+            if let Some(task) = self.with_phone(|phone, cx| phone.look_up(id, number, cx)) {
                 tasks.push(task.map(Message::Call));
             }
         }
@@ -571,7 +556,8 @@ impl Workspace {
         &self.audio
     }
 
-    fn phone_update(&mut self, message: call::Message) -> Action {
+    /// Runs `f` on the phone with what it needs from the workspace (borrowed beside it).
+    fn with_phone<R>(&mut self, f: impl FnOnce(&mut call::Phone, &call::Context<'_>) -> R) -> R {
         let cx = context(
             &self.session,
             &self.audio,
@@ -580,7 +566,11 @@ impl Workspace {
             self.focused,
             &self.account,
         );
-        let action = self.phone.update(message, &cx);
+        f(&mut self.phone, &cx)
+    }
+
+    fn phone_update(&mut self, message: call::Message) -> Action {
+        let action = self.with_phone(|phone, cx| phone.update(message, cx));
         self.phone_action(action)
     }
 
@@ -651,15 +641,7 @@ impl Workspace {
                 }
                 Event::CallUpdated { call } => {
                     let ended = call.state == switchboard_protocol::CallState::Ended;
-                    let cx = context(
-                        &self.session,
-                        &self.audio,
-                        &self.me,
-                        self.now,
-                        self.focused,
-                        &self.account,
-                    );
-                    let action = self.phone.updated(*call, &cx);
+                    let action = self.with_phone(|phone, cx| phone.updated(*call, cx));
                     let action = self.phone_action(action);
                     // The list shows the call that just ended.
                     let reload = (ended && self.view == View::History).then(|| {
