@@ -76,6 +76,12 @@ async fn end(
     phone::hung_up(dir, phone).await;
 }
 
+/// What is said on the later calls, in Olivia's voice and in someone else's: other words than
+/// those she enrolled with.
+const LATER_CALL: &str = "Could you please tell me when the engineer will arrive, since I \
+     need to be at home. I would also like to change the address for my deliveries to the new \
+     office.";
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_returning_customer_is_recognised_by_her_voice_and_someone_else_is_not() {
     let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
@@ -160,12 +166,7 @@ async fn a_returning_customer_is_recognised_by_her_voice_and_someone_else_is_not
 
     // She calls again and says other things: authenticated.
     let dir = phone_dir("again");
-    let phone = calls(
-        &dir,
-        "en+f3",
-        "Could you please tell me when the engineer will arrive, since I need to be at home. \
-         I would also like to change the address for my deliveries to the new office.",
-    );
+    let phone = calls(&dir, "en+f3", LATER_CALL);
     let call = ringing(&mut events, &ana, &mut seen).await;
     let check = check_after(&hub, &ana, &call, olivia.id, 6.0).await;
     eprintln!("Olivia again: {check:?}");
@@ -175,12 +176,7 @@ async fn a_returning_customer_is_recognised_by_her_voice_and_someone_else_is_not
 
     // Someone else calls from her number: not authenticated.
     let dir = phone_dir("impostor");
-    let phone = calls(
-        &dir,
-        "en+m3",
-        "Could you please tell me when the engineer will arrive, since I need to be at home. \
-         I would also like to change the address for my deliveries to the new office.",
-    );
+    let phone = calls(&dir, "en+m3", LATER_CALL);
     let call = ringing(&mut events, &ana, &mut seen).await;
     let check = check_after(&hub, &ana, &call, olivia.id, 6.0).await;
     eprintln!("someone else on Olivia's number: {check:?}");
