@@ -1,5 +1,7 @@
 //! The REST API under `/api/v1`, and its OpenAPI document generated from these handlers.
 
+mod calls;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -8,7 +10,7 @@ use axum::extract::{ConnectInfo, DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_protocol::{
-    AgentSummary, Bootstrap, Contact, ErrorBody, Health, Id, MAX_BODY_BYTES, Me,
+    AgentSummary, Bootstrap, Contact, ErrorBody, ErrorCode, Health, Id, MAX_BODY_BYTES, Me,
     NewContact as NewContactBody, Presence, SetStatus, SignIn, SignedIn, StatusKey, StatusKind,
 };
 use time::OffsetDateTime;
@@ -63,18 +65,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(contact))
         .routes(routes!(create_contact))
         .routes(routes!(events::stream))
-        .routes(routes!(crate::calls::start))
-        .routes(routes!(crate::calls::accept))
-        .routes(routes!(crate::calls::decline))
-        .routes(routes!(crate::calls::hang_up))
-        .routes(routes!(crate::calls::hold))
-        .routes(routes!(crate::calls::resume))
-        .routes(routes!(crate::calls::transfer))
-        .routes(routes!(crate::consult::start))
-        .routes(routes!(crate::consult::complete))
-        .routes(routes!(crate::consult::cancel))
-        .routes(routes!(crate::consult::conference))
-        .routes(routes!(crate::calls::attach_context))
+        .routes(routes!(calls::start))
+        .routes(routes!(calls::accept))
+        .routes(routes!(calls::decline))
+        .routes(routes!(calls::hang_up))
+        .routes(routes!(calls::hold))
+        .routes(routes!(calls::resume))
+        .routes(routes!(calls::transfer))
+        .routes(routes!(calls::consult))
+        .routes(routes!(calls::complete_consult))
+        .routes(routes!(calls::cancel_consult))
+        .routes(routes!(calls::three_way))
+        .routes(routes!(calls::attach_context))
         .routes(routes!(
             crate::history::save_notes,
             crate::history::my_notes
@@ -84,13 +86,13 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(crate::biometrics::enrol))
         .routes(routes!(crate::biometrics::verify))
         .routes(routes!(crate::biometrics::forget))
-        .routes(routes!(crate::recording::pause))
-        .routes(routes!(crate::recording::resume))
+        .routes(routes!(calls::pause_recording))
+        .routes(routes!(calls::resume_recording))
         .routes(routes!(
             crate::recording::download,
             crate::recording::remove
         ))
-        .routes(routes!(crate::identity::block, crate::identity::unblock))
+        .routes(routes!(calls::block, calls::unblock))
         .routes(routes!(crate::ice::servers))
         .split_for_parts();
     let openapi = Arc::new(openapi);
@@ -139,7 +141,7 @@ async fn sign_in(
 ) -> Result<Json<SignedIn>> {
     let email = crate::store::agents::normalize_email(&body.email);
     if email.is_empty() || body.password.is_empty() {
-        return Err(Error::BadRequest("email and password are required".into()));
+        return Err(Error::refused(ErrorCode::CredentialsRequired));
     }
     state.limiter.check(&email, peer.ip())?;
     let found = state.store.agent_for_sign_in(&email).await?;
@@ -171,6 +173,7 @@ async fn sign_in(
         .await?;
     if agent.status().kind() == StatusKind::Offline {
         state
+            .presence
             .set_status(
                 agent.account_id,
                 agent.id,
@@ -195,25 +198,13 @@ async fn sign_in(
     security(("bearer" = []))
 )]
 async fn sign_out(State(state): State<Arc<AppState>>, caller: Caller) -> Result<StatusCode> {
-    let live_left: i64 = {
-        let mut tx = state.store.write().await?;
-        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ?")
-            .bind(now_ms())
-            .bind(caller.session_id)
-            .execute(&mut *tx)
-            .await?;
-        let left = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM sessions WHERE agent_id = ? AND revoked_at IS NULL AND expires_at > ?",
-        )
-        .bind(caller.agent_id)
-        .bind(now_ms())
-        .fetch_one(&mut *tx)
+    let live_left = state
+        .store
+        .end_session(caller.session_id, caller.agent_id, now_ms())
         .await?;
-        tx.commit().await?;
-        left
-    };
     if live_left == 0 {
         state
+            .presence
             .set_status(
                 caller.account_id,
                 caller.agent_id,
@@ -235,7 +226,7 @@ async fn sign_out(State(state): State<Arc<AppState>>, caller: Caller) -> Result<
 async fn bootstrap(State(state): State<Arc<AppState>>, caller: Caller) -> Result<Json<Bootstrap>> {
     // The seq is read before the state: every event up to it is already in what follows, and
     // events after it are replayed by the stream (presence events are idempotent).
-    let event_seq = events::head(&mut *state.store.pool().acquire().await?).await?;
+    let event_seq = state.store.event_head().await?;
     let store = &state.store;
     let agents = store.agents(caller.account_id).await?;
     let me = agents
@@ -291,6 +282,7 @@ async fn set_status(
     Json(body): Json<SetStatus>,
 ) -> Result<Json<Presence>> {
     state
+        .presence
         .set_status(
             caller.account_id,
             caller.agent_id,
@@ -320,9 +312,10 @@ async fn wrap_up_done(
         .agent(caller.account_id, caller.agent_id)
         .await?;
     if agent.status().kind() != StatusKind::AfterCallWork {
-        return Err(Error::Conflict("you are not in after-call work".into()));
+        return Err(Error::refused(ErrorCode::NotInWrapUp));
     }
     state
+        .presence
         .wrap_up_done(caller.account_id, caller.agent_id)
         .await
         .map(Json)
@@ -376,11 +369,8 @@ async fn search_contacts(
     caller: Caller,
     Query(query): Query<SearchQuery>,
 ) -> Result<Json<Vec<Contact>>> {
-    if query.q.trim().is_empty() {
-        return Err(Error::BadRequest("search text is required".into()));
-    }
-    if query.q.len() > 200 {
-        return Err(Error::BadRequest("search text is too long".into()));
+    if query.q.trim().is_empty() || query.q.len() > 200 {
+        return Err(Error::refused(ErrorCode::InvalidSearch));
     }
     Ok(Json(
         state
@@ -434,14 +424,10 @@ async fn create_contact(
 ) -> Result<(axum::http::StatusCode, Json<Contact>)> {
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
-        return Err(Error::BadRequest(
-            "a contact needs a name of at most 200 characters".into(),
-        ));
+        return Err(Error::refused(ErrorCode::ContactNameRequired));
     }
     if body.company.chars().count() > 200 || body.phones.len() > 20 || body.emails.len() > 20 {
-        return Err(Error::BadRequest(
-            "at most a 200-character company, 20 numbers and 20 emails".into(),
-        ));
+        return Err(Error::refused(ErrorCode::ContactTooLarge));
     }
     let account = state.store.account(caller.account_id).await?;
     let mut phones = Vec::new();
@@ -457,9 +443,10 @@ async fn create_contact(
                 .is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.'))
             && !email.contains(char::is_whitespace);
         if !plausible {
-            return Err(Error::BadRequest(format!(
-                "{email:?} is not an email address"
-            )));
+            return Err(Error::refused_as(
+                ErrorCode::InvalidEmail,
+                format!("{email:?} is not an email address"),
+            ));
         }
     }
     let id = state

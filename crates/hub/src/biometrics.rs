@@ -9,13 +9,12 @@ use std::sync::{Arc, LazyLock, Mutex};
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use switchboard_protocol::{EnrolVoice, ErrorBody, Id, VoiceCheck, VoiceStatus};
+use switchboard_protocol::{EnrolVoice, ErrorBody, ErrorCode, Id, VoiceCheck, VoiceStatus};
 use switchboard_voice::speaker::{Analyzer, Embedding, Features, MIN_SPEECH_SECONDS, THRESHOLD};
 
 use crate::auth::Caller;
 use crate::error::{Json, Path, Query};
 use crate::media::trunk::VoiceTap;
-use crate::store::{Store, now_ms};
 use crate::{AppState, Error, Result};
 
 /// Keeps the caller's voiceprint for a contact, from what they said on this call so far.
@@ -37,9 +36,7 @@ pub async fn enrol(
     Json(body): Json<EnrolVoice>,
 ) -> Result<Json<VoiceCheck>> {
     if !body.consent {
-        return Err(Error::BadRequest(
-            "a voiceprint is kept only with the caller's consent".into(),
-        ));
+        return Err(Error::refused(ErrorCode::ConsentRequired));
     }
     let tap = voice_of(&state, &caller, id).await?;
     state
@@ -159,26 +156,15 @@ static ANALYZER: LazyLock<Analyzer> = LazyLock::new(Analyzer::new);
 
 /// The caller a live call's agent hears, in an account with Identity.
 async fn voice_of(state: &AppState, caller: &Caller, id: Id) -> Result<Listening> {
-    let live = state
+    let voice = state
         .calls
-        .lock()
-        .get(&id)
-        .filter(|live| {
-            live.account_id == caller.account_id
-                && (live.call.involves(caller.agent_id)
-                    || live.call.offered_to.contains(&caller.agent_id))
-        })
-        .map(|live| live.voice.clone())
-        .ok_or(Error::NotFound("call"))?;
+        .voice(caller.account_id, id, caller.agent_id)
+        .await?;
     let account = state.store.account(caller.account_id).await?;
     if !account.settings.identity {
-        return Err(Error::Conflict(
-            "voice biometrics are part of Identity, which this account does not have".into(),
-        ));
+        return Err(Error::refused(ErrorCode::NoIdentity));
     }
-    live.ok_or_else(|| {
-        Error::Conflict("only a customer's voice on the phone network can be checked".into())
-    })
+    voice.ok_or_else(|| Error::refused(ErrorCode::NotAPhoneCaller))
 }
 
 /// The caller's embedding (none with too little speech) and their seconds of speech, off
@@ -200,66 +186,4 @@ async fn analyse(listening: &Listening) -> Result<(Option<Embedding>, f32)> {
     })
     .await
     .map_err(|error| Error::Internal(error.to_string()))
-}
-
-impl Store {
-    /// Keeps (or replaces) a contact's voiceprint, with who recorded the consent and when.
-    pub async fn save_voiceprint(
-        &self,
-        account_id: Id,
-        contact_id: Id,
-        embedding: &Embedding,
-        speech_seconds: f32,
-        call_id: Id,
-        agent_id: Id,
-    ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO voiceprints (contact_id, account_id, embedding, speech_seconds, call_id, consent_by, consent_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (contact_id) DO UPDATE SET embedding = excluded.embedding,
-                 speech_seconds = excluded.speech_seconds, call_id = excluded.call_id,
-                 consent_by = excluded.consent_by, consent_at = excluded.consent_at",
-        )
-        .bind(contact_id)
-        .bind(account_id)
-        .bind(serde_json::to_string(&embedding.0).unwrap_or_default())
-        .bind(speech_seconds)
-        .bind(call_id)
-        .bind(agent_id)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn voiceprint(&self, account_id: Id, contact_id: Id) -> Result<Option<Embedding>> {
-        let stored: Option<String> = sqlx::query_scalar(
-            "SELECT embedding FROM voiceprints WHERE contact_id = ? AND account_id = ?",
-        )
-        .bind(contact_id)
-        .bind(account_id)
-        .fetch_optional(self.pool())
-        .await?;
-        stored
-            .map(|json| {
-                serde_json::from_str(&json)
-                    .map(Embedding)
-                    .map_err(|error| Error::Internal(format!("a stored voiceprint: {error}")))
-            })
-            .transpose()
-    }
-
-    pub async fn delete_voiceprint(&self, account_id: Id, contact_id: Id) -> Result<()> {
-        let deleted =
-            sqlx::query("DELETE FROM voiceprints WHERE contact_id = ? AND account_id = ?")
-                .bind(contact_id)
-                .bind(account_id)
-                .execute(self.pool())
-                .await?
-                .rows_affected();
-        if deleted == 0 {
-            return Err(Error::NotFound("voiceprint"));
-        }
-        Ok(())
-    }
 }

@@ -2,11 +2,10 @@
 //! agents in every kind of status, ring groups, caller IDs, contacts with CRM links and
 //! dispositions. Every demo person signs in with [`DEMO_PASSWORD`].
 
-use switchboard_protocol::{AccountSettings, Id, Role, SaveNotes, StatusKey};
+use switchboard_protocol::{AccountSettings, CallOutcome, Id, Role, SaveNotes, StatusKey};
 
 use crate::auth::hash_password;
-use crate::store::agents::write_status;
-use crate::store::{NewAccount, NewAgent, NewContact, NewIntegration, Store, now_ms};
+use crate::store::{NewAccount, NewAgent, NewContact, NewIntegration, PastCall, Store, now_ms};
 use crate::{Result, phone};
 
 pub const DEMO_ACCOUNT: &str = "Acme Support";
@@ -393,14 +392,9 @@ pub async fn seed(store: &Store) -> Result<()> {
             })
             .await?;
         let since = now_ms() - minutes * 60_000;
-        write_status(
-            &mut *store.pool().acquire().await?,
-            id,
-            &StatusKey::new(*status),
-            since,
-            None,
-        )
-        .await?;
+        store
+            .seed_status(id, &StatusKey::new(*status), since)
+            .await?;
         agent_ids.push((*email, id));
     }
 
@@ -518,7 +512,7 @@ struct Past {
     to_number: Option<&'static str>,
     /// None: never answered.
     talk_secs: Option<i64>,
-    outcome: &'static str,
+    outcome: CallOutcome,
     /// Alex's notes and disposition.
     notes: &'static str,
     disposition: &'static str,
@@ -538,7 +532,7 @@ async fn seed_history(store: &Store, account: Id, alex: Id, lucia: Id) -> Result
             to_agent: Some(alex),
             to_number: None,
             talk_secs: Some(252),
-            outcome: "completed",
+            outcome: CallOutcome::Completed,
             notes: "Asked to move the delivery to Friday; confirmed by email.",
             disposition: "Resolved",
         },
@@ -550,7 +544,7 @@ async fn seed_history(store: &Store, account: Id, alex: Id, lucia: Id) -> Result
             to_agent: None,
             to_number: None,
             talk_secs: None,
-            outcome: "cancelled",
+            outcome: CallOutcome::Cancelled,
             notes: "",
             disposition: "",
         },
@@ -562,7 +556,7 @@ async fn seed_history(store: &Store, account: Id, alex: Id, lucia: Id) -> Result
             to_agent: None,
             to_number: Some(liam),
             talk_secs: Some(131),
-            outcome: "completed",
+            outcome: CallOutcome::Completed,
             notes: "Called back about the missed call; sending a quote for 40 seats.",
             disposition: "Follow-up needed",
         },
@@ -574,7 +568,7 @@ async fn seed_history(store: &Store, account: Id, alex: Id, lucia: Id) -> Result
             to_agent: Some(alex),
             to_number: None,
             talk_secs: Some(64),
-            outcome: "completed",
+            outcome: CallOutcome::Completed,
             notes: "",
             disposition: "",
         },
@@ -584,24 +578,21 @@ async fn seed_history(store: &Store, account: Id, alex: Id, lucia: Id) -> Result
         let started = now - past.minutes_ago * 60_000;
         let answered = past.talk_secs.map(|_| started + 6_000);
         let ended = started + 6_000 + past.talk_secs.unwrap_or(24) * 1000;
-        let id: Id = sqlx::query_scalar(
-            "INSERT INTO calls (account_id, direction, from_agent, from_number, to_agent, to_number,
-                 dialled, started_at, answered_at, ended_at, outcome)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(account)
-        .bind(past.direction)
-        .bind(past.from_agent)
-        .bind(past.from_number)
-        .bind(past.to_agent)
-        .bind(past.to_number)
-        .bind((past.direction == "inbound").then_some(DEMO_NUMBER))
-        .bind(started)
-        .bind(answered)
-        .bind(ended)
-        .bind(past.outcome)
-        .fetch_one(store.pool())
-        .await?;
+        let id = store
+            .import_call(&PastCall {
+                account,
+                direction: past.direction,
+                from_agent: past.from_agent,
+                from_number: past.from_number,
+                to_agent: past.to_agent,
+                to_number: past.to_number,
+                dialled: (past.direction == "inbound").then_some(DEMO_NUMBER),
+                started_at: started,
+                answered_at: answered,
+                ended_at: ended,
+                outcome: past.outcome,
+            })
+            .await?;
         if past.notes.is_empty() {
             continue;
         }

@@ -11,8 +11,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
+    /// The request is malformed (a body that does not read, a missing field).
     #[error("{0}")]
     BadRequest(String),
+    /// A rule said no: a code of its own, which clients put in their user's words, and
+    /// English words with the details, for logs and for people reading the API.
+    #[error("{1}")]
+    Refused(ErrorCode, String),
     #[error("the email or password is not right")]
     InvalidCredentials,
     #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
@@ -25,19 +30,12 @@ pub enum Error {
     Forbidden,
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// What the account already has stands in the way (a name taken): administrators'
+    /// requests.
     #[error("{0}")]
     Conflict(String),
-    #[error("the status cannot be changed by hand during after-call work")]
-    StatusLocked,
     #[error("the request body is larger than the hub accepts")]
     PayloadTooLarge,
-    #[error("no phone line (SIP trunk) is configured for calls to outside numbers")]
-    NoTrunk,
-    #[error("the call is no longer ringing")]
-    NoLongerRinging,
-    /// The agent's name.
-    #[error("{0} cannot take calls right now")]
-    Unavailable(String),
     #[error("database: {0}")]
     Database(Arc<sqlx::Error>),
     #[error("{0}")]
@@ -56,10 +54,31 @@ impl From<sqlx::migrate::MigrateError> for Error {
     }
 }
 
+impl From<crate::call::Refusal> for Error {
+    fn from(refusal: crate::call::Refusal) -> Self {
+        match refusal {
+            crate::call::Refusal::NotFound => Error::NotFound("call"),
+            crate::call::Refusal::Forbidden => Error::Forbidden,
+            refusal => Error::refused(refusal.code()),
+        }
+    }
+}
+
 impl Error {
+    /// A refusal in its usual words.
+    pub fn refused(code: ErrorCode) -> Self {
+        Error::Refused(code, words(code).to_owned())
+    }
+
+    /// A refusal with words of its own (saying which number, which agent…).
+    pub fn refused_as(code: ErrorCode, words: impl Into<String>) -> Self {
+        Error::Refused(code, words.into())
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::BadRequest(_) => ErrorCode::BadRequest,
+            Error::Refused(code, _) => *code,
             Error::InvalidCredentials => ErrorCode::InvalidCredentials,
             Error::RateLimited { .. } => ErrorCode::RateLimited,
             Error::Unauthorized => ErrorCode::Unauthorized,
@@ -67,32 +86,119 @@ impl Error {
             Error::Forbidden => ErrorCode::Forbidden,
             Error::NotFound(_) => ErrorCode::NotFound,
             Error::Conflict(_) => ErrorCode::Conflict,
-            Error::StatusLocked => ErrorCode::StatusLocked,
             Error::PayloadTooLarge => ErrorCode::PayloadTooLarge,
-            Error::NoTrunk => ErrorCode::NoTrunk,
-            Error::NoLongerRinging => ErrorCode::NoLongerRinging,
-            Error::Unavailable(_) => ErrorCode::Unavailable,
             Error::Database(_) | Error::Internal(_) => ErrorCode::Internal,
         }
     }
 
     fn status(&self) -> StatusCode {
-        match self {
-            Error::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Error::InvalidCredentials | Error::Unauthorized | Error::SessionExpired => {
+        match self.code() {
+            ErrorCode::BadRequest
+            | ErrorCode::CredentialsRequired
+            | ErrorCode::UnknownStatus
+            | ErrorCode::StatusNotSelectable
+            | ErrorCode::InvalidNumber
+            | ErrorCode::ContactNameRequired
+            | ErrorCode::ContactTooLarge
+            | ErrorCode::InvalidEmail
+            | ErrorCode::InvalidSearch
+            | ErrorCode::CannotCallSelf
+            | ErrorCode::OnTheCall
+            | ErrorCode::ConsentRequired
+            | ErrorCode::InvalidContext
+            | ErrorCode::TooMuchContext
+            | ErrorCode::NotesTooLong
+            | ErrorCode::UnknownDisposition => StatusCode::BAD_REQUEST,
+            ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
                 StatusCode::UNAUTHORIZED
             }
-            Error::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Error::Forbidden => StatusCode::FORBIDDEN,
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Conflict(_)
-            | Error::StatusLocked
-            | Error::NoTrunk
-            | Error::NoLongerRinging
-            | Error::Unavailable(_) => StatusCode::CONFLICT,
-            Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::Database(_) | Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Forbidden | ErrorCode::HeldByOther => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Internal | ErrorCode::Unknown => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrorCode::Conflict
+            | ErrorCode::StatusLocked
+            | ErrorCode::NotInWrapUp
+            | ErrorCode::NoTrunk
+            | ErrorCode::Unavailable
+            | ErrorCode::NoLongerRinging
+            | ErrorCode::OfferedToYou
+            | ErrorCode::NotConnected
+            | ErrorCode::OnHold
+            | ErrorCode::NotOnHold
+            | ErrorCode::Consulting
+            | ErrorCode::ThreeWay
+            | ErrorCode::NotACustomersCall
+            | ErrorCode::AlreadyConsulting
+            | ErrorCode::NotConsulting
+            | ErrorCode::ColleagueNotAnswered
+            | ErrorCode::NotRecorded
+            | ErrorCode::PauseNotAllowed
+            | ErrorCode::NoNumberToBlock
+            | ErrorCode::NoIdentity
+            | ErrorCode::NotAPhoneCaller => StatusCode::CONFLICT,
         }
+    }
+}
+
+/// A refusal's usual English words (for logs and API readers; clients word the code).
+fn words(code: ErrorCode) -> &'static str {
+    match code {
+        ErrorCode::BadRequest => "the request is malformed",
+        ErrorCode::InvalidCredentials => "the email or password is not right",
+        ErrorCode::CredentialsRequired => "email and password are required",
+        ErrorCode::RateLimited => "too many failed sign-ins; try again later",
+        ErrorCode::Unauthorized => "sign in first",
+        ErrorCode::SessionExpired => "the session has expired; sign in again",
+        ErrorCode::Forbidden => "your role does not allow this",
+        ErrorCode::NotFound => "not found",
+        ErrorCode::Conflict => "that conflicts with what the account has",
+        ErrorCode::PayloadTooLarge => "the request body is larger than the hub accepts",
+        ErrorCode::Internal | ErrorCode::Unknown => "something went wrong inside the hub",
+        ErrorCode::StatusLocked => "the status cannot be changed by hand during after-call work",
+        ErrorCode::UnknownStatus => "the account has no such status",
+        ErrorCode::StatusNotSelectable => "that status is set by the hub, not by hand",
+        ErrorCode::NotInWrapUp => "you are not in after-call work",
+        ErrorCode::InvalidNumber => "that is not a phone number",
+        ErrorCode::ContactNameRequired => "a contact needs a name of at most 200 characters",
+        ErrorCode::ContactTooLarge => "at most a 200-character company, 20 numbers and 20 emails",
+        ErrorCode::InvalidEmail => "that is not an email address",
+        ErrorCode::InvalidSearch => "search text of 1 to 200 characters is required",
+        ErrorCode::NoTrunk => {
+            "no phone line (SIP trunk) is configured for calls to outside numbers"
+        }
+        ErrorCode::CannotCallSelf => "an agent cannot call themselves",
+        ErrorCode::Unavailable => "the agent cannot take calls right now",
+        ErrorCode::NoLongerRinging => "the call is no longer ringing",
+        ErrorCode::OfferedToYou => "the call is offered to you: accept or decline it",
+        ErrorCode::NotConnected => "only a connected call you control can do that",
+        ErrorCode::OnHold => "the call is already on hold",
+        ErrorCode::NotOnHold => "the call is not on hold",
+        ErrorCode::HeldByOther => "the other party put the call on hold; only they can resume it",
+        ErrorCode::Consulting => {
+            "you are consulting someone about the call: complete or cancel that first"
+        }
+        ErrorCode::ThreeWay => "the call is a three-way call",
+        ErrorCode::OnTheCall => "they are already on the call",
+        ErrorCode::NotACustomersCall => "only a customer's inbound call can go to a ring group",
+        ErrorCode::AlreadyConsulting => "you are already consulting someone",
+        ErrorCode::NotConsulting => "you are not consulting anyone",
+        ErrorCode::ColleagueNotAnswered => "the colleague has not answered yet: wait, or cancel",
+        ErrorCode::NotRecorded => "the call is not being recorded",
+        ErrorCode::PauseNotAllowed => "your account does not let agents pause recordings",
+        ErrorCode::NoNumberToBlock => "the call has no phone number to block",
+        ErrorCode::NoIdentity => {
+            "voice biometrics are part of Identity, which this account does not have"
+        }
+        ErrorCode::NotAPhoneCaller => "only a customer's voice on the phone network can be checked",
+        ErrorCode::ConsentRequired => "a voiceprint is kept only with the caller's consent",
+        ErrorCode::InvalidContext => {
+            "a context key is 1 to 64 printable characters, its value at most 1024"
+        }
+        ErrorCode::TooMuchContext => "a call keeps at most 50 pieces of context",
+        ErrorCode::NotesTooLong => "the notes are too long",
+        ErrorCode::UnknownDisposition => "there is no such disposition to pick",
     }
 }
 

@@ -12,124 +12,32 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use serde::Deserialize;
-use sqlx::SqliteConnection;
 use switchboard_protocol::{Event, EventEnvelope, Id};
 use tokio::sync::broadcast;
 
 use crate::auth::{Caller, session_is_live};
 use crate::error::Query;
-use crate::store::{Store, from_ms, now_ms};
+use crate::store::{PAGE, Store, from_ms, now_ms};
 use crate::{AppState, Result};
 
-/// Most events one read sends; a long backlog goes out in several reads.
-const PAGE: i64 = 500;
-
-/// Appends an event inside the caller's transaction; returns its `seq`. Call
-/// [`Notifier::notify`] after the transaction commits.
-pub async fn append(
-    conn: &mut SqliteConnection,
-    account_id: Id,
-    to_agent: Option<Id>,
-    event: &Event,
-    retention: u32,
-) -> Result<u64> {
-    let payload = serde_json::to_string(event)
-        .map_err(|error| crate::Error::Internal(format!("event encoding: {error}")))?;
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO events (account_id, agent_id, payload, created_at) VALUES (?, ?, ?, ?)
-         RETURNING seq",
-    )
-    .bind(account_id)
-    .bind(to_agent)
-    .bind(payload)
-    .bind(now_ms())
-    .fetch_one(&mut *conn)
-    .await?;
-    prune(conn, account_id, retention).await?;
-    Ok(seq as u64)
+/// Appends events to agents' logs and wakes their streams.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    pub store: Store,
+    pub notifier: Notifier,
+    /// How many events each account's log keeps.
+    pub retention: u32,
 }
 
-/// Keeps the newest `retention` events of the account and remembers where the cut was.
-async fn prune(conn: &mut SqliteConnection, account_id: Id, retention: u32) -> Result<()> {
-    let cutoff: Option<i64> = sqlx::query_scalar(
-        "SELECT seq FROM events WHERE account_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?",
-    )
-    .bind(account_id)
-    .bind(i64::from(retention))
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(cutoff) = cutoff {
-        sqlx::query("DELETE FROM events WHERE account_id = ? AND seq <= ?")
-            .bind(account_id)
-            .bind(cutoff)
-            .execute(&mut *conn)
+impl Publisher {
+    /// Appends each event to its agent's log, in one transaction, and wakes the streams.
+    pub async fn to_agents(&self, account_id: Id, events: &[(Id, Event)]) -> Result<()> {
+        self.store
+            .append_events(account_id, events, self.retention)
             .await?;
-        sqlx::query(
-            "INSERT INTO event_retention (account_id, pruned_until) VALUES (?, ?)
-             ON CONFLICT (account_id) DO UPDATE SET pruned_until = MAX(pruned_until, excluded.pruned_until)",
-        )
-        .bind(account_id)
-        .bind(cutoff)
-        .execute(&mut *conn)
-        .await?;
+        self.notifier.notify(account_id);
+        Ok(())
     }
-    Ok(())
-}
-
-/// The newest `seq` in the whole log (0 when empty): a consistent starting point.
-pub async fn head(conn: &mut SqliteConnection) -> Result<u64> {
-    let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events")
-        .fetch_one(&mut *conn)
-        .await?;
-    // AUTOINCREMENT never reuses a seq, but a fully pruned log reads MAX = NULL: fall back to
-    // the counter SQLite keeps.
-    let counter: Option<i64> =
-        sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
-            .fetch_optional(&mut *conn)
-            .await?;
-    Ok(seq.or(counter).unwrap_or(0).max(0) as u64)
-}
-
-/// Events for `agent_id` after `after`, oldest first.
-async fn read_after(
-    store: &Store,
-    account_id: Id,
-    agent_id: Id,
-    after: u64,
-) -> Result<Vec<EventEnvelope>> {
-    let rows: Vec<(i64, String, i64)> = sqlx::query_as(
-        "SELECT seq, payload, created_at FROM events
-         WHERE account_id = ? AND seq > ? AND (agent_id IS NULL OR agent_id = ?)
-         ORDER BY seq LIMIT ?",
-    )
-    .bind(account_id)
-    .bind(after as i64)
-    .bind(agent_id)
-    .bind(PAGE)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(seq, payload, at)| EventEnvelope {
-            seq: seq as u64,
-            at: from_ms(at),
-            // An event this hub cannot read back (written by a newer version) is skipped by
-            // clients as Unknown rather than breaking the stream.
-            event: serde_json::from_str(&payload).unwrap_or(Event::Unknown),
-        })
-        .collect())
-}
-
-/// Whether a client resuming after `after` has missed events that were pruned, or speaks of
-/// a log this hub never had (its database was replaced).
-async fn must_resync(store: &Store, account_id: Id, after: u64) -> Result<bool> {
-    let pruned_until: Option<i64> =
-        sqlx::query_scalar("SELECT pruned_until FROM event_retention WHERE account_id = ?")
-            .bind(account_id)
-            .fetch_optional(store.pool())
-            .await?;
-    let head = head(&mut *store.pool().acquire().await?).await?;
-    Ok(pruned_until.is_some_and(|p| (after as i64) < p) || after > head)
 }
 
 /// Wakes event streams when an account's log grows.
@@ -196,13 +104,13 @@ async fn serve(
     mut socket: WebSocket,
 ) -> Result<()> {
     // Subscribe before the first read, so no append between the read and the wait is missed.
-    let mut wake = state.notifier.subscribe();
+    let mut wake = state.events.notifier.subscribe();
     let mut heartbeat = tokio::time::interval(state.config.events.heartbeat);
     heartbeat.tick().await;
     let mut last = after;
 
-    if must_resync(&state.store, caller.account_id, after).await? {
-        let head = head(&mut *state.store.pool().acquire().await?).await?;
+    if state.store.must_resync(caller.account_id, after).await? {
+        let head = state.store.event_head().await?;
         let resync = EventEnvelope {
             seq: head,
             at: from_ms(now_ms()),
@@ -215,7 +123,10 @@ async fn serve(
     loop {
         // Drain everything after `last`, page by page.
         loop {
-            let events = read_after(&state.store, caller.account_id, caller.agent_id, last).await?;
+            let events = state
+                .store
+                .events_after(caller.account_id, caller.agent_id, last)
+                .await?;
             let full = events.len() as i64 == PAGE;
             for envelope in &events {
                 send(&mut socket, envelope).await?;

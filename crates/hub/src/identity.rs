@@ -10,22 +10,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, TrustAnchor, UnixTime};
 use serde::Deserialize;
-use switchboard_protocol::{
-    Attestation, Call, ErrorBody, Id, Identity, LineType, Risk, RiskReason, Role, ShakenProblem,
-};
+use switchboard_protocol::{Attestation, Id, Identity, LineType, Risk, RiskReason, ShakenProblem};
 use webpki::{EndEntityCert, KeyUsage};
 
-use crate::auth::Caller;
 use crate::config::IdentityConfig;
-use crate::error::{Json, Path};
-use crate::store::{Store, now_ms};
-use crate::{AppState, Error, Result};
+use crate::store::Store;
+use crate::{Error, Result};
 
 /// How long a fetched certificate (or the failure to fetch it) is reused.
 const CERT_TTL: Duration = Duration::from_secs(3600);
@@ -395,166 +390,6 @@ fn line_type(kind: phonenumber::Type) -> LineType {
         Type::Pager => LineType::Pager,
         Type::Voicemail => LineType::Voicemail,
         _ => LineType::Unknown,
-    }
-}
-
-/// Puts the caller's number on the account's block list from their call (supervisors and
-/// administrators): the call's card says so at once, and their later calls are flagged.
-#[utoipa::path(
-    post, path = "/calls/{id}/block", tag = "calls", params(("id" = Id, Path)),
-    responses(
-        (status = 200, description = "The call, its card updated", body = Call),
-        (status = 403, description = "Neither a supervisor nor an administrator", body = ErrorBody),
-        (status = 404, description = "No such live call of the agent's", body = ErrorBody),
-        (status = 409, description = "No phone number on the call", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn block(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> Result<Json<Call>> {
-    set_blocked(&state, &caller, id, true).await.map(Json)
-}
-
-/// Takes the caller's number off the account's block list, from their call.
-#[utoipa::path(
-    delete, path = "/calls/{id}/block", tag = "calls", params(("id" = Id, Path)),
-    responses(
-        (status = 200, description = "The call, its card updated", body = Call),
-        (status = 403, description = "Neither a supervisor nor an administrator", body = ErrorBody),
-        (status = 404, description = "No such live call of the agent's, or the number is not blocked", body = ErrorBody),
-        (status = 409, description = "No phone number on the call", body = ErrorBody),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn unblock(
-    State(state): State<Arc<AppState>>,
-    caller: Caller,
-    Path(id): Path<Id>,
-) -> Result<Json<Call>> {
-    set_blocked(&state, &caller, id, false).await.map(Json)
-}
-
-async fn set_blocked(state: &AppState, caller: &Caller, id: Id, blocked: bool) -> Result<Call> {
-    caller.require(Role::Supervisor)?;
-    let live = crate::calls::party_of(state, caller, id)?;
-    // The party on the phone network.
-    let number = [&live.call.from, &live.call.to]
-        .into_iter()
-        .find(|party| party.agent_id.is_none())
-        .and_then(|party| party.number.clone())
-        .ok_or_else(|| Error::Conflict("the call has no phone number to block".into()))?;
-    if blocked {
-        let me = state
-            .store
-            .agent(caller.account_id, caller.agent_id)
-            .await?;
-        let reason = format!("blocked by {} during call {id}", me.name);
-        state
-            .store
-            .block_number(caller.account_id, &number, &reason)
-            .await?;
-    } else {
-        state
-            .store
-            .unblock_number(caller.account_id, &number)
-            .await?;
-    }
-    tracing::info!(
-        call = id,
-        by = caller.agent_id,
-        blocked,
-        "block list changed from a call"
-    );
-    let call = {
-        let mut calls = state.calls.lock();
-        let Some(live) = calls.get_mut(&id) else {
-            return Err(Error::NotFound("call"));
-        };
-        if let Some(identity) = live.call.identity.as_mut() {
-            identity.set_blocked(blocked);
-        }
-        live.call.clone()
-    };
-    crate::calls::publish_to(state, caller.account_id, &call, &[]).await?;
-    Ok(call)
-}
-
-impl Store {
-    /// Puts a number (E.164) on the account's block list; its calls are flagged.
-    pub async fn block_number(&self, account_id: Id, number: &str, reason: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO blocked_numbers (account_id, number, reason, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT (account_id, number) DO UPDATE SET reason = excluded.reason",
-        )
-        .bind(account_id)
-        .bind(number)
-        .bind(reason)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(())
-    }
-
-    pub async fn unblock_number(&self, account_id: Id, number: &str) -> Result<()> {
-        let removed =
-            sqlx::query("DELETE FROM blocked_numbers WHERE account_id = ? AND number = ?")
-                .bind(account_id)
-                .bind(number)
-                .execute(self.pool())
-                .await?
-                .rows_affected();
-        if removed == 0 {
-            return Err(Error::NotFound("blocked number"));
-        }
-        Ok(())
-    }
-
-    /// The account's block list: (number, reason).
-    pub async fn blocked_numbers(&self, account_id: Id) -> Result<Vec<(String, String)>> {
-        Ok(sqlx::query_as(
-            "SELECT number, reason FROM blocked_numbers WHERE account_id = ? ORDER BY number",
-        )
-        .bind(account_id)
-        .fetch_all(self.pool())
-        .await?)
-    }
-
-    pub async fn is_blocked(&self, account_id: Id, number: &str) -> Result<bool> {
-        Ok(sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM blocked_numbers WHERE account_id = ? AND number = ?)",
-        )
-        .bind(account_id)
-        .bind(number)
-        .fetch_one(self.pool())
-        .await?)
-    }
-
-    /// Calls from `number` to the account in the last hour and the last day, before `call`.
-    pub async fn recent_calls_from(
-        &self,
-        account_id: Id,
-        number: &str,
-        call: Id,
-    ) -> Result<(u32, u32)> {
-        let now = now_ms();
-        let (hour, day): (i64, i64) = sqlx::query_as(
-            "SELECT COALESCE(SUM(started_at >= ?3), 0), COUNT(*) FROM calls
-             WHERE account_id = ?1 AND from_number = ?2 AND started_at >= ?4 AND id <> ?5",
-        )
-        .bind(account_id)
-        .bind(number)
-        .bind(now - 3_600_000)
-        .bind(now - 86_400_000)
-        .bind(call)
-        .fetch_one(self.pool())
-        .await?;
-        Ok((
-            u32::try_from(hour).unwrap_or(u32::MAX),
-            u32::try_from(day).unwrap_or(u32::MAX),
-        ))
     }
 }
 

@@ -10,7 +10,6 @@ use std::time::Duration;
 use switchboard_protocol::Id;
 use tokio::sync::mpsc;
 
-use crate::AppState;
 use crate::flow::{Effect, Flow, Input, Run};
 use crate::media::LegId;
 use crate::store::NewVoicemail;
@@ -135,23 +134,39 @@ pub enum Ended {
     Hangup,
 }
 
-/// The caller on a trunk leg, as a flow talks to them.
-pub struct Caller<'a> {
-    pub state: &'a AppState,
-    pub account: Id,
-    pub leg: LegId,
-    pub keys: &'a mut mpsc::UnboundedReceiver<char>,
+/// What a caller's line needs of the hub.
+#[derive(Debug, Clone)]
+pub struct Deps {
+    pub media: crate::media::Control,
+    pub prompts: Arc<Prompts>,
+    pub store: crate::Store,
+    pub keys: Arc<Keys>,
+    /// Voicemails are kept under `voicemail/ACCOUNT/` here.
+    pub data_dir: PathBuf,
 }
 
-impl<'a> Caller<'a> {
-    pub fn new(
-        state: &'a AppState,
-        account: Id,
-        leg: LegId,
-        keys: &'a mut mpsc::UnboundedReceiver<char>,
-    ) -> Self {
+/// The message a caller leaves: for which call, from whom, to which number.
+#[derive(Debug, Clone)]
+pub struct Message {
+    pub call: Id,
+    pub from: Option<String>,
+    pub dialled: Option<String>,
+}
+
+/// The caller on a trunk leg, as a flow talks to them: it hears prompts and presses keys.
+pub struct Line {
+    deps: Deps,
+    account: Id,
+    leg: LegId,
+    keys: mpsc::UnboundedReceiver<char>,
+}
+
+impl Line {
+    /// Starts listening to the caller's keys (those pressed already come first).
+    pub fn new(deps: Deps, account: Id, leg: LegId) -> Self {
+        let keys = deps.keys.listen(leg);
         Self {
-            state,
+            deps,
             account,
             leg,
             keys,
@@ -185,7 +200,7 @@ impl<'a> Caller<'a> {
         if barge_in && let Ok(key) = self.keys.try_recv() {
             return Input::Key(key);
         }
-        let media = self.state.media.control();
+        let media = self.deps.media.clone();
         if !barge_in {
             let _ = media.play(self.leg, frames).await;
             return Input::Played;
@@ -209,8 +224,12 @@ impl<'a> Caller<'a> {
     }
 
     async fn prompt(&mut self, name: &str) -> Option<Frames> {
-        let state = self.state;
-        match state.prompts.get(&state.store, self.account, name).await {
+        match self
+            .deps
+            .prompts
+            .get(&self.deps.store, self.account, name)
+            .await
+        {
             Ok(frames) => Some(frames),
             Err(error) => {
                 tracing::warn!(%error, prompt = name, "a flow's prompt cannot be played");
@@ -225,12 +244,15 @@ impl<'a> Caller<'a> {
         &mut self,
         prompt: Option<&str>,
         max: Duration,
-        call: Id,
-        from: Option<String>,
-        dialled: Option<String>,
+        message: Message,
         stop: &tokio::sync::Notify,
     ) -> crate::Result<Id> {
-        let media = self.state.media.control();
+        let Message {
+            call,
+            from,
+            dialled,
+        } = message;
+        let media = self.deps.media.clone();
         let greeting = match prompt {
             Some(name) => self.prompt(name).await,
             None => None,
@@ -248,8 +270,7 @@ impl<'a> Caller<'a> {
         let _ = media.play(self.leg, tone).await;
         while self.keys.try_recv().is_ok() {}
         let dir = self
-            .state
-            .config
+            .deps
             .data_dir
             .join("voicemail")
             .join(self.account.to_string());
@@ -272,7 +293,7 @@ impl<'a> Caller<'a> {
         }
         let _ = media.stop_recording(self.leg);
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        self.state
+        self.deps
             .store
             .add_voicemail(&NewVoicemail {
                 account_id: self.account,

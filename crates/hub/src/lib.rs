@@ -7,9 +7,8 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod biometrics;
-pub mod calls;
+pub mod call;
 pub mod config;
-pub mod consult;
 pub mod demo;
 pub mod error;
 pub mod events;
@@ -17,21 +16,20 @@ pub mod flow;
 pub mod history;
 pub mod ice;
 pub mod identity;
-pub mod inbound;
 pub mod ivr;
 pub mod media;
-pub mod outbound;
 pub mod phone;
 pub mod presence;
 pub mod recording;
 pub mod routing;
-pub mod sip;
 pub mod store;
+pub mod trunk;
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use switchboard_protocol::{Id, StatusKey, StatusKind};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -39,36 +37,31 @@ pub use config::Config;
 pub use error::{Error, Result};
 pub use store::Store;
 
-/// What every request handler shares.
+/// What every request handler shares: the hub's services.
 #[derive(Debug)]
 pub struct AppState {
     pub config: Config,
     pub store: Store,
     pub limiter: auth::SignInLimiter,
-    pub notifier: events::Notifier,
+    pub events: events::Publisher,
+    pub presence: presence::Presence,
     pub media: media::MediaBridge,
-    pub calls: calls::Calls,
-    /// The routing task's inbox (ring groups, offers, agents' availability).
-    pub routing: tokio::sync::mpsc::UnboundedSender<inbound::Input>,
-    routing_inputs: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<inbound::Input>>>,
-    media_events: std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<media::MediaEvent>>>,
-    /// Cancelled when the hub shuts down; long-lived connections watch it.
+    pub calls: call::Calls,
+    /// Cancelled when the hub shuts down; long-lived connections and tasks watch it.
     pub shutdown: CancellationToken,
     /// The SIP trunk, once listening (calls to outside numbers go out through it).
-    pub trunk: std::sync::OnceLock<sip::Trunk>,
-    /// Keys callers press while a call flow listens.
-    pub keys: ivr::Keys,
-    /// Call flows' prompts, encoded once for every call.
-    pub prompts: ivr::Prompts,
+    pub trunk: Arc<OnceLock<trunk::Trunk>>,
     /// Checks callers' STIR/SHAKEN PASSporTs.
-    pub verifier: identity::Verifier,
+    pub verifier: Arc<identity::Verifier>,
 }
 
 impl AppState {
-    /// Builds the shared state and starts the media bridge on `config.media.bind`.
+    /// Builds the hub's services and starts the tasks behind them: the media bridge on
+    /// `config.media.bind`, the routing task, the media bridge's follower. Called inside a
+    /// Tokio runtime; the tasks stop when `shutdown` is cancelled.
     pub fn new(config: Config, store: Store, shutdown: CancellationToken) -> Result<Self> {
-        let (media_tx, media_rx) = tokio::sync::mpsc::unbounded_channel();
-        let (routing, routing_inputs) = tokio::sync::mpsc::unbounded_channel();
+        let (media_tx, media_events) = tokio::sync::mpsc::unbounded_channel();
+        let (routing, requests) = tokio::sync::mpsc::unbounded_channel();
         let media = media::MediaBridge::start_behind_nat(
             config.media.bind,
             config.media.public_ip,
@@ -80,23 +73,111 @@ impl AppState {
             auth.max_failures_per_address,
             auth.failure_window,
         );
-        let verifier = identity::Verifier::new(&config.identity)?;
+        let verifier = Arc::new(identity::Verifier::new(&config.identity)?);
+        let events = events::Publisher {
+            store: store.clone(),
+            notifier: events::Notifier::default(),
+            retention: config.events.retention,
+        };
+        let presence = presence::Presence::new(events.clone(), routing.clone());
+        let trunk = Arc::new(OnceLock::new());
+        let calls = call::Calls::new(call::Services {
+            store: store.clone(),
+            media: media.control(),
+            presence: presence.clone(),
+            events: events.clone(),
+            routing,
+            trunk: trunk.clone(),
+            keys: Arc::default(),
+            prompts: Arc::default(),
+            data_dir: config.data_dir.clone(),
+            ring_timeout: config.calls.ring_timeout,
+            dial_timeout: config.sip.ring_timeout,
+        });
+        let decisions = Decisions {
+            calls: calls.clone(),
+            presence: presence.clone(),
+        };
+        until(
+            &shutdown,
+            routing::task::run(store.clone(), requests, decisions),
+        );
+        until(&shutdown, calls.clone().follow_media(media_events));
         Ok(Self {
-            verifier,
             config,
             store,
             limiter,
-            notifier: events::Notifier::default(),
+            events,
+            presence,
             media,
-            calls: calls::Calls::default(),
-            routing,
-            routing_inputs: std::sync::Mutex::new(Some(routing_inputs)),
-            media_events: std::sync::Mutex::new(Some(media_rx)),
+            calls,
             shutdown,
-            trunk: std::sync::OnceLock::new(),
-            keys: ivr::Keys::default(),
-            prompts: ivr::Prompts::default(),
+            trunk,
+            verifier,
         })
+    }
+
+    /// At start: calls open in the records were cut off when the hub stopped (calls live in
+    /// its memory). They are closed as failed and their agents taken out of "On a call".
+    pub async fn recover(&self) -> Result<()> {
+        for (call, account, agents) in self.store.close_cut_off_calls(store::now_ms()).await? {
+            for agent in agents {
+                // Everyone the call ever reached; those still "On a call" were in it.
+                let on_call = self
+                    .store
+                    .agent(account, agent)
+                    .await
+                    .is_ok_and(|row| row.status().kind() == StatusKind::OnCall);
+                if on_call && let Err(error) = self.presence.call_ended(account, agent).await {
+                    tracing::warn!(%error, agent, "could not end an agent's cut-off call");
+                }
+            }
+            tracing::info!(call, "a call cut off by the hub's stop was closed");
+        }
+        Ok(())
+    }
+}
+
+/// Runs `task` until the hub shuts down.
+fn until(shutdown: &CancellationToken, task: impl Future<Output = ()> + Send + 'static) {
+    let shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            () = task => {}
+            () = shutdown.cancelled() => {}
+        }
+    });
+}
+
+/// Where the routing task's decisions go: to the calls they are about, and to presence.
+struct Decisions {
+    calls: call::Calls,
+    presence: presence::Presence,
+}
+
+impl routing::Decisions for Decisions {
+    fn notice(&self, call: Id, notice: routing::Notice) {
+        let input = match notice {
+            routing::Notice::Offered(agents) => call::Input::Offered { call, agents },
+            routing::Notice::Withdrawn(agents) => call::Input::Withdrawn { call, agents },
+            routing::Notice::Overflowed { group, name } => {
+                call::Input::Overflowed { call, group, name }
+            }
+            routing::Notice::ToVoicemail => call::Input::ToVoicemail { call },
+        };
+        self.calls.tell(call, input);
+    }
+
+    fn set_away(&self, account: Id, agent: Id) {
+        let presence = self.presence.clone();
+        tokio::spawn(async move {
+            let away = presence
+                .set_status(account, agent, &StatusKey::away(), presence::Cause::Routing)
+                .await;
+            if let Err(error) = away {
+                tracing::warn!(%error, agent, "could not set an agent who missed a call Away");
+            }
+        });
     }
 }
 
@@ -115,33 +196,28 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     let addr = listener
         .local_addr()
         .map_err(|e| Error::Internal(format!("listener: {e}")))?;
-    calls::recover(&state).await?;
+    state.recover().await?;
     apply_carriers(&state).await?;
     tracing::info!(%addr, "hub listening");
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
-    let wrap_ups = tokio::spawn(wrap_up_timeouts(state.clone()));
-    let media_events = state
-        .media_events
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
-    let following =
-        media_events.map(|events| tokio::spawn(calls::follow_media(state.clone(), events)));
-    let routing_inputs = state
-        .routing_inputs
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take();
-    let routing = routing_inputs.map(|inputs| tokio::spawn(inbound::run(state.clone(), inputs)));
+    let wrap_ups = tokio::spawn(wrap_up_timeouts(state.presence.clone()));
     // The SIP trunk, when the hub has one: carriers' calls to the accounts' numbers.
     // One that cannot listen (the port is taken) leaves the hub serving agents, without it.
     let trunk = match state.config.sip.listen {
-        Some(addr) => match sip::Trunk::start(addr, state.media.control()).await {
+        Some(addr) => match trunk::Trunk::start(addr, state.media.control()).await {
             Ok((trunk, incoming)) => {
                 let _ = state.trunk.set(trunk.clone());
+                let inbound = Arc::new(trunk::inbound::Inbound {
+                    calls: state.calls.clone(),
+                    verifier: state.verifier.clone(),
+                    identity: state.config.identity.clone(),
+                });
                 Some((
-                    tokio::spawn(outbound::keep_registered(state.clone(), trunk)),
-                    tokio::spawn(inbound::follow_trunk(state.clone(), incoming)),
+                    tokio::spawn(trunk::registration::keep_registered(
+                        state.store.clone(),
+                        trunk,
+                    )),
+                    tokio::spawn(trunk::inbound::follow(inbound, incoming)),
                 ))
             }
             Err(error) => {
@@ -161,12 +237,6 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     .await;
     housekeeping.abort();
     wrap_ups.abort();
-    if let Some(following) = following {
-        following.abort();
-    }
-    if let Some(routing) = routing {
-        routing.abort();
-    }
     if let Some((registrations, calls)) = trunk {
         registrations.abort();
         calls.abort();
@@ -210,12 +280,12 @@ async fn apply_carriers(state: &AppState) -> Result<()> {
 
 /// Ends after-call work when the account's timeout runs out (checked every second, so it
 /// also holds across a restart of the hub).
-async fn wrap_up_timeouts(state: Arc<AppState>) {
+async fn wrap_up_timeouts(presence: presence::Presence) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(error) = state.end_overdue_wrap_ups().await {
+        if let Err(error) = presence.end_overdue_wrap_ups().await {
             tracing::warn!(%error, "after-call work timeouts could not be checked");
         }
     }

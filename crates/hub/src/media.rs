@@ -68,6 +68,8 @@ enum Command {
         reply: oneshot::Sender<Result<()>>,
     },
     Bridge(LegId, LegId),
+    /// The leg hears nobody and nobody hears it (until bridged again).
+    Unbridge(LegId),
     Hold(LegId, bool),
     Play {
         leg: LegId,
@@ -250,6 +252,11 @@ impl Control {
         self.send(Command::Bridge(a, b))
     }
 
+    /// Takes a leg out of its pair (or conference): it hears nobody, and nobody hears it.
+    pub fn unbridge(&self, leg: LegId) -> Result<()> {
+        self.send(Command::Unbridge(leg))
+    }
+
     /// Plays a prompt to a trunk leg; resolves when it has played to the end, or at once
     /// (with an error) when it was stopped or the leg is gone.
     pub async fn play(&self, leg: LegId, frames: Arc<[Arc<[u8]>]>) -> Result<()> {
@@ -349,6 +356,12 @@ impl Control {
         self.waker
             .wake()
             .map_err(|e| Error::Internal(format!("the media bridge cannot be woken: {e}")))
+    }
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control").finish_non_exhaustive()
     }
 }
 
@@ -469,8 +482,9 @@ impl Leg {
 
 /// Media to hand to another leg.
 enum Forward {
-    /// Opus, with its rtp time at 48 kHz.
-    Audio(LegId, u64, Arc<[u8]>),
+    /// Opus, with its rtp time at 48 kHz, for the leg's peer (if it has one: a leg in a
+    /// conference has none).
+    Audio(Option<LegId>, u64, Arc<[u8]>),
     Key(LegId, TelephoneEvent),
 }
 
@@ -645,18 +659,20 @@ impl Worker {
                 let _ = self.events.send(MediaEvent::Key { leg: id, key });
             }
             // Nothing passes to or from a held leg.
-            let (Some(peer), None) = (trunk.peer, trunk.held) else {
+            let (peer, None) = (trunk.peer, trunk.held) else {
                 continue;
             };
-            match heard {
-                Heard::Audio(_, opus) if self.in_conference(id, &opus) => {}
-                Heard::Audio(time, opus) => self.send_audio(peer, Some(time), Arc::from(opus)),
-                Heard::Key(event) => {
+            match (heard, peer) {
+                (Heard::Audio(_, opus), _) if self.in_conference(id, &opus) => {}
+                (Heard::Audio(time, opus), Some(peer)) => {
+                    self.send_audio(peer, Some(time), Arc::from(opus))
+                }
+                (Heard::Key(event), Some(peer)) => {
                     if let Some(leg) = self.legs.get_mut(&peer) {
                         leg.keys.push_back(event);
                     }
                 }
-                Heard::Nothing => {}
+                _ => {}
             }
         }
     }
@@ -697,6 +713,22 @@ impl Worker {
                     }
                     if let Some(trunk) = self.trunks.get_mut(&id) {
                         trunk.peer = Some(peer);
+                    }
+                }
+            }
+            Command::Unbridge(id) => {
+                self.dissolve(id);
+                let peer = match (self.legs.get_mut(&id), self.trunks.get_mut(&id)) {
+                    (Some(leg), _) => leg.peer.take(),
+                    (None, Some(trunk)) => trunk.peer.take(),
+                    (None, None) => None,
+                };
+                if let Some(peer) = peer {
+                    if let Some(leg) = self.legs.get_mut(&peer).filter(|l| l.peer == Some(id)) {
+                        leg.peer = None;
+                    }
+                    if let Some(trunk) = self.trunks.get_mut(&peer).filter(|t| t.peer == Some(id)) {
+                        trunk.peer = None;
                     }
                 }
             }
@@ -897,7 +929,8 @@ impl Worker {
         for forward in forwards {
             match forward {
                 Forward::Audio(_, _, data) if self.in_conference(id, &data) => {}
-                Forward::Audio(to, time, data) => self.send_audio(to, Some(time), data),
+                Forward::Audio(Some(to), time, data) => self.send_audio(to, Some(time), data),
+                Forward::Audio(None, ..) => {}
                 Forward::Key(to, event) => {
                     if let Some(leg) = self.legs.get_mut(&to) {
                         leg.keys.push_back(event);
@@ -1103,12 +1136,14 @@ impl Worker {
                     RtcEvent::MediaAdded(added) => leg.mid = Some(added.mid),
                     // Nothing passes to or from a held leg.
                     RtcEvent::MediaData(data) if leg.held.is_none() => {
-                        let Some(peer) = leg.peer else { continue };
+                        // A leg in a conference has no peer: its audio goes to the mix.
+                        let peer = leg.peer;
                         let codec = data.params.spec().codec;
                         if codec == Codec::Opus {
                             let time = data.time.rebase(Frequency::FORTY_EIGHT_KHZ).numer();
                             forwards.push(Forward::Audio(peer, time, data.data));
                         } else if let CodecExtra::Tele(event) = data.codec_extra
+                            && let Some(peer) = peer
                             && codec == Codec::Tele
                             && leg.last_key != Some(data.time.numer())
                         {

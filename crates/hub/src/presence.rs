@@ -1,5 +1,6 @@
-//! Presence rules (F-30–F-34): every status change goes through here, so the seed's rules hold
-//! whoever asks — the agent by hand, sign-in and sign-out, or the call engine.
+//! Presence rules (F-30–F-34): every status change goes through the [`Presence`] service, so
+//! the seed's rules hold whoever asks — the agent by hand, sign-in and sign-out, the router,
+//! or a call.
 //!
 //! - An agent may pick by hand only statuses marked selectable (Available, Away, custom ones).
 //! - During after-call work the status cannot be changed by hand.
@@ -7,11 +8,12 @@
 //! - With `auto_on_call` the status is "On a call" during a call; with `after_call_work` a
 //!   call ends in "After-call work"; either way the agent then returns to the status they had.
 
-use switchboard_protocol::{Event, Id, Presence, StatusKey, StatusKind};
+use switchboard_protocol::{ErrorCode, Id, Presence as Status, StatusKey, StatusKind};
+use tokio::sync::mpsc::UnboundedSender;
 
-use crate::store::agents::{agent_in, write_status};
-use crate::store::{AgentRow, now_ms};
-use crate::{AppState, Error, Result, events};
+use crate::events::Publisher;
+use crate::store::{AgentRow, StatusChange, now_ms};
+use crate::{Error, Result, Store, routing};
 
 /// Why a status is changing; decides which rules apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,7 +30,24 @@ pub enum Cause {
     Routing,
 }
 
-impl AppState {
+/// Agents' statuses, under the rules above.
+#[derive(Debug, Clone)]
+pub struct Presence {
+    store: Store,
+    events: Publisher,
+    /// Only Available agents are offered callers: the router learns every change.
+    routing: UnboundedSender<routing::Request>,
+}
+
+impl Presence {
+    pub fn new(events: Publisher, routing: UnboundedSender<routing::Request>) -> Self {
+        Self {
+            store: events.store.clone(),
+            events,
+            routing,
+        }
+    }
+
     /// Sets an agent's status under the rules above, records the event and wakes streams.
     /// Setting the status an agent already has is not a change: the timer keeps running.
     pub async fn set_status(
@@ -37,114 +56,109 @@ impl AppState {
         agent_id: Id,
         status: &StatusKey,
         cause: Cause,
-    ) -> Result<Presence> {
-        let mut tx = self.store.write().await?;
-        let agent = agent_in(&mut tx, account_id, agent_id).await?;
-        let current = agent.status();
-
-        if cause == Cause::Manual {
-            let def = self
-                .store
-                .status(account_id, status)
-                .await?
-                .ok_or_else(|| Error::BadRequest(format!("there is no status {status}")))?;
-            if current.kind() == StatusKind::AfterCallWork {
-                return Err(Error::StatusLocked);
-            }
-            if !def.selectable {
-                return Err(Error::BadRequest(format!(
-                    "the status {status} is set by the hub, not by hand"
-                )));
-            }
-        }
-        if &current == status {
-            return Ok(agent.presence());
-        }
-        let resume = match (cause, status.kind()) {
-            // Entering a call: remember where to return, unless already in a call's statuses.
-            (Cause::Call, StatusKind::OnCall | StatusKind::AfterCallWork) => Some(
-                agent
-                    .status_resume
-                    .as_deref()
-                    .map(StatusKey::new)
-                    .unwrap_or(current.clone()),
-            ),
-            _ => None,
+    ) -> Result<Status> {
+        let def = if cause == Cause::Manual {
+            Some(
+                self.store
+                    .status(account_id, status)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::refused_as(
+                            ErrorCode::UnknownStatus,
+                            format!("there is no status {status}"),
+                        )
+                    })?,
+            )
+        } else {
+            None
         };
-        let since = now_ms();
-        write_status(&mut tx, agent_id, status, since, resume.as_ref()).await?;
-        let presence = Presence {
-            status: status.clone(),
-            since: crate::store::from_ms(since),
-        };
-        events::append(
-            &mut tx,
-            account_id,
-            None,
-            &Event::PresenceChanged {
-                agent_id,
-                presence: presence.clone(),
-            },
-            self.config.events.retention,
-        )
-        .await?;
-        tx.commit().await?;
-        self.notifier.notify(account_id);
-        // Only Available agents are offered callers.
-        let _ = self.routing.send(crate::inbound::Input::Presence {
-            account: account_id,
-            agent: agent_id,
-            available: *status == StatusKey::available(),
-        });
-        tracing::info!(agent = agent_id, %status, ?cause, "status changed");
+        let (presence, changed) = self
+            .store
+            .update_status(account_id, agent_id, self.events.retention, |agent| {
+                let current = agent.status();
+                if let Some(def) = &def {
+                    if current.kind() == StatusKind::AfterCallWork {
+                        return Err(Error::refused(ErrorCode::StatusLocked));
+                    }
+                    if !def.selectable {
+                        return Err(Error::refused_as(
+                            ErrorCode::StatusNotSelectable,
+                            format!("the status {status} is set by the hub, not by hand"),
+                        ));
+                    }
+                }
+                if &current == status {
+                    return Ok(None);
+                }
+                let resume = match (cause, status.kind()) {
+                    // Entering a call: remember where to return, unless already in a call's
+                    // statuses.
+                    (Cause::Call, StatusKind::OnCall | StatusKind::AfterCallWork) => Some(
+                        agent
+                            .status_resume
+                            .as_deref()
+                            .map(StatusKey::new)
+                            .unwrap_or(current),
+                    ),
+                    _ => None,
+                };
+                Ok(Some(StatusChange {
+                    status: status.clone(),
+                    resume,
+                }))
+            })
+            .await?;
+        if changed {
+            self.events.notifier.notify(account_id);
+            self.tell_router(account_id, agent_id, status);
+            tracing::info!(agent = agent_id, %status, ?cause, "status changed");
+        }
         Ok(presence)
     }
 
-    /// A call of this agent started (used by the call engine).
-    pub async fn call_started(&self, account_id: Id, agent_id: Id) -> Result<Presence> {
+    /// A call of this agent started.
+    pub async fn call_started(&self, account_id: Id, agent_id: Id) -> Result<Status> {
         let account = self.store.account(account_id).await?;
-        let agent = self.store.agent(account_id, agent_id).await?;
         if account.settings.auto_on_call {
             self.set_status(account_id, agent_id, &StatusKey::on_call(), Cause::Call)
                 .await
         } else {
-            Ok(agent.presence())
+            Ok(self.store.agent(account_id, agent_id).await?.presence())
         }
     }
 
     /// A call of this agent ended: after-call work if the account wants it, else back to the
-    /// status the agent had before the call.
-    pub async fn call_ended(&self, account_id: Id, agent_id: Id) -> Result<Presence> {
+    /// status the agent had before the call. The router learns whether they can be offered
+    /// callers again, whatever their status now (it counted them busy since they took a
+    /// call, and their status may not have changed at all).
+    pub async fn call_ended(&self, account_id: Id, agent_id: Id) -> Result<Status> {
         let account = self.store.account(account_id).await?;
-        if account.settings.after_call_work {
+        let presence = if account.settings.after_call_work {
             self.set_status(
                 account_id,
                 agent_id,
                 &StatusKey::after_call_work(),
                 Cause::Call,
             )
-            .await
+            .await?
         } else {
-            self.resume_after_call(account_id, agent_id).await
-        }
+            self.resume_after_call(account_id, agent_id).await?
+        };
+        self.tell_router(account_id, agent_id, &presence.status);
+        Ok(presence)
     }
 
     /// The agent finished wrap-up (Done, or the account's timeout).
-    pub async fn wrap_up_done(&self, account_id: Id, agent_id: Id) -> Result<Presence> {
+    pub async fn wrap_up_done(&self, account_id: Id, agent_id: Id) -> Result<Status> {
         self.resume_after_call(account_id, agent_id).await
     }
 
     /// Ends the after-call work of every agent whose account's timeout has run out (0: never).
     /// Returns how many were ended.
     pub async fn end_overdue_wrap_ups(&self) -> Result<usize> {
-        let in_wrap_up: Vec<(Id, Id, i64)> =
-            sqlx::query_as("SELECT id, account_id, status_since FROM agents WHERE status_key = ?")
-                .bind(StatusKey::after_call_work().as_str())
-                .fetch_all(self.store.pool())
-                .await?;
         let now = now_ms();
         let mut ended = 0;
-        for (agent_id, account_id, since) in in_wrap_up {
+        for (agent_id, account_id, since) in self.store.agents_in_wrap_up().await? {
             let timeout = self
                 .store
                 .account(account_id)
@@ -160,8 +174,38 @@ impl AppState {
         Ok(ended)
     }
 
-    async fn resume_after_call(&self, account_id: Id, agent_id: Id) -> Result<Presence> {
-        let agent: AgentRow = self.store.agent(account_id, agent_id).await?;
+    /// An agent of the account who can take a call in their status now.
+    pub async fn callable(&self, account_id: Id, agent_id: Id) -> Result<AgentRow> {
+        let agent = self.store.agent(account_id, agent_id).await?;
+        let callable = self
+            .store
+            .status(account_id, &agent.status())
+            .await?
+            .is_some_and(|def| def.callable);
+        if !callable {
+            return Err(Error::refused_as(
+                ErrorCode::Unavailable,
+                format!("{} cannot take calls right now", agent.name),
+            ));
+        }
+        Ok(agent)
+    }
+
+    /// Whether an agent can take back a call they handed on: they can take calls, or they
+    /// are still wrapping that call up. (An agent removed since cannot.)
+    pub async fn can_take_back(&self, account_id: Id, agent_id: Id) -> bool {
+        let Ok(agent) = self.store.agent(account_id, agent_id).await else {
+            return false;
+        };
+        let status = agent.status();
+        if status.kind() == StatusKind::AfterCallWork {
+            return true;
+        }
+        matches!(self.store.status(account_id, &status).await, Ok(Some(def)) if def.callable)
+    }
+
+    async fn resume_after_call(&self, account_id: Id, agent_id: Id) -> Result<Status> {
+        let agent = self.store.agent(account_id, agent_id).await?;
         match agent.status().kind() {
             StatusKind::OnCall | StatusKind::AfterCallWork => {
                 let back = agent
@@ -174,5 +218,13 @@ impl AppState {
             // The agent already left the call's statuses (signed out, say): leave them be.
             _ => Ok(agent.presence()),
         }
+    }
+
+    fn tell_router(&self, account: Id, agent: Id, status: &StatusKey) {
+        let _ = self.routing.send(routing::Request::Presence {
+            account,
+            agent,
+            available: *status == StatusKey::available(),
+        });
     }
 }

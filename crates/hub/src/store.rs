@@ -5,11 +5,16 @@
 mod accounts;
 pub(crate) mod agents;
 mod api_keys;
+mod calls;
 mod carriers;
 mod directory;
+pub(crate) mod events;
 mod flows;
 mod history;
+mod identity;
+mod recordings;
 mod sessions;
+mod voiceprints;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -20,9 +25,11 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use time::OffsetDateTime;
 
 pub use accounts::NewAccount;
-pub use agents::{AgentRow, NewAgent};
+pub use agents::{AgentRow, NewAgent, StatusChange};
+pub use calls::{CallRow, NewCall, PastCall, outcome_name};
 pub use carriers::{Carrier, Transport};
 pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
+pub use events::PAGE;
 pub use flows::{MAX_PROMPT_BYTES, NewVoicemail, VoicemailRow};
 pub use history::MAX_HISTORY;
 pub use sessions::SessionRow;

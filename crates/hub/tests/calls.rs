@@ -172,7 +172,7 @@ async fn ana_calls_ben_they_talk_and_hang_up() {
     let record: (Option<i64>, Option<i64>, Option<String>) =
         sqlx::query_as("SELECT answered_at, ended_at, outcome FROM calls WHERE id = ?")
             .bind(started.call.id)
-            .fetch_one(hub.state.store.pool())
+            .fetch_one(&hub.db)
             .await
             .unwrap();
     assert!(record.0.is_some() && record.1.is_some());
@@ -225,7 +225,7 @@ async fn calls_that_cannot_happen_are_refused_in_words() {
         .await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::CannotCallSelf)
     );
     let response = hub
         .post(
@@ -303,7 +303,7 @@ async fn a_colleague_who_does_not_answer_is_no_answer_after_the_ring_timeout() {
     }
     let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM calls WHERE id = ?")
         .bind(started.call.id)
-        .fetch_one(hub.state.store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(outcome.as_deref(), Some("no_answer"));
@@ -410,14 +410,14 @@ async fn hold_plays_music_to_the_held_party_and_only_the_holder_resumes() {
         .await;
     assert_eq!(
         error_of(hold_again).await,
-        (StatusCode::CONFLICT, ErrorCode::Conflict)
+        (StatusCode::CONFLICT, ErrorCode::OnHold)
     );
     let ana_resumes = hub
         .post(&ana, &format!("/calls/{}/resume", call.id), json!({}))
         .await;
     assert_eq!(
         error_of(ana_resumes).await,
-        (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+        (StatusCode::FORBIDDEN, ErrorCode::HeldByOther)
     );
     // Still on a call while held.
     assert_eq!(status_of(&hub, &ben, "Ana").await, StatusKey::on_call());
@@ -449,7 +449,7 @@ async fn a_blind_transfer_hands_the_caller_to_another_agent() {
                 .await
         )
         .await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::OnTheCall)
     );
     assert_eq!(
         error_of(
@@ -472,7 +472,7 @@ async fn a_blind_transfer_hands_the_caller_to_another_agent() {
                 .await
         )
         .await,
-        (StatusCode::CONFLICT, ErrorCode::Conflict)
+        (StatusCode::CONFLICT, ErrorCode::NotACustomersCall)
     );
 
     let handed: Call = hub
@@ -549,7 +549,7 @@ async fn a_blind_transfer_hands_the_caller_to_another_agent() {
     let transfers: Vec<(i64, i64)> =
         sqlx::query_as("SELECT from_agent, to_agent FROM call_transfers WHERE call_id = ?")
             .bind(call.id)
-            .fetch_all(hub.state.store.pool())
+            .fetch_all(&hub.db)
             .await
             .unwrap();
     assert_eq!(transfers, [(ben.id(), cy.id())]);
@@ -571,10 +571,10 @@ async fn a_hub_that_stopped_mid_call_leaves_nobody_on_a_call() {
         tokio_util::sync::CancellationToken::new(),
     )
     .unwrap();
-    switchboard_hub::calls::recover(&restarted).await.unwrap();
+    restarted.recover().await.unwrap();
     let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM calls WHERE id = ?")
         .bind(call.id)
-        .fetch_one(hub.state.store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(outcome.as_deref(), Some("failed"));
@@ -602,7 +602,7 @@ async fn an_outside_number_is_checked_then_refused_without_a_phone_line() {
     let response = call(json!({ "to_number": "12" })).await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidNumber)
     );
     // Ana may not pick a caller ID.
     let response = call(json!({ "to_number": "(415) 555-0132", "caller_id": 1 })).await;

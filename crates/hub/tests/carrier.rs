@@ -91,7 +91,7 @@ async fn a_busy_number_behind_a_challenging_carrier_reads_busy() {
     let ana = hub.sign_in("ana@alpha.test").await;
     sqlx::query("UPDATE agents SET can_choose_caller_id = 1 WHERE id = ?")
         .bind(ana.id())
-        .execute(store.pool())
+        .execute(&hub.db)
         .await
         .unwrap();
     let mut events = hub.events(&ana, hub.bootstrap(&ana).await.event_seq).await;

@@ -56,7 +56,6 @@ async fn available(hub: &common::Hub, email: &str) -> (common::Agent, common::Ev
 #[tokio::test(flavor = "multi_thread")]
 async fn ana_consults_ben_then_hands_him_the_customer() {
     let (hub, sip, ana, mut ana_events) = hub_and_ana().await;
-    let store = &hub.state.store;
     let (ben, mut ben_events) = available(&hub, "ben@alpha.test").await;
     let (cy, mut cy_events) = available(&hub, "cy@alpha.test").await;
 
@@ -88,7 +87,7 @@ async fn ana_consults_ben_then_hands_him_the_customer() {
     );
     // The call and Cy's consultation are open; the refused one left nothing on record.
     let open: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM calls WHERE ended_at IS NULL")
-        .fetch_one(store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(open, 2);
@@ -392,7 +391,7 @@ async fn ana_consults_a_ring_group_and_whoever_takes_it_gets_the_customer() {
     let to: Option<i64> =
         sqlx::query_scalar("SELECT to_agent FROM call_transfers WHERE call_id = ?")
             .bind(call.id)
-            .fetch_one(store.pool())
+            .fetch_one(&hub.db)
             .await
             .unwrap();
     assert_eq!(to, Some(cy.id()));
@@ -457,7 +456,7 @@ async fn a_declined_transfer_comes_back_to_ana_or_else_waits_in_her_queue() {
     let outcomes: Vec<Option<String>> =
         sqlx::query_scalar("SELECT outcome FROM call_transfers WHERE call_id = ? ORDER BY id")
             .bind(call.id)
-            .fetch_all(store.pool())
+            .fetch_all(&hub.db)
             .await
             .unwrap();
     assert_eq!(

@@ -100,7 +100,7 @@ async fn an_outside_system_attaches_context_that_the_ringing_agent_sees() {
     assert_eq!(response.status(), StatusCode::OK);
     let (kept,): (Option<String>,) = sqlx::query_as("SELECT context FROM calls WHERE id = ?")
         .bind(started.call.id)
-        .fetch_one(hub.state.store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(
@@ -186,7 +186,7 @@ async fn other_accounts_unknown_keys_and_bad_context_are_refused() {
     }
     let (kept,): (Option<String>,) = sqlx::query_as("SELECT context FROM calls WHERE id = ?")
         .bind(started.call.id)
-        .fetch_one(hub.state.store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(kept, None);

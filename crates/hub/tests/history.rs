@@ -124,7 +124,7 @@ async fn each_party_keeps_notes_and_a_disposition_and_the_newest_wins() {
         .await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::UnknownDisposition)
     );
     let response = hub
         .put(
@@ -135,7 +135,7 @@ async fn each_party_keeps_notes_and_a_disposition_and_the_newest_wins() {
         .await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::NotesTooLong)
     );
     let response = hub
         .put(
@@ -213,7 +213,7 @@ async fn each_party_keeps_notes_and_a_disposition_and_the_newest_wins() {
         .await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::UnknownDisposition)
     );
 }
 
@@ -244,7 +244,7 @@ async fn a_contact_history_holds_the_calls_of_their_numbers() {
         .bind(at)
         .bind(at + 5_000)
         .bind(at + 65_000)
-        .fetch_one(store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
         ids.push(id);
@@ -279,7 +279,7 @@ async fn a_contact_history_holds_the_calls_of_their_numbers() {
          VALUES (?, 'inbound', '+14155550132', 1700000200000, 1700000210000, 'cancelled') RETURNING id",
     )
     .bind(hub.alpha)
-    .fetch_one(store.pool())
+    .fetch_one(&hub.db)
     .await
     .unwrap();
     let response = hub

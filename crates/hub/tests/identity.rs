@@ -297,7 +297,7 @@ async fn a_customers_call_brings_its_phone_validation_card() {
         .bind(hub.alpha)
         .bind("+442071838750")
         .bind(switchboard_hub::store::now_ms() - minutes * 60_000)
-        .execute(store.pool())
+        .execute(&hub.db)
         .await
         .unwrap();
     }

@@ -37,7 +37,6 @@ async fn next_call(events: &mut common::Events) -> Call {
 async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
     let sip: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
     let hub = common::start_with(|config| config.sip.listen = Some(sip)).await;
-    let store = &hub.state.store;
     let (ana, mut events) = ana_takes_sales_calls(&hub).await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -122,7 +121,7 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
         Option<i64>,
     ) = sqlx::query_as("SELECT direction, to_agent, dialled, answered_at FROM calls WHERE id = ?")
         .bind(offered.id)
-        .fetch_one(store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(
@@ -134,7 +133,7 @@ async fn a_customer_calls_the_number_and_the_ring_groups_agent_takes_it() {
     let (place, waited): (Option<i64>, Option<i64>) =
         sqlx::query_as("SELECT queue_position, waited_ms FROM calls WHERE id = ?")
             .bind(offered.id)
-            .fetch_one(store.pool())
+            .fetch_one(&hub.db)
             .await
             .unwrap();
     assert_eq!(place, Some(1));

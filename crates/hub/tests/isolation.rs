@@ -106,7 +106,7 @@ async fn lookup_reads_national_numbers_in_the_account_country() {
     assert_eq!(found[0].name, "Olivia Beta");
     assert_eq!(
         error_of(hub.get(&ana, "/contacts/lookup?phone=not-a-number").await).await,
-        (StatusCode::BAD_REQUEST, ErrorCode::BadRequest)
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidNumber)
     );
 }
 

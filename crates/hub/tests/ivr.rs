@@ -186,7 +186,7 @@ async fn a_caller_who_presses_nothing_leaves_a_message_that_is_kept() {
     assert_eq!(message.dialled.as_deref(), Some("+14155550100"));
     let (outcome,): (Option<String>,) = sqlx::query_as("SELECT outcome FROM calls WHERE id = ?")
         .bind(message.call_id.unwrap())
-        .fetch_one(hub.state.store.pool())
+        .fetch_one(&hub.db)
         .await
         .unwrap();
     assert_eq!(outcome.as_deref(), Some("voicemail"));

@@ -139,7 +139,7 @@ async fn an_agent_calls_a_customers_phone_and_they_talk() {
         "SELECT direction, to_number, caller_id, answered_at, outcome FROM calls WHERE id = ?",
     )
     .bind(placed.call.id)
-    .fetch_one(hub.state.store.pool())
+    .fetch_one(&hub.db)
     .await
     .unwrap();
     assert_eq!(

@@ -23,13 +23,14 @@ async fn an_agent_picks_selectable_statuses_and_the_timer_restarts() {
     assert_eq!(again.since, away.since);
 
     // Statuses the hub sets itself cannot be picked; unknown ones are refused.
-    for key in ["on_call", "after_call_work", "offline", "no-such-status"] {
+    for (key, refused) in [
+        ("on_call", ErrorCode::StatusNotSelectable),
+        ("after_call_work", ErrorCode::StatusNotSelectable),
+        ("offline", ErrorCode::StatusNotSelectable),
+        ("no-such-status", ErrorCode::UnknownStatus),
+    ] {
         let (status, code) = error_of(hub.set_status(&ana, key).await).await;
-        assert_eq!(
-            (status, code),
-            (StatusCode::BAD_REQUEST, ErrorCode::BadRequest),
-            "{key}"
-        );
+        assert_eq!((status, code), (StatusCode::BAD_REQUEST, refused), "{key}");
     }
 
     // An account-defined status can be picked.
@@ -58,9 +59,17 @@ async fn a_call_sets_on_call_then_after_call_work_which_cannot_be_left_by_hand()
     hub.set_status(&ana, "away").await;
     let state = &hub.state;
 
-    let during = state.call_started(hub.alpha, ana.id()).await.unwrap();
+    let during = state
+        .presence
+        .call_started(hub.alpha, ana.id())
+        .await
+        .unwrap();
     assert_eq!(during.status, StatusKey::on_call());
-    let after = state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    let after = state
+        .presence
+        .call_ended(hub.alpha, ana.id())
+        .await
+        .unwrap();
     assert_eq!(after.status, StatusKey::after_call_work());
 
     let (status, code) = error_of(hub.set_status(&ana, "available").await).await;
@@ -70,7 +79,11 @@ async fn a_call_sets_on_call_then_after_call_work_which_cannot_be_left_by_hand()
     );
 
     // Wrap-up done: back to the status the agent had before the call.
-    let back = state.wrap_up_done(hub.alpha, ana.id()).await.unwrap();
+    let back = state
+        .presence
+        .wrap_up_done(hub.alpha, ana.id())
+        .await
+        .unwrap();
     assert_eq!(back.status, StatusKey::away());
     let manual: Presence = hub
         .set_status(&ana, "available")
@@ -103,6 +116,7 @@ async fn with_the_switches_off_a_call_leaves_the_status_alone() {
     let state = &hub.state;
     assert_eq!(
         state
+            .presence
             .call_started(hub.alpha, ana.id())
             .await
             .unwrap()
@@ -110,7 +124,12 @@ async fn with_the_switches_off_a_call_leaves_the_status_alone() {
         StatusKey::available()
     );
     assert_eq!(
-        state.call_ended(hub.alpha, ana.id()).await.unwrap().status,
+        state
+            .presence
+            .call_ended(hub.alpha, ana.id())
+            .await
+            .unwrap()
+            .status,
         StatusKey::available()
     );
 
@@ -126,6 +145,7 @@ async fn with_the_switches_off_a_call_leaves_the_status_alone() {
         .unwrap();
     assert_eq!(
         state
+            .presence
             .call_started(hub.alpha, ana.id())
             .await
             .unwrap()
@@ -133,7 +153,12 @@ async fn with_the_switches_off_a_call_leaves_the_status_alone() {
         StatusKey::on_call()
     );
     assert_eq!(
-        state.call_ended(hub.alpha, ana.id()).await.unwrap().status,
+        state
+            .presence
+            .call_ended(hub.alpha, ana.id())
+            .await
+            .unwrap()
+            .status,
         StatusKey::available()
     );
 }
@@ -183,20 +208,36 @@ async fn wrap_up_ends_with_done_or_the_accounts_timeout() {
     let response = hub.post(&ana, "/me/wrap-up", serde_json::json!({})).await;
     assert_eq!(
         error_of(response).await,
-        (StatusCode::CONFLICT, ErrorCode::Conflict)
+        (StatusCode::CONFLICT, ErrorCode::NotInWrapUp)
     );
 
     // Done, by the agent.
-    state.call_started(hub.alpha, ana.id()).await.unwrap();
-    state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    state
+        .presence
+        .call_started(hub.alpha, ana.id())
+        .await
+        .unwrap();
+    state
+        .presence
+        .call_ended(hub.alpha, ana.id())
+        .await
+        .unwrap();
     let response = hub.post(&ana, "/me/wrap-up", serde_json::json!({})).await;
     assert_eq!(response.status(), StatusCode::OK);
     let back: Presence = response.json().await.unwrap();
     assert_eq!(back.status, StatusKey::away());
 
     // The timeout, by itself (the hub checks every second).
-    state.call_started(hub.alpha, ana.id()).await.unwrap();
-    let wrapping = state.call_ended(hub.alpha, ana.id()).await.unwrap();
+    state
+        .presence
+        .call_started(hub.alpha, ana.id())
+        .await
+        .unwrap();
+    let wrapping = state
+        .presence
+        .call_ended(hub.alpha, ana.id())
+        .await
+        .unwrap();
     assert_eq!(wrapping.status, StatusKey::after_call_work());
     let mut status = wrapping.status;
     for _ in 0..60 {
@@ -214,9 +255,17 @@ async fn wrap_up_ends_with_done_or_the_accounts_timeout() {
         .set_account_settings(hub.alpha, &settings)
         .await
         .unwrap();
-    state.call_started(hub.alpha, ana.id()).await.unwrap();
-    state.call_ended(hub.alpha, ana.id()).await.unwrap();
-    assert_eq!(hub.state.end_overdue_wrap_ups().await.unwrap(), 0);
+    state
+        .presence
+        .call_started(hub.alpha, ana.id())
+        .await
+        .unwrap();
+    state
+        .presence
+        .call_ended(hub.alpha, ana.id())
+        .await
+        .unwrap();
+    assert_eq!(hub.state.presence.end_overdue_wrap_ups().await.unwrap(), 0);
     assert_eq!(
         hub.bootstrap(&ana).await.me.presence.status,
         StatusKey::after_call_work()

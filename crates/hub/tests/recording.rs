@@ -195,7 +195,6 @@ async fn a_recorded_call_keeps_both_sides_but_not_what_was_paused() {
 
 /// A finished recording of a call of Ana's in Alpha, `days` old: its call and its file.
 async fn recording_of(hub: &common::Hub, ana: &common::Agent, days: i64) -> (i64, Vec<u8>) {
-    let store = &hub.state.store;
     let ended = time::OffsetDateTime::now_utc() - time::Duration::days(days);
     let ended_ms = (ended.unix_timestamp_nanos() / 1_000_000) as i64;
     let call: i64 = sqlx::query_scalar(
@@ -205,7 +204,7 @@ async fn recording_of(hub: &common::Hub, ana: &common::Agent, days: i64) -> (i64
     .bind(hub.alpha)
     .bind(ana.id())
     .bind(ended_ms)
-    .fetch_one(store.pool())
+    .fetch_one(&hub.db)
     .await
     .unwrap();
     let relative = format!("recordings/{}/{call}.opus", hub.alpha);
@@ -222,7 +221,7 @@ async fn recording_of(hub: &common::Hub, ana: &common::Agent, days: i64) -> (i64
     .bind(&relative)
     .bind(ended_ms - 55_000)
     .bind(ended_ms)
-    .execute(store.pool())
+    .execute(&hub.db)
     .await
     .unwrap();
     (call, bytes)

@@ -43,7 +43,7 @@ async fn the_hub_keeps_only_a_hash_of_the_token() {
     let hub = common::start().await;
     let ana = hub.sign_in("ana@alpha.test").await;
     let stored: Vec<Vec<u8>> = sqlx::query_scalar("SELECT token_hash FROM sessions")
-        .fetch_all(hub.state.store.pool())
+        .fetch_all(&hub.db)
         .await
         .unwrap();
     assert_eq!(stored.len(), 1);

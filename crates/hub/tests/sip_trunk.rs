@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use phone::free_port;
 use switchboard_hub::media::MediaBridge;
-use switchboard_hub::sip::Trunk;
+use switchboard_hub::trunk::Trunk;
 use switchboard_voice::FRAME_SAMPLES;
 use switchboard_voice::analysis::envelope_match;
 use switchboard_voice::peer::{Event, Setup};

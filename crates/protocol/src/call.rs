@@ -183,6 +183,10 @@ impl Party {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Call {
     pub id: Id,
+    /// Grows with every change the hub publishes of the call (and of its consultation):
+    /// a snapshot with a lower version than one already seen is older news.
+    #[serde(default)]
+    pub version: u64,
     /// The caller; after a transfer, the party who was handed on.
     pub from: Party,
     /// The called agent; after a transfer, the agent it was handed to.
@@ -286,6 +290,7 @@ impl Call {
     pub fn ringing(id: Id, from: Party, to: Party) -> Self {
         Self {
             id,
+            version: 0,
             from,
             to,
             state: CallState::Ringing,
@@ -316,6 +321,12 @@ impl Call {
     /// Whether the call is ringing at `agent`'s desk.
     pub fn rings_at(&self, agent: Id) -> bool {
         self.state == CallState::Ringing && (self.to.is(agent) || self.offered_to.contains(&agent))
+    }
+
+    /// Whether this snapshot is newer news of the call than `known` (a snapshot of the same
+    /// call): older or repeated ones change nothing.
+    pub fn newer_than(&self, known: &Call) -> bool {
+        self.version > known.version
     }
 
     /// The party that is not `agent`.

@@ -134,7 +134,7 @@ impl Store {
         let agent = agent_in(&mut tx, new.account_id, id).await?;
         // The store does not know the hub's retention setting: the hub's next append
         // prunes the log to it.
-        crate::events::append(
+        super::events::append(
             &mut tx,
             new.account_id,
             None,
@@ -234,8 +234,81 @@ pub async fn agents_in(conn: &mut SqliteConnection, account_id: Id) -> Result<Ve
     .await?)
 }
 
+/// A status to set, and the one to return to after the call (for a call's statuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    pub status: StatusKey,
+    pub resume: Option<StatusKey>,
+}
+
+impl Store {
+    /// Changes an agent's status if `decide` (shown the agent as they are, under the write
+    /// lock) says to; the change and its event are kept together. Answers the presence now.
+    pub async fn update_status(
+        &self,
+        account_id: Id,
+        agent_id: Id,
+        retention: u32,
+        decide: impl FnOnce(&AgentRow) -> Result<Option<StatusChange>>,
+    ) -> Result<(Presence, bool)> {
+        let mut tx = self.write().await?;
+        let agent = agent_in(&mut tx, account_id, agent_id).await?;
+        let Some(change) = decide(&agent)? else {
+            return Ok((agent.presence(), false));
+        };
+        let since = now_ms();
+        write_status(
+            &mut tx,
+            agent_id,
+            &change.status,
+            since,
+            change.resume.as_ref(),
+        )
+        .await?;
+        let presence = Presence {
+            status: change.status,
+            since: from_ms(since),
+        };
+        super::events::append(
+            &mut tx,
+            account_id,
+            None,
+            &Event::PresenceChanged {
+                agent_id,
+                presence: presence.clone(),
+            },
+            retention,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((presence, true))
+    }
+
+    /// Sets an agent's status as of `since` with no event (seeding a new account).
+    pub async fn seed_status(&self, agent_id: Id, status: &StatusKey, since: i64) -> Result<()> {
+        write_status(
+            &mut *self.pool.acquire().await?,
+            agent_id,
+            status,
+            since,
+            None,
+        )
+        .await
+    }
+
+    /// Agents in after-call work: (agent, account, since when).
+    pub async fn agents_in_wrap_up(&self) -> Result<Vec<(Id, Id, i64)>> {
+        Ok(
+            sqlx::query_as("SELECT id, account_id, status_since FROM agents WHERE status_key = ?")
+                .bind(StatusKey::after_call_work().as_str())
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+}
+
 /// Writes a new status; the caller appends the matching event in the same transaction.
-pub async fn write_status(
+async fn write_status(
     conn: &mut SqliteConnection,
     agent_id: Id,
     status: &StatusKey,

@@ -65,7 +65,7 @@ impl Carrier {
     /// Refuses a carrier the hub could not reach: a proxy that is not `host[:port]`, a
     /// registration without a user name.
     pub fn check(&self) -> Result<()> {
-        crate::sip::carrier_uri(&self.proxy, None, self.transport)?;
+        crate::trunk::carrier_uri(&self.proxy, None, self.transport)?;
         if self.register && self.username.is_none() {
             return Err(Error::BadRequest(
                 "registering with a carrier needs a user name".into(),

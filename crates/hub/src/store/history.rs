@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use switchboard_protocol::{
-    CallNotes, CallOutcome, CallRecord, Direction, Disposition, Id, MAX_NOTES_CHARS, Party,
-    SaveNotes,
+    CallNotes, CallOutcome, CallRecord, Direction, Disposition, ErrorCode, Id, MAX_NOTES_CHARS,
+    Party, SaveNotes,
 };
 
 use super::{Store, from_ms, now_ms};
@@ -74,23 +74,6 @@ const NOTES: &str = "SELECT n.call_id, n.agent_id, a.name AS agent_name, n.notes
     LEFT JOIN dispositions d ON d.id = n.disposition_id";
 
 impl Store {
-    /// Puts a transfer of `call` on record: to an agent, an outside number, or a ring group
-    /// (whose agent who takes it is filled in then).
-    pub async fn record_transfer(&self, call: Id, from: Id, to: &Party, at: i64) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO call_transfers (call_id, from_agent, to_agent, to_number, transferred_at)
-             VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(call)
-        .bind(from)
-        .bind(to.agent_id)
-        .bind(to.number.as_deref())
-        .bind(at)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
     /// Takes a disposition off the list agents pick from; calls that used it keep it.
     pub async fn remove_disposition(&self, account_id: Id, label: &str) -> Result<()> {
         let removed = sqlx::query(
@@ -144,9 +127,10 @@ impl Store {
         save: &SaveNotes,
     ) -> Result<CallNotes> {
         if save.notes.chars().count() > MAX_NOTES_CHARS {
-            return Err(Error::BadRequest(format!(
-                "notes are limited to {MAX_NOTES_CHARS} characters"
-            )));
+            return Err(Error::refused_as(
+                ErrorCode::NotesTooLong,
+                format!("notes are limited to {MAX_NOTES_CHARS} characters"),
+            ));
         }
         let revision = i64::try_from(save.revision)
             .map_err(|_| Error::BadRequest("the revision is too large".into()))?;
@@ -165,9 +149,10 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
             if !usable {
-                return Err(Error::BadRequest(format!(
-                    "there is no disposition {disposition} to pick"
-                )));
+                return Err(Error::refused_as(
+                    ErrorCode::UnknownDisposition,
+                    format!("there is no disposition {disposition} to pick"),
+                ));
             }
         }
         sqlx::query(

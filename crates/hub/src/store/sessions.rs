@@ -78,4 +78,23 @@ impl Store {
         .await?
         .rows_affected())
     }
+
+    /// Ends a session (signing out); answers how many live sessions its agent has left.
+    pub async fn end_session(&self, session_id: Id, agent_id: Id, now: i64) -> Result<i64> {
+        let mut tx = self.write().await?;
+        sqlx::query("UPDATE sessions SET revoked_at = ? WHERE id = ?")
+            .bind(now)
+            .bind(session_id)
+            .execute(&mut *tx)
+            .await?;
+        let left = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE agent_id = ? AND revoked_at IS NULL AND expires_at > ?",
+        )
+        .bind(agent_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(left)
+    }
 }

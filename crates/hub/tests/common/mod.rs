@@ -27,6 +27,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct Hub {
     pub url: String,
     pub state: Arc<AppState>,
+    /// The hub's database, opened on its own: what tests read (or seed) behind its back.
+    pub db: sqlx::SqlitePool,
     pub http: reqwest::Client,
     /// Account "Alpha": agents ana@alpha.test, ben@alpha.test, cy@alpha.test.
     pub alpha: Id,
@@ -117,6 +119,14 @@ pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Hub {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
+    let db = sqlx::sqlite::SqlitePoolOptions::new()
+        .connect_with(
+            sqlx::sqlite::SqliteConnectOptions::new()
+                .filename(config.database_path())
+                .busy_timeout(Duration::from_secs(10)),
+        )
+        .await
+        .unwrap();
     let state = Arc::new(AppState::new(config, store, shutdown.clone()).unwrap());
     let trunk = state.config.sip.listen.is_some();
     tokio::spawn(switchboard_hub::serve(state.clone(), listener));
@@ -130,6 +140,7 @@ pub async fn start_with(configure: impl FnOnce(&mut Config)) -> Hub {
     Hub {
         url: format!("http://{addr}/api/v1"),
         state,
+        db,
         http: reqwest::Client::new(),
         alpha,
         beta,

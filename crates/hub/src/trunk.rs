@@ -1,5 +1,6 @@
-//! The SIP trunk's signalling (RFC 3261, over UDP and TCP): the carrier's INVITEs come in
-//! here and leave as [`Incoming`] calls for the call engine to ring, answer or refuse. The
+//! The SIP trunk (RFC 3261, over UDP and TCP): the carrier's INVITEs come in here and leave
+//! as [`Incoming`] calls ([`inbound`] answers them, or refuses); outside numbers are dialled
+//! from here ([`dialog`]); carriers that want it are registered with ([`registration`]). The
 //! SIP stack is `ezk-sip` (transactions, dialogs, session timers); media never goes through
 //! it: the SDP offer goes to the media bridge, which answers with a trunk leg of its own
 //! (plain RTP, G.711, transcoded to the agents' Opus).
@@ -21,6 +22,9 @@ use ezk_sip_ua::invite::InviteLayer;
 use ezk_sip_ua::invite::acceptor::InviteAcceptor;
 
 mod dial;
+pub mod dialog;
+pub mod inbound;
+pub mod registration;
 use dial::authenticator;
 pub use dial::{Connected, DialFailure, Dialing};
 use tokio::sync::mpsc;
