@@ -4,7 +4,9 @@
 //! decides, in order, and publishes each new snapshot of the call, versioned, in order.
 
 mod actor;
+pub mod input;
 pub mod machine;
+pub mod phase;
 mod project;
 mod registry;
 pub mod topology;

@@ -87,7 +87,7 @@ async fn colleague(
         settings,
         (from.id, from.name, leg),
         (to.id, to.name),
-        Now::now(),
+        Now::current(),
     );
     let call = state.calls.start(machine, Attached::default()).await?;
     Ok(MediaAnswer { call, answer })
@@ -154,7 +154,7 @@ async fn outside(
             number: e164,
             caller_id: presented,
         },
-        Now::now(),
+        Now::current(),
     );
     let call = state
         .calls

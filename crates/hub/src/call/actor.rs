@@ -155,7 +155,7 @@ impl Actor {
                 let mut trial = self.machine.clone();
                 let _ = reply.send(
                     trial
-                        .handle(input, Now::now())
+                        .handle(input, Now::current())
                         .map(|_| ())
                         .map_err(Error::from),
                 );
@@ -211,7 +211,7 @@ impl Actor {
         let mut next = Some(input);
         let mut result = Ok(());
         while let Some(input) = next.take() {
-            match self.machine.handle(input, Now::now()) {
+            match self.machine.handle(input, Now::current()) {
                 Ok(effects) => {
                     for effect in effects {
                         if let Some(answer) = self.carry_out(effect).await {
