@@ -446,15 +446,13 @@ fn event(call: switchboard_protocol::Call) -> Message {
 fn on_a_call() -> switchboard::screen::workspace::Workspace {
     use switchboard_protocol::CallState;
     let mut ws = workspace("available");
-    ws.update(event(lucia_call(
-        CallState::Ringing,
-        None,
-        (1, "Alex Rivera"),
-    )));
-    ws.update(Message::Call(call::Message::Answered(Ok((
-        lucia_call(CallState::Live, None, (1, "Alex Rivera")),
-        engine(),
-    )))));
+    let mut ringing = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    ringing.version = 1;
+    ws.update(event(ringing));
+    ws.update(Message::Call(call::Message::Accept));
+    let mut live = lucia_call(CallState::Live, None, (1, "Alex Rivera"));
+    live.version = 2;
+    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
     assert!(shows(&ws, "On a call with Lucía Fernández"));
     ws
 }
@@ -463,13 +461,66 @@ fn on_a_call() -> switchboard::screen::workspace::Workspace {
 fn news_of_an_offer_that_arrives_after_answering_it_changes_nothing() {
     use switchboard_protocol::{CallState, Party};
     let mut ws = on_a_call();
-    // The ring group's word that the call still rang here, overtaken by the answer.
+    // The ring group's word that the call still rang here: older than the answer (2).
     let mut stale = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
     stale.to = Party::group("Support");
     stale.offered_to = vec![1];
+    stale.version = 1;
     ws.update(event(stale));
     assert!(shows(&ws, "On a call with Lucía Fernández"));
     assert!(!shows(&ws, "You transferred the call to Support."));
+}
+
+#[test]
+fn older_news_of_a_call_is_dropped_whether_it_comes_as_an_answer_or_an_event() {
+    use switchboard_protocol::CallState;
+    let at = |state, held_by, version| {
+        let mut call = lucia_call(state, held_by, (1, "Alex Rivera"));
+        call.version = version;
+        call
+    };
+    let mut ws = on_a_call();
+    // Lucía puts Alex on hold (version 4); the hub's answer to an earlier request (version
+    // 3, live) comes after it: Alex is still on hold.
+    ws.update(event(at(CallState::Held, Some(2), 4)));
+    assert!(shows(&ws, "Lucía Fernández put you on hold"));
+    ws.update(Message::Call(call::Message::Done(Ok(at(
+        CallState::Live,
+        None,
+        3,
+    )))));
+    assert!(shows(&ws, "Lucía Fernández put you on hold"));
+    // An answer (version 6, live again) before the event that says so, and then an older
+    // event (version 5, held): live it stays. The same news twice changes nothing either.
+    ws.update(Message::Call(call::Message::Done(Ok(at(
+        CallState::Live,
+        None,
+        6,
+    )))));
+    assert!(!shows(&ws, "Lucía Fernández put you on hold"));
+    ws.update(event(at(CallState::Held, Some(2), 5)));
+    ws.update(event(at(CallState::Held, Some(2), 6)));
+    assert!(!shows(&ws, "Lucía Fernández put you on hold"));
+    assert!(shows(&ws, "On a call with Lucía Fernández"));
+}
+
+#[test]
+fn an_answer_overtaken_by_the_call_ending_brings_no_call_back() {
+    use switchboard_protocol::{CallOutcome, CallState};
+    let mut ws = workspace("available");
+    let mut ringing = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
+    ringing.version = 1;
+    ws.update(event(ringing));
+    ws.update(Message::Call(call::Message::Accept));
+    // Lucía hangs up as Alex answers: the end (version 3) comes before the answer (2).
+    let mut ended = lucia_call(CallState::Ended, None, (1, "Alex Rivera"));
+    ended.outcome = Some(CallOutcome::Completed);
+    ended.version = 3;
+    ws.update(event(ended));
+    let mut live = lucia_call(CallState::Live, None, (1, "Alex Rivera"));
+    live.version = 2;
+    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
+    assert!(ws.call().is_none(), "the engine is dropped, no call comes back");
 }
 
 #[test]
@@ -550,10 +601,12 @@ fn a_transfer_that_is_not_taken_rings_again_saying_why() {
     let mut ws = on_a_call();
     let mut handed = lucia_call(CallState::Ringing, None, (5, "Priya Natarajan"));
     handed.transferred_by = Some(Party::agent(1, "Alex Rivera"));
+    handed.version = 3;
     ws.update(event(handed.clone()));
     assert!(ws.call().is_none());
     // Priya declines: Lucía rings here again, and Alex reads why.
     let mut back = handed;
+    back.version = 5;
     back.to = Party::agent(1, "Alex Rivera");
     back.returned = Some(Returned {
         to: Party::agent(5, "Priya Natarajan"),
@@ -564,8 +617,10 @@ fn a_transfer_that_is_not_taken_rings_again_saying_why() {
         &ws,
         "Lucía Fernández is back: Priya Natarajan declined the transfer."
     ));
-    // The hub's answer to the transfer, arriving after the call came back, changes nothing.
+    // The hub's answer to the transfer (version 4), arriving after the call came back
+    // (version 5), is older news: it changes nothing.
     let mut late = back.clone();
+    late.version = 4;
     late.to = Party::agent(5, "Priya Natarajan");
     late.returned = None;
     ws.update(Message::Call(call::Message::Done(Ok(late))));
@@ -582,6 +637,7 @@ fn a_transfer_that_is_not_taken_rings_again_saying_why() {
         outcome: CallOutcome::NoAnswer,
     });
     let mut handed = back.clone();
+    handed.version = 3;
     handed.to = back.returned.as_ref().unwrap().to.clone();
     handed.returned = None;
     ws.update(event(handed));
@@ -1014,6 +1070,7 @@ fn on_graces_call() -> switchboard::screen::workspace::Workspace {
     live.state = CallState::Live;
     live.to = Party::agent(1, "Alex Rivera");
     live.offered_to = Vec::new();
+    ws.update(Message::Call(call::Message::Accept));
     ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
     ws
 }
@@ -1570,6 +1627,7 @@ fn a_recorded_call_says_so_and_the_agent_pauses_it_where_allowed() {
     boot.account.settings.recording_pause = false;
     let mut ws = common::workspace_from(boot);
     ws.update(event(graces_call()));
+    ws.update(Message::Call(call::Message::Accept));
     ws.update(Message::Call(call::Message::Answered(Ok((
         live(Recording::Recording),
         engine(),
@@ -1789,6 +1847,7 @@ fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
     assert!(shows(&ws, "Alex Rivera wants to consult you about a call"));
     let mut live = ringing.clone();
     live.state = CallState::Live;
+    ws.update(Message::Call(call::Message::Accept));
     ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
     // Alex completes the transfer: her call goes on, as Grace's.
     let mut merged = ringing;
@@ -1924,6 +1983,7 @@ fn the_colleague_in_a_three_way_call_may_mute_or_leave_only() {
     ws.update(event(ringing.clone()));
     let mut live = ringing;
     live.state = CallState::Live;
+    ws.update(Message::Call(call::Message::Accept));
     ws.update(Message::Call(call::Message::Answered(Ok((
         live.clone(),
         engine(),

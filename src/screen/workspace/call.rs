@@ -39,6 +39,42 @@ pub struct Phone {
     call: Option<Call>,
     /// Who calls from the phone network, as Contacts know them (the Snapshot's cards).
     caller: Option<Caller>,
+    /// The newest version of each recent call the hub described.
+    known: Known,
+}
+
+/// The newest version of the last few calls the hub described (in answers or events): an
+/// older snapshot — an answer overtaken by the event stream, or the reverse — is old news.
+#[derive(Debug, Clone, Default)]
+struct Known {
+    versions: std::collections::VecDeque<(Id, u64)>,
+}
+
+impl Known {
+    /// Calls remembered; more than an agent has in hand at once.
+    const KEPT: usize = 32;
+
+    /// Whether `call` is newer than anything known of it (it is then the newest known).
+    fn fresh(&mut self, call: &CallInfo) -> bool {
+        // A hub that does not version its calls: every snapshot counts.
+        if call.version == 0 {
+            return true;
+        }
+        match self.versions.iter_mut().find(|(id, _)| *id == call.id) {
+            Some((_, known)) if *known >= call.version => false,
+            Some((_, known)) => {
+                *known = call.version;
+                true
+            }
+            None => {
+                if self.versions.len() == Self::KEPT {
+                    self.versions.pop_front();
+                }
+                self.versions.push_back((call.id, call.version));
+                true
+            }
+        }
+    }
 }
 
 /// The contacts with the caller's number, for one call.
@@ -70,8 +106,8 @@ enum Lookup {
 
 #[derive(Debug, Clone)]
 pub enum Call {
-    /// Devices opening and the hub being asked; nothing rings yet. Call events for our new
-    /// call may overtake the hub's answer: the latest is kept until the answer comes.
+    /// Devices opening and the hub being asked; nothing rings yet. News of our new call may
+    /// come before the hub's answer says its id: the newest is kept until then.
     Dialing {
         to: String,
         early: Option<CallInfo>,
@@ -216,6 +252,21 @@ impl Call {
 }
 
 impl Live {
+    /// A call just connected on `engine`.
+    fn new(call: CallInfo, engine: Engine, since: OffsetDateTime) -> Self {
+        Self {
+            call,
+            engine,
+            since,
+            muted: false,
+            panel: Panel::None,
+            keys: String::new(),
+            consult: None,
+            transfer_number: String::new(),
+            poor_connection: false,
+        }
+    }
+
     pub fn engine_id(&self) -> u64 {
         self.engine.id()
     }
@@ -266,7 +317,9 @@ impl Phone {
                     .number
                     .clone()
                     .and_then(|number| self.look_up(info.id, number, cx));
-                let latest = early.filter(|e| e.id == info.id).unwrap_or(info);
+                let latest = early
+                    .filter(|e| e.id == info.id && e.newer_than(&info))
+                    .unwrap_or(info);
                 return match (self.updated(latest, cx), look_up) {
                     (action, None) => action,
                     (Action::None, Some(task)) => Action::Run(task),
@@ -293,17 +346,23 @@ impl Phone {
                 }
             }
             Message::Answered(Ok((info, engine))) => {
-                self.call = Some(Call::Live(Box::new(Live {
-                    call: info,
-                    engine,
-                    since: cx.now,
-                    muted: false,
-                    panel: Panel::None,
-                    keys: String::new(),
-                    consult: None,
-                    transfer_number: String::new(),
-                    poor_connection: false,
-                })));
+                // The call as the newest news has it (the event stream may have moved on).
+                let call = match &self.call {
+                    Some(Call::Incoming {
+                        call,
+                        answering: true,
+                    }) if call.id == info.id => {
+                        if call.newer_than(&info) {
+                            call.clone()
+                        } else {
+                            self.known.fresh(&info);
+                            info
+                        }
+                    }
+                    // Over by now (the caller hung up as it was answered): the engine goes.
+                    _ => return Action::None,
+                };
+                self.call = Some(Call::Live(Box::new(Live::new(call, engine, cx.now))));
             }
             Message::Decline => {
                 if let Some(Call::Incoming { call, .. }) = self.call.take() {
@@ -370,11 +429,9 @@ impl Phone {
             Message::Consulting(Ok(consult)) => {
                 if let Some(Call::Live(live)) = &mut self.call
                     && consult.consult_of == Some(live.call.id)
+                    && self.known.fresh(&consult)
                 {
-                    // Its later news may have come first.
-                    if live.consult.as_ref().is_none_or(|c| c.id != consult.id) {
-                        live.consult = Some(consult);
-                    }
+                    live.consult = Some(consult);
                 }
             }
             Message::Consulting(Err(error)) => return Action::Failed(error),
@@ -423,14 +480,14 @@ impl Phone {
                 if let Some(caller) = self.caller.as_mut().filter(|c| c.call == id) {
                     caller.lookup = match found {
                         Ok(contacts) => Lookup::Found(contacts),
-                        Err(error) => Lookup::Failed(error.to_string()),
+                        Err(error) => Lookup::Failed(crate::screen::describe(&error)),
                     };
                     return self.load_past(id, cx);
                 }
             }
             Message::PastLoaded(id, past) => {
                 if let Some(caller) = self.caller.as_mut().filter(|c| c.call == id) {
-                    caller.past = Some(past.map_err(|error| error.to_string()));
+                    caller.past = Some(past.map_err(|error| crate::screen::describe(&error)));
                 }
             }
             Message::NewContact => {
@@ -492,7 +549,7 @@ impl Phone {
                         Err(error) => {
                             if let Some(form) = &mut caller.form {
                                 form.saving = false;
-                                form.error = Some(error.to_string());
+                                form.error = Some(crate::screen::describe(&error));
                             }
                         }
                     }
@@ -619,9 +676,13 @@ impl Phone {
     /// or ended.
     pub fn updated(&mut self, info: CallInfo, cx: &Context<'_>) -> Action {
         if let Some(Call::Dialing { early, .. }) = &mut self.call {
-            if info.from.is(cx.me) {
+            if info.from.is(cx.me) && early.as_ref().is_none_or(|e| info.newer_than(e)) {
                 *early = Some(info);
             }
+            return Action::None;
+        }
+        if !self.known.fresh(&info) {
+            // Older news than the newest already taken (or the same again).
             return Action::None;
         }
         let current = self.call.as_ref().and_then(Call::id);
@@ -659,18 +720,6 @@ impl Phone {
             if info.rings_at(cx.me) && self.call.is_none() {
                 return self.ringing_in(info, cx);
             }
-            return Action::None;
-        }
-        if matches!(self.call, Some(Call::Live(_))) && info.rings_at(cx.me) {
-            // An offer's news overtaken by our own answer.
-            return Action::None;
-        }
-        if let Some(Call::Incoming { call, .. }) = &self.call
-            && call.returned.is_some()
-            && info.returned.is_none()
-            && info.state == CallState::Ringing
-        {
-            // The hub's answer to our transfer, overtaken by the call coming back.
             return Action::None;
         }
         if matches!(self.call, Some(Call::Incoming { .. }))
@@ -724,17 +773,7 @@ impl Phone {
                 (None, notice)
             }
             (Call::Ringing { engine, .. }, CallState::Live | CallState::Held) => (
-                Some(Call::Live(Box::new(Live {
-                    call: info,
-                    engine,
-                    since: cx.now,
-                    muted: false,
-                    panel: Panel::None,
-                    keys: String::new(),
-                    consult: None,
-                    transfer_number: String::new(),
-                    poor_connection: false,
-                }))),
+                Some(Call::Live(Box::new(Live::new(info, engine, cx.now)))),
                 None,
             ),
             (Call::Live(mut live), CallState::Live | CallState::Held) => {
@@ -757,13 +796,19 @@ impl Phone {
             (Call::Ringing { engine, .. }, CallState::Ringing) => {
                 (Some(Call::Ringing { call: info, engine }), None)
             }
-            (Call::Incoming { answering, .. }, CallState::Ringing) => (
-                Some(Call::Incoming {
-                    call: info,
-                    answering,
-                }),
-                None,
-            ),
+            // Ringing still, or (being answered here) answered: the answer brings the media.
+            (Call::Incoming { answering, .. }, CallState::Ringing)
+            | (Call::Incoming { answering, .. }, CallState::Live | CallState::Held)
+                if answering || info.state == CallState::Ringing =>
+            {
+                (
+                    Some(Call::Incoming {
+                        call: info,
+                        answering,
+                    }),
+                    None,
+                )
+            }
             (call, _) => (Some(call), None),
         };
         self.call = next;

@@ -1457,6 +1457,37 @@ fn a_consultation_with_a_ring_group_goes_to_whoever_takes_it_first() {
 }
 
 #[test]
+fn a_colleagues_call_may_be_consulted_about_with_a_ring_group_but_not_handed_to_it() {
+    let mut case = Case::ana_calls_ben();
+    case.accept(CALL, BEN);
+    let effects = case.ok(Input::Consult {
+        call: CALL,
+        agent: BEN,
+        to: sales(),
+        id: CONSULT,
+    });
+    assert_eq!(
+        effects,
+        [Effect::Route(Route::Enqueue {
+            call: CONSULT,
+            group: SALES
+        })]
+    );
+    case.ok(Input::CancelConsult {
+        call: CALL,
+        agent: BEN,
+    });
+    assert_eq!(
+        case.refused(Input::Transfer {
+            call: CALL,
+            agent: BEN,
+            to: sales(),
+        }),
+        Refusal::NotACustomersCall
+    );
+}
+
+#[test]
 fn cancelling_a_consultation_still_waiting_in_a_group_leaves_its_queue() {
     let mut case = Case::consulting(sales(), false);
     let effects = case.ok(Input::CancelConsult {

@@ -30,14 +30,13 @@ impl Machine {
         }
     }
 
-    /// Whether the call may go to `to`: not to one of its parties, and only a customer who
-    /// called in waits in a queue.
-    pub(super) fn may_go_to(&self, to: &Target) -> Result<(), Refusal> {
+    /// Whether the call may be handed to `to`: not to one of its parties, and only a
+    /// customer who called in waits in a queue. (Anyone may be consulted but the parties.)
+    pub(super) fn may_go_to(&self, to: &Target, consulting: bool) -> Result<(), Refusal> {
+        let customer = self.from.number.is_some() && self.from.agent_id.is_none();
         match to {
             Target::Agent { id, .. } if self.involves(*id) => Err(Refusal::OnTheCall),
-            Target::Group { .. } if self.from.number.is_none() || self.from.agent_id.is_some() => {
-                Err(Refusal::NotACustomersCall)
-            }
+            Target::Group { .. } if !consulting && !customer => Err(Refusal::NotACustomersCall),
             _ => Ok(()),
         }
     }
@@ -57,7 +56,7 @@ impl Machine {
         if which != Which::Main {
             return Err(Refusal::Consulting);
         }
-        self.may_go_to(&to)?;
+        self.may_go_to(&to, false)?;
         let (theirs, _mine) = self.controlled_by(agent)?;
         let (me, remaining) = if self.from.is(agent) {
             (self.from.clone(), self.to.clone())
@@ -123,7 +122,7 @@ impl Machine {
         if which != Which::Main {
             return Err(Refusal::AlreadyConsulting);
         }
-        self.may_go_to(to)?;
+        self.may_go_to(to, true)?;
         match self.controlled_by(agent) {
             Err(Refusal::Consulting | Refusal::ThreeWay) => Err(Refusal::AlreadyConsulting),
             Err(refusal) => Err(refusal),
