@@ -21,7 +21,10 @@ use switchboard_hub::demo::DEMO_PASSWORD;
 use switchboard_protocol::{CallState, Id, Target};
 use switchboard_voice::FRAME_SAMPLES;
 use switchboard_voice::analysis::envelope_match;
-use switchboard_voice::wav::Source;
+use switchboard_voice::wav::{Sink, Source};
+
+/// Silence before Alex speaks, in 20 ms frames.
+const LEAD_IN_FRAMES: usize = 60;
 
 fn samples_of(path: &Path) -> Vec<i16> {
     Source::open(path, false).unwrap().samples().to_vec()
@@ -72,11 +75,25 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
     let hub = Hub::new(&started.builtin.as_ref().unwrap().url()).unwrap();
     let (lucia, _) = lucia_signs_in(&hub).await;
 
-    let speech = home.path().join("alex.wav");
+    let sentence = home.path().join("sentence.wav");
     speak(
         "Hi Lucia, I have a customer asking about a refund.",
-        &speech,
+        &sentence,
     );
+    // Alex clears his throat first: his engine plays from the moment it starts, and Lucía's
+    // starts listening a moment later (once she has answered). What she hears is compared
+    // with the sentence, at whatever delay the silence left.
+    let speech = home.path().join("alex.wav");
+    let mut padded = Sink::create(&speech).unwrap();
+    for _ in 0..LEAD_IN_FRAMES {
+        padded.write(&[0; FRAME_SAMPLES]).unwrap();
+    }
+    for chunk in samples_of(&sentence).chunks(FRAME_SAMPLES) {
+        let mut frame = [0; FRAME_SAMPLES];
+        frame[..chunk.len()].copy_from_slice(chunk);
+        padded.write(&frame).unwrap();
+    }
+    padded.finish().unwrap();
     let heard = home.path().join("lucia-heard.wav");
 
     let alex_audio = Audio {
@@ -105,8 +122,8 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
     assert_eq!(live.state, CallState::Live);
 
     // Wait (polling) until Lucía's recording holds the whole sentence and a little more.
-    let spoken = samples_of(&speech);
-    let wanted = (spoken.len() + 40 * FRAME_SAMPLES) as u64 * 2;
+    let spoken = samples_of(&sentence);
+    let wanted = (samples_of(&speech).len() + 40 * FRAME_SAMPLES) as u64 * 2;
     let deadline = Instant::now() + Duration::from_secs(30);
     while std::fs::metadata(&heard).map(|m| m.len()).unwrap_or(0) < wanted {
         assert!(Instant::now() < deadline, "Lucía's audio stalled");
@@ -117,7 +134,7 @@ async fn alex_calls_lucia_from_the_workspace_engine_and_she_hears_him() {
     drop(lucia_engine);
 
     let received = samples_of(&heard);
-    let best = envelope_match(&spoken, &received, 80);
+    let best = envelope_match(&spoken, &received, LEAD_IN_FRAMES + 20);
     eprintln!("desktop engine → hub → desktop engine: envelope correlation {best:.3}");
     // 0.95 on a quiet machine; a busy one (the other tests run alongside) conceals a few
     // late packets. Silence or another sound scores near 0.

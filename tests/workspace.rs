@@ -992,7 +992,7 @@ fn a_caller_no_contact_has_is_said_so_and_a_failed_lookup_is_explained() {
     )));
     assert!(shows(
         &ws,
-        "The contact could not be looked up: cannot reach the hub at http://hub.example: connection refused"
+        "The contact could not be looked up: Cannot reach the hub at http://hub.example. Check the address and your network."
     ));
 }
 

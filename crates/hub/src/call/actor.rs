@@ -124,10 +124,7 @@ impl Actor {
     async fn take(&mut self, message: Message) {
         match message {
             Message::Start { effects, reply } => {
-                for effect in effects {
-                    self.carry_out(effect).await;
-                }
-                self.reconcile().await;
+                self.settle(effects).await;
                 let _ = reply.send(self.snapshot(self.machine.id()));
             }
             Message::Ask {
@@ -210,24 +207,60 @@ impl Actor {
     async fn step(&mut self, input: Input) -> Result<()> {
         let mut next = Some(input);
         let mut result = Ok(());
+        let mut effects = Vec::new();
         while let Some(input) = next.take() {
             match self.machine.handle(input, Now::current()) {
-                Ok(effects) => {
-                    for effect in effects {
-                        if let Some(answer) = self.carry_out(effect).await {
-                            next = Some(answer);
+                Ok(stepped) => {
+                    for effect in stepped {
+                        match effect {
+                            Effect::Ask(question) => next = Some(self.answer(question).await),
+                            effect => effects.push(effect),
                         }
                     }
                 }
                 Err(refusal) => result = Err(Error::from(refusal)),
             }
         }
-        self.reconcile().await;
+        self.settle(effects).await;
         result
     }
 
-    /// Carries out one effect; the answer to a question comes back as the next input.
-    async fn carry_out(&mut self, effect: Effect) -> Option<Input> {
+    /// Carries out what the machine asked, and brings the world in line with it. The media
+    /// first: the parties hear each other (or the music) as soon as the machine says so.
+    async fn settle(&mut self, effects: Vec<Effect>) {
+        let had_legs = self.media.legs.clone();
+        self.apply_media(self.machine.topology()).await;
+        for effect in effects {
+            self.carry_out(effect).await;
+        }
+        self.reconcile(&had_legs).await;
+    }
+
+    /// The answer to a question the machine asked.
+    async fn answer(&self, question: Question) -> Input {
+        let services = self.calls.services();
+        let account = self.machine.account();
+        match question {
+            Question::Claim { call, agent } => {
+                let (reply, decided) = oneshot::channel();
+                let asked = services.routing.send(routing::Request::Accept {
+                    account,
+                    call,
+                    agent,
+                    reply,
+                });
+                // The router never waits on a call: it answers at once.
+                let granted = asked.is_ok() && matches!(decided.await, Ok(Ok(())));
+                Input::Claimed { granted }
+            }
+            Question::TakeBack { agent } => Input::TakeBack {
+                takes_it: services.presence.can_take_back(account, agent).await,
+            },
+        }
+    }
+
+    /// Carries out one effect.
+    async fn carry_out(&mut self, effect: Effect) {
         let services = self.calls.services().clone();
         let account = self.machine.account();
         match effect {
@@ -254,22 +287,8 @@ impl Actor {
                     tracing::error!("routing stopped");
                 }
             }
-            Effect::Ask(Question::Claim { call, agent }) => {
-                let (reply, decided) = oneshot::channel();
-                let asked = services.routing.send(routing::Request::Accept {
-                    account,
-                    call,
-                    agent,
-                    reply,
-                });
-                // The router never waits on a call: it answers at once.
-                let granted = asked.is_ok() && matches!(decided.await, Ok(Ok(())));
-                return Some(Input::Claimed { granted });
-            }
-            Effect::Ask(Question::TakeBack { agent }) => {
-                let takes_it = services.presence.can_take_back(account, agent).await;
-                return Some(Input::TakeBack { takes_it });
-            }
+            // Answered as they are asked (see `step`).
+            Effect::Ask(_) => {}
             Effect::Dial { dialog, dial } => self.dial(dialog, dial).await,
             Effect::Voicemail { prompt, max } => self.take_message(prompt, max),
             Effect::StopVoicemail => {
@@ -278,7 +297,6 @@ impl Actor {
                 }
             }
         }
-        None
     }
 
     async fn record(&self, change: Change) -> Result<()> {
@@ -354,12 +372,9 @@ impl Actor {
         });
     }
 
-    /// Brings the world in line with the machine: media, presence, dialogs, the call flow,
-    /// the registry; then tells the parties what changed.
-    async fn reconcile(&mut self) {
-        let had_legs = self.media.legs.clone();
-        let topology = self.machine.topology();
-        self.apply_media(topology).await;
+    /// Brings the rest of the world in line with the machine: presence, dialogs, the call
+    /// flow, the registry; then tells the parties what changed.
+    async fn reconcile(&mut self, had_legs: &[crate::media::LegId]) {
         self.apply_presence().await;
         let wanted = self.machine.dialogs();
         // Dropping a dialog's handle hangs it up (or cancels it while it rings).
@@ -370,13 +385,8 @@ impl Actor {
             flow.abort();
         }
         let ids = self.machine.ids();
-        self.calls.update(
-            self.machine.id(),
-            &ids,
-            &self.ids,
-            &self.media.legs,
-            &had_legs,
-        );
+        self.calls
+            .update(self.machine.id(), &ids, &self.ids, &self.media.legs, had_legs);
         self.ids = ids;
         self.publish().await;
     }
