@@ -29,7 +29,10 @@ fn every_refusal_reads_in_english_and_in_spanish_never_in_the_hubs_words() {
     for code in ErrorCode::iter() {
         let words = describe(&refused(code));
         assert!(!words.is_empty(), "{code:?}");
-        assert!(!words.contains(HUBS_WORDS), "{code:?} shows the hub's words");
+        assert!(
+            !words.contains(HUBS_WORDS),
+            "{code:?} shows the hub's words"
+        );
         english.insert(code, words);
     }
     // A code this version does not know (a newer hub) reads as a general sentence.
@@ -39,7 +42,10 @@ fn every_refusal_reads_in_english_and_in_spanish_never_in_the_hubs_words() {
     switchboard::i18n::select(Language::Spanish);
     for code in ErrorCode::iter() {
         let words = describe(&refused(code));
-        assert!(!words.contains(HUBS_WORDS), "{code:?} shows the hub's words");
+        assert!(
+            !words.contains(HUBS_WORDS),
+            "{code:?} shows the hub's words"
+        );
         // Words missing in Spanish fall back to English.
         assert_ne!(words, english[&code], "{code:?} has no Spanish words");
     }

@@ -520,7 +520,10 @@ fn an_answer_overtaken_by_the_call_ending_brings_no_call_back() {
     let mut live = lucia_call(CallState::Live, None, (1, "Alex Rivera"));
     live.version = 2;
     ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
-    assert!(ws.call().is_none(), "the engine is dropped, no call comes back");
+    assert!(
+        ws.call().is_none(),
+        "the engine is dropped, no call comes back"
+    );
 }
 
 #[test]

@@ -13,7 +13,6 @@ pub mod demo;
 pub mod error;
 pub mod events;
 pub mod flow;
-pub mod history;
 pub mod ice;
 pub mod identity;
 pub mod ivr;

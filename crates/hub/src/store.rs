@@ -3,12 +3,12 @@
 //! never reach another account's rows.
 
 mod accounts;
-pub(crate) mod agents;
+mod agents;
 mod api_keys;
 mod calls;
 mod carriers;
 mod directory;
-pub(crate) mod events;
+mod events;
 mod flows;
 mod history;
 mod identity;
@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use time::OffsetDateTime;
 
 pub use accounts::NewAccount;
-pub use agents::{AgentRow, NewAgent, StatusChange};
+pub use agents::{AgentRow, NewAgent, StatusChange, normalize_email, validate_email};
 pub use calls::{CallRow, NewCall, PastCall, outcome_name};
 pub use carriers::{Carrier, Transport};
 pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
@@ -68,12 +68,8 @@ impl Store {
 
     /// A transaction that takes SQLite's write lock at once. A transaction that reads and then
     /// writes must start this way: upgrading a read lock fails when another writer went first.
-    pub async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
+    async fn write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>> {
         Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?)
-    }
-
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
     }
 
     pub async fn close(&self) {

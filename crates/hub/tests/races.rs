@@ -15,9 +15,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use switchboard_hub::auth;
 use switchboard_hub::store::{NewAgent, outcome_name};
-use switchboard_protocol::{
-    Call, CallState, ErrorCode, Event, Id, MediaAnswer, Role, StatusKey,
-};
+use switchboard_protocol::{Call, CallState, ErrorCode, Event, Id, MediaAnswer, Role, StatusKey};
 use switchboard_voice::peer::Setup;
 
 const ROUNDS: usize = 12;
@@ -31,7 +29,9 @@ struct Watcher {
 
 impl Watcher {
     async fn new(hub: &common::Hub, agent: &common::Agent) -> Self {
-        let events = hub.events(agent, hub.bootstrap(agent).await.event_seq).await;
+        let events = hub
+            .events(agent, hub.bootstrap(agent).await.event_seq)
+            .await;
         Self {
             agent: agent.id(),
             events,
@@ -111,7 +111,11 @@ async fn connected(
 ) -> Call {
     let (_media, offer) = Setup::offer("127.0.0.1:0".parse().unwrap()).unwrap();
     let response = hub
-        .post(from, "/calls", json!({ "to_agent": to.id(), "offer": offer }))
+        .post(
+            from,
+            "/calls",
+            json!({ "to_agent": to.id(), "offer": offer }),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let started: MediaAnswer = response.json().await.unwrap();

@@ -385,8 +385,13 @@ impl Actor {
             flow.abort();
         }
         let ids = self.machine.ids();
-        self.calls
-            .update(self.machine.id(), &ids, &self.ids, &self.media.legs, had_legs);
+        self.calls.update(
+            self.machine.id(),
+            &ids,
+            &self.ids,
+            &self.media.legs,
+            had_legs,
+        );
         self.ids = ids;
         self.publish().await;
     }
