@@ -227,7 +227,7 @@ async fn until(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
-    use switchboard::screen::workspace::call::Call;
+    use switchboard::screen::workspace::phone::Call;
     let home = tempfile::tempdir().unwrap();
     let (started, alex, _) = demo(home.path()).await;
     let Outcome::SignedIn(_, alex_boot) = started.outcome.clone() else {
@@ -289,7 +289,7 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_hub() {
-    use switchboard::screen::workspace::call::Call;
+    use switchboard::screen::workspace::phone::Call;
     use switchboard_client::notes::Drafts;
     let home = tempfile::tempdir().unwrap();
     let (started, alex, lucia_id) = demo(home.path()).await;
@@ -313,8 +313,8 @@ async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_h
         .with_drafts(Drafts::at(drafts_file.clone()));
 
     // Alex calls Lucía; she answers; Alex opens Notes and types.
-    let action = alex_ws.update(Message::Call(
-        switchboard::screen::workspace::call::Message::Dial {
+    let action = alex_ws.update(Message::Phone(
+        switchboard::screen::workspace::phone::Message::Dial {
             target: Target::Agent(lucia_id),
             name: "Lucía Fernández".into(),
         },

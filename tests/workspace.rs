@@ -7,7 +7,7 @@ mod common;
 
 use common::{click, noon, shows, simulator, workspace};
 use iced_test::selector;
-use switchboard::screen::workspace::{Action, Connection, Message, call, directory};
+use switchboard::screen::workspace::{Action, Connection, Message, directory, phone};
 use switchboard_client::Config;
 use switchboard_client::events::Update;
 use switchboard_protocol::{Event, EventEnvelope, Presence, StatusKey};
@@ -134,7 +134,7 @@ fn an_offer_someone_else_took_first_is_said_in_words() {
     // Two agents of a ring-all group press Accept; the hub gives the call to the other one.
     let mut ws = workspace("available");
     ws.update(event(graces_call()));
-    ws.update(Message::Call(call::Message::Answered(Err(
+    ws.update(Message::Phone(phone::Message::Answered(Err(
         switchboard::call::Failure::Hub(switchboard_client::Error::Hub {
             status: 409,
             code: switchboard_protocol::ErrorCode::NoLongerRinging,
@@ -390,7 +390,7 @@ fn calling_a_callable_agent_from_the_directory() {
     );
 
     // The microphone could not be opened: the agent reads why; nothing rang.
-    ws.update(Message::Call(call::Message::Dialed(Err(
+    ws.update(Message::Phone(phone::Message::Dialed(Err(
         switchboard::call::Failure::Audio("no microphone is available".into()),
     ))));
     assert!(ws.call().is_none());
@@ -449,10 +449,13 @@ fn on_a_call() -> switchboard::screen::workspace::Workspace {
     let mut ringing = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
     ringing.version = 1;
     ws.update(event(ringing));
-    ws.update(Message::Call(call::Message::Accept));
+    ws.update(Message::Phone(phone::Message::Accept));
     let mut live = lucia_call(CallState::Live, None, (1, "Alex Rivera"));
     live.version = 2;
-    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
+    ws.update(Message::Phone(phone::Message::Answered(Ok((
+        live,
+        engine(),
+    )))));
     assert!(shows(&ws, "On a call with Lucía Fernández"));
     ws
 }
@@ -484,7 +487,7 @@ fn older_news_of_a_call_is_dropped_whether_it_comes_as_an_answer_or_an_event() {
     // 3, live) comes after it: Alex is still on hold.
     ws.update(event(at(CallState::Held, Some(2), 4)));
     assert!(shows(&ws, "Lucía Fernández put you on hold"));
-    ws.update(Message::Call(call::Message::Done(Ok(at(
+    ws.update(Message::Phone(phone::Message::Done(Ok(at(
         CallState::Live,
         None,
         3,
@@ -492,7 +495,7 @@ fn older_news_of_a_call_is_dropped_whether_it_comes_as_an_answer_or_an_event() {
     assert!(shows(&ws, "Lucía Fernández put you on hold"));
     // An answer (version 6, live again) before the event that says so, and then an older
     // event (version 5, held): live it stays. The same news twice changes nothing either.
-    ws.update(Message::Call(call::Message::Done(Ok(at(
+    ws.update(Message::Phone(phone::Message::Done(Ok(at(
         CallState::Live,
         None,
         6,
@@ -511,7 +514,7 @@ fn an_answer_overtaken_by_the_call_ending_brings_no_call_back() {
     let mut ringing = lucia_call(CallState::Ringing, None, (1, "Alex Rivera"));
     ringing.version = 1;
     ws.update(event(ringing));
-    ws.update(Message::Call(call::Message::Accept));
+    ws.update(Message::Phone(phone::Message::Accept));
     // Lucía hangs up as Alex answers: the end (version 3) comes before the answer (2).
     let mut ended = lucia_call(CallState::Ended, None, (1, "Alex Rivera"));
     ended.outcome = Some(CallOutcome::Completed);
@@ -519,7 +522,10 @@ fn an_answer_overtaken_by_the_call_ending_brings_no_call_back() {
     ws.update(event(ended));
     let mut live = lucia_call(CallState::Live, None, (1, "Alex Rivera"));
     live.version = 2;
-    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
+    ws.update(Message::Phone(phone::Message::Answered(Ok((
+        live,
+        engine(),
+    )))));
     assert!(
         ws.call().is_none(),
         "the engine is dropped, no call comes back"
@@ -626,7 +632,7 @@ fn a_transfer_that_is_not_taken_rings_again_saying_why() {
     late.version = 4;
     late.to = Party::agent(5, "Priya Natarajan");
     late.returned = None;
-    ws.update(Message::Call(call::Message::Done(Ok(late))));
+    ws.update(Message::Phone(phone::Message::Done(Ok(late))));
     let actions = click(&mut ws, "Accept");
     assert!(
         matches!(actions.as_slice(), [Action::Run(_)]),
@@ -681,12 +687,12 @@ fn a_party_waiting_on_a_transfer_that_is_not_taken_hears_it_comes_back() {
 fn media_that_dies_ends_the_call_with_a_reason() {
     use switchboard_client::Error;
     let mut ws = on_a_call();
-    let Some(call::Call::Live(live)) = ws.call() else {
+    let Some(phone::Call::Live(live)) = ws.call() else {
         panic!("on a call");
     };
     let engine_id = live.engine_id();
     // The engine gave up on the hub: the call ends here at once, and the hub is told.
-    let actions = ws.update(Message::Call(call::Message::Engine(
+    let actions = ws.update(Message::Phone(phone::Message::Engine(
         engine_id,
         switchboard_voice::peer::Event::Ended {
             reason: "the far end stopped answering".into(),
@@ -695,7 +701,7 @@ fn media_that_dies_ends_the_call_with_a_reason() {
     assert!(matches!(actions, Action::Run(_)));
     assert!(ws.call().is_none(), "nobody is left in a dead call");
     // The hub could not be reached either: the agent reads why.
-    ws.update(Message::Call(call::Message::LostReported {
+    ws.update(Message::Phone(phone::Message::LostReported {
         name: "Lucía Fernández".into(),
         reason: "the far end stopped answering".into(),
         result: Err(Error::Unreachable {
@@ -787,7 +793,7 @@ fn with_auto_answer_a_call_is_answered_at_once() {
     assert!(
         matches!(
             ws.call(),
-            Some(call::Call::Incoming {
+            Some(phone::Call::Incoming {
                 answering: true,
                 ..
             })
@@ -840,14 +846,14 @@ fn outside_call(
 fn calling_out() -> switchboard::screen::workspace::Workspace {
     use switchboard_protocol::CallState;
     let mut ws = workspace("available");
-    ws.update(Message::Call(call::Message::Dial {
+    ws.update(Message::Phone(phone::Message::Dial {
         target: switchboard_protocol::Target::Number {
             e164: "+14155550123".into(),
             caller_id: None,
         },
         name: "+1 415-555-0123".into(),
     }));
-    ws.update(Message::Call(call::Message::Dialed(Ok((
+    ws.update(Message::Phone(phone::Message::Dialed(Ok((
         outside_call(CallState::Ringing, None, false),
         engine(),
     )))));
@@ -950,7 +956,7 @@ fn a_ringing_customer_shows_the_context_and_who_they_are_with_their_crm_badges()
             },
         ],
     };
-    let action = ws.update(Message::Call(call::Message::CallerLooked(
+    let action = ws.update(Message::Phone(phone::Message::CallerLooked(
         7,
         Ok(vec![grace]),
     )));
@@ -965,7 +971,7 @@ fn a_ringing_customer_shows_the_context_and_who_they_are_with_their_crm_badges()
     let actions = click(&mut ws, "Acme CRM");
     assert!(matches!(actions.as_slice(), [Action::Run(_)]));
     // An answer about another call changes nothing.
-    ws.update(Message::Call(call::Message::CallerLooked(99, Ok(vec![]))));
+    ws.update(Message::Phone(phone::Message::CallerLooked(99, Ok(vec![]))));
     assert!(shows(&ws, "Grace Hopper · Northwind"));
 }
 
@@ -978,7 +984,7 @@ fn a_caller_no_contact_has_is_said_so_and_a_failed_lookup_is_explained() {
     // The number is the title; its country leads the details.
     assert!(shows(&ws, "Incoming call from +44 20 7183 8750"));
     assert!(shows(&ws, "GB · via Support, to +1 415-555-0100"));
-    ws.update(Message::Call(call::Message::CallerLooked(7, Ok(vec![]))));
+    ws.update(Message::Phone(phone::Message::CallerLooked(7, Ok(vec![]))));
     assert!(shows(&ws, "No contact has +44 20 7183 8750."));
 
     let mut ws = workspace("available");
@@ -986,7 +992,7 @@ fn a_caller_no_contact_has_is_said_so_and_a_failed_lookup_is_explained() {
     call.context.clear();
     ws.update(event(call));
     assert!(shows(&ws, "Nothing collected for this call."));
-    ws.update(Message::Call(call::Message::CallerLooked(
+    ws.update(Message::Phone(phone::Message::CallerLooked(
         7,
         Err(switchboard_client::Error::Unreachable {
             url: "http://hub.example".into(),
@@ -1004,7 +1010,7 @@ fn an_unknown_caller_is_added_to_contacts_from_the_ringing_call() {
     use switchboard_protocol::{Badge, Contact, ContactPhone};
     let mut ws = workspace("available");
     ws.update(event(graces_call()));
-    ws.update(Message::Call(call::Message::CallerLooked(7, Ok(vec![]))));
+    ws.update(Message::Phone(phone::Message::CallerLooked(7, Ok(vec![]))));
     click(&mut ws, "Create contact");
     assert!(shows(&ws, "New contact for +44 20 7183 8750"));
     // Without a name, nothing is sent and the agent reads why.
@@ -1014,7 +1020,7 @@ fn an_unknown_caller_is_added_to_contacts_from_the_ringing_call() {
             .all(|a| matches!(a, Action::None))
     );
     assert!(shows(&ws, "A contact needs a name."));
-    ws.update(Message::Call(call::Message::NewContactName(
+    ws.update(Message::Phone(phone::Message::NewContactName(
         "Grace Hopper".into(),
     )));
     let actions = click(&mut ws, "Save contact");
@@ -1028,7 +1034,7 @@ fn an_unknown_caller_is_added_to_contacts_from_the_ringing_call() {
             .iter()
             .all(|a| matches!(a, Action::None))
     );
-    ws.update(Message::Call(call::Message::ContactSaved(
+    ws.update(Message::Phone(phone::Message::ContactSaved(
         7,
         Ok(Contact {
             id: 9,
@@ -1073,8 +1079,11 @@ fn on_graces_call() -> switchboard::screen::workspace::Workspace {
     live.state = CallState::Live;
     live.to = Party::agent(1, "Alex Rivera");
     live.offered_to = Vec::new();
-    ws.update(Message::Call(call::Message::Accept));
-    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
+    ws.update(Message::Phone(phone::Message::Accept));
+    ws.update(Message::Phone(phone::Message::Answered(Ok((
+        live,
+        engine(),
+    )))));
     ws
 }
 
@@ -1301,7 +1310,7 @@ fn a_known_customers_snapshot_lists_their_last_interactions() {
     let mut ws = workspace("available");
     ws.update(event(graces_call()));
     let grace = grace_contact();
-    ws.update(Message::Call(call::Message::CallerLooked(
+    ws.update(Message::Phone(phone::Message::CallerLooked(
         7,
         Ok(vec![grace]),
     )));
@@ -1343,7 +1352,7 @@ fn a_known_customers_snapshot_lists_their_last_interactions() {
         CallOutcome::Cancelled,
     );
     current.outcome = None;
-    ws.update(Message::Call(call::Message::PastLoaded(
+    ws.update(Message::Phone(phone::Message::PastLoaded(
         7,
         Ok(vec![current, answered, missed]),
     )));
@@ -1360,7 +1369,10 @@ fn a_known_customers_snapshot_lists_their_last_interactions() {
     );
 
     // No earlier calls: said so.
-    ws.update(Message::Call(call::Message::PastLoaded(7, Ok(Vec::new()))));
+    ws.update(Message::Phone(phone::Message::PastLoaded(
+        7,
+        Ok(Vec::new()),
+    )));
     assert!(shows(&ws, "No earlier calls with this contact."));
 }
 
@@ -1393,7 +1405,7 @@ fn a_customers_identity_tab_shows_the_risk_and_why() {
     }));
     ws.update(event(checked));
     assert!(
-        matches!(ws.call(), Some(call::Call::Incoming { .. })),
+        matches!(ws.call(), Some(phone::Call::Incoming { .. })),
         "news of a ringing offer keeps it ringing"
     );
     assert!(shows(&ws, "High risk"));
@@ -1511,7 +1523,7 @@ fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
         &ws,
         "The caller’s voice can be checked once they are one of your contacts."
     ));
-    ws.update(Message::Call(call::Message::CallerLooked(
+    ws.update(Message::Phone(phone::Message::CallerLooked(
         7,
         Ok(vec![grace]),
     )));
@@ -1568,7 +1580,7 @@ fn a_known_callers_voice_is_enrolled_with_consent_and_then_verified() {
 
     // On a later call, checks say whether the voice matches, with the score.
     let mut ws = on_graces_call();
-    ws.update(Message::Call(call::Message::CallerLooked(
+    ws.update(Message::Phone(phone::Message::CallerLooked(
         7,
         Ok(vec![grace_contact()]),
     )));
@@ -1630,8 +1642,8 @@ fn a_recorded_call_says_so_and_the_agent_pauses_it_where_allowed() {
     boot.account.settings.recording_pause = false;
     let mut ws = common::workspace_from(boot);
     ws.update(event(graces_call()));
-    ws.update(Message::Call(call::Message::Accept));
-    ws.update(Message::Call(call::Message::Answered(Ok((
+    ws.update(Message::Phone(phone::Message::Accept));
+    ws.update(Message::Phone(phone::Message::Answered(Ok((
         live(Recording::Recording),
         engine(),
     )))));
@@ -1639,7 +1651,7 @@ fn a_recorded_call_says_so_and_the_agent_pauses_it_where_allowed() {
     assert!(!shows(&ws, "Pause recording"));
 
     // Consulting a colleague: their talk is not recorded, and the bar says so.
-    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+    ws.update(Message::Phone(phone::Message::Consulting(Ok(consulting(
         CallState::Live,
     )))));
     assert!(shows(&ws, "Recording paused"));
@@ -1722,7 +1734,7 @@ fn consulting_a_ring_group_rings_its_agents_until_one_takes_it() {
     let mut ws = on_graces_call();
     click(&mut ws, "Transfer");
     assert!(shows(&ws, "Consult a ring group"));
-    let action = ws.update(Message::Call(call::Message::ConsultWith(
+    let action = ws.update(Message::Phone(phone::Message::ConsultWith(
         TransferCall::group(1),
     )));
     assert!(matches!(action, Action::Run(_)), "asks the hub");
@@ -1731,9 +1743,9 @@ fn consulting_a_ring_group_rings_its_agents_until_one_takes_it() {
     waiting.to = Party::group("Sales");
     waiting.ring_group = Some("Sales".into());
     waiting.offered_to = vec![2];
-    ws.update(Message::Call(call::Message::Consulting(
-        Ok(waiting.clone()),
-    )));
+    ws.update(Message::Phone(phone::Message::Consulting(Ok(
+        waiting.clone()
+    ))));
     assert!(shows(&ws, "Calling Sales to consult…"));
     // Lucía takes it.
     ws.update(event(consulting(CallState::Live)));
@@ -1782,11 +1794,11 @@ fn consulting_a_colleague_then_completing_the_transfer() {
     let mut ws = on_graces_call();
     click(&mut ws, "Transfer");
     assert!(shows(&ws, "Consult first"));
-    let action = ws.update(Message::Call(call::Message::ConsultWith(
+    let action = ws.update(Message::Phone(phone::Message::ConsultWith(
         switchboard_protocol::TransferCall::agent(2),
     )));
     assert!(matches!(action, Action::Run(_)), "asks the hub");
-    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+    ws.update(Message::Phone(phone::Message::Consulting(Ok(consulting(
         CallState::Ringing,
     )))));
     assert!(shows(&ws, "Calling Lucía Fernández to consult…"));
@@ -1821,7 +1833,7 @@ fn consulting_a_colleague_then_completing_the_transfer() {
 fn a_declined_or_cancelled_consultation_leaves_the_agent_with_the_caller() {
     use switchboard_protocol::{CallOutcome, CallState};
     let mut ws = on_graces_call();
-    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+    ws.update(Message::Phone(phone::Message::Consulting(Ok(consulting(
         CallState::Ringing,
     )))));
     let mut declined = consulting(CallState::Ended);
@@ -1829,9 +1841,9 @@ fn a_declined_or_cancelled_consultation_leaves_the_agent_with_the_caller() {
     ws.update(event(declined));
     assert!(shows(&ws, "Lucía Fernández declined the call."));
     assert!(!shows(&ws, "Complete transfer"));
-    assert!(matches!(ws.call(), Some(call::Call::Live(_))));
+    assert!(matches!(ws.call(), Some(phone::Call::Live(_))));
 
-    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+    ws.update(Message::Phone(phone::Message::Consulting(Ok(consulting(
         CallState::Live,
     )))));
     let actions = click(&mut ws, "Back to the caller");
@@ -1850,8 +1862,11 @@ fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
     assert!(shows(&ws, "Alex Rivera wants to consult you about a call"));
     let mut live = ringing.clone();
     live.state = CallState::Live;
-    ws.update(Message::Call(call::Message::Accept));
-    ws.update(Message::Call(call::Message::Answered(Ok((live, engine())))));
+    ws.update(Message::Phone(phone::Message::Accept));
+    ws.update(Message::Phone(phone::Message::Answered(Ok((
+        live,
+        engine(),
+    )))));
     // Alex completes the transfer: her call goes on, as Grace's.
     let mut merged = ringing;
     merged.state = CallState::Ended;
@@ -1859,7 +1874,7 @@ fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
     merged.merged_into = Some(7);
     ws.update(event(merged));
     assert!(
-        matches!(ws.call(), Some(call::Call::Live(_))),
+        matches!(ws.call(), Some(phone::Call::Live(_))),
         "the media stays"
     );
     let mut graces = graces_call();
@@ -1875,7 +1890,7 @@ fn the_colleague_who_was_consulted_carries_on_with_the_customer() {
 fn a_consultation_becomes_a_three_way_call_the_agent_can_leave() {
     use switchboard_protocol::CallState;
     let mut ws = on_graces_call();
-    ws.update(Message::Call(call::Message::Consulting(Ok(consulting(
+    ws.update(Message::Phone(phone::Message::Consulting(Ok(consulting(
         CallState::Ringing,
     )))));
     let actions = click(&mut ws, "Three-way call");
@@ -1924,13 +1939,13 @@ fn a_call_is_handed_on_to_an_outside_number() {
     assert!(shows(&ws, "Not a number that can be dialled yet."));
     let actions = click(&mut ws, "Transfer the call");
     assert!(actions.iter().all(|a| matches!(a, Action::None)));
-    ws.update(Message::Call(call::Message::TransferToNumber));
+    ws.update(Message::Phone(phone::Message::TransferToNumber));
     assert!(
         shows(&ws, "415 55 is not a number that can be dialled."),
         "refused here, not sent to the hub"
     );
     // The account's country (US) reads a national number.
-    ws.update(Message::Call(call::Message::TransferNumberChanged(
+    ws.update(Message::Phone(phone::Message::TransferNumberChanged(
         "(415) 555-0123".into(),
     )));
     assert!(shows(&ws, "+1 415-555-0123"));
@@ -1986,8 +2001,8 @@ fn the_colleague_in_a_three_way_call_may_mute_or_leave_only() {
     ws.update(event(ringing.clone()));
     let mut live = ringing;
     live.state = CallState::Live;
-    ws.update(Message::Call(call::Message::Accept));
-    ws.update(Message::Call(call::Message::Answered(Ok((
+    ws.update(Message::Phone(phone::Message::Accept));
+    ws.update(Message::Phone(phone::Message::Answered(Ok((
         live.clone(),
         engine(),
     )))));

@@ -1,30 +1,36 @@
 //! The signed-in workspace: navigation, the top bar with the status widget, the live
 //! directory, and the connection to the hub's event stream.
 
-pub mod call;
 pub mod devices;
 pub mod dialpad;
 pub mod directory;
 pub mod history;
 pub mod identity;
 pub mod notes;
+pub mod phone;
+mod settings;
 pub mod status;
+mod stream;
+mod tabs;
 pub mod voice;
+mod wrap_up;
 
-use std::hash::Hash;
+use stream::{StreamKey, connect};
+pub use tabs::Tab;
+use wrap_up::LastCall;
+
 use std::time::Duration;
 
 use iced::widget::{
-    button, center, column, container, mouse_area, opaque, pick_list, row, scrollable, space,
-    stack, text,
+    button, center, column, container, mouse_area, opaque, row, scrollable, space, stack, text,
 };
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::config::{self, Language};
-use switchboard_client::events::{self, Backoff, Update};
-use switchboard_client::{Config, Error, Hub};
+use switchboard_client::events::Update;
+use switchboard_client::{Config, Error};
 use switchboard_protocol::{
-    Account, AgentSummary, Bootstrap, CallRecord, CallerId, Disposition, Event, Id, Me, Party,
-    Presence, StatusDef, StatusKey,
+    Account, AgentSummary, Bootstrap, CallRecord, CallerId, Disposition, Id, Me, Presence,
+    StatusDef, StatusKey,
 };
 use time::OffsetDateTime;
 
@@ -65,35 +71,6 @@ impl View {
     }
 }
 
-/// The tabs under the call bar (F-40): which ones a call has depends on its phase.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Tab {
-    /// Ringing, dialing, in call: how the call came in, its Context, who the customer is.
-    #[default]
-    Snapshot,
-    /// In call: notes and a disposition.
-    Notes,
-    /// A customer's call (ringing or in call): who is really calling.
-    Identity,
-}
-
-impl Tab {
-    fn label(self) -> String {
-        match self {
-            Tab::Snapshot => fl!("tab-snapshot"),
-            Tab::Notes => fl!("tab-notes"),
-            Tab::Identity => fl!("tab-identity"),
-        }
-    }
-}
-
-/// The call last talked on: what wrap-up shows (F-44).
-#[derive(Debug, Clone)]
-struct LastCall {
-    id: Id,
-    other: Party,
-}
-
 /// The state of the event stream, as the banner shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Connection {
@@ -124,7 +101,7 @@ pub struct Workspace {
     connection: Connection,
     now: OffsetDateTime,
     notice: Option<String>,
-    phone: call::Phone,
+    phone: phone::Phone,
     dialpad: dialpad::DialPad,
     audio: Audio,
     devices: devices::Devices,
@@ -166,7 +143,7 @@ pub enum Message {
     NoticeDismissed,
     /// Call this agent (from Call an Agent).
     CallAgent(Id),
-    Call(call::Message),
+    Phone(phone::Message),
     DialPad(dialpad::Message),
     Devices(devices::Message),
     /// The window gained or lost the focus.
@@ -223,7 +200,7 @@ impl Workspace {
             connection: Connection::Connecting,
             now,
             notice: None,
-            phone: call::Phone::default(),
+            phone: phone::Phone::default(),
             dialpad,
             caller_ids: boot.caller_ids,
             dispositions: boot.dispositions,
@@ -293,7 +270,7 @@ impl Workspace {
         self
     }
 
-    pub fn call(&self) -> Option<&call::Call> {
+    pub fn call(&self) -> Option<&phone::Call> {
         self.phone.call()
     }
 
@@ -388,12 +365,12 @@ impl Workspace {
                     .find(|a| a.id == agent)
                     .map(|a| a.name.clone())
                     .unwrap_or_default();
-                return self.phone_update(call::Message::Dial {
+                return self.phone_update(phone::Message::Dial {
                     target: switchboard_protocol::Target::Agent(agent),
                     name,
                 });
             }
-            Message::Call(message) => return self.phone_update(message),
+            Message::Phone(message) => return self.phone_update(message),
             Message::DialPad(message) => {
                 match self
                     .dialpad
@@ -405,7 +382,7 @@ impl Workspace {
                         return Action::DialCountryPicked(country, lookup.map(Message::DialPad));
                     }
                     dialpad::Action::Call { target, name } => {
-                        return self.phone_update(call::Message::Dial { target, name });
+                        return self.phone_update(phone::Message::Dial { target, name });
                     }
                 }
             }
@@ -464,7 +441,7 @@ impl Workspace {
                     history::Action::None => {}
                     history::Action::Run(task) => return Action::Run(task.map(Message::History)),
                     history::Action::Call { target, name } => {
-                        return self.phone_update(call::Message::Dial { target, name });
+                        return self.phone_update(phone::Message::Dial { target, name });
                     }
                 }
             }
@@ -506,46 +483,6 @@ impl Workspace {
         notes_context(&self.session, &self.me, self.now)
     }
 
-    /// Wrap-up of a call that ended before this workspace started: its notes (typed here or
-    /// kept by the hub) and its contact.
-    fn wrap_up(&mut self, call: CallRecord) -> Action {
-        let me = self.me.id;
-        let other = if call.from.is(me) {
-            call.to.clone().unwrap_or_else(|| call.from.clone())
-        } else {
-            call.from.clone()
-        };
-        let mine = call.notes.iter().find(|n| n.agent_id == me).cloned();
-        let cx = notes_context(&self.session, &self.me, self.now);
-        let mut tasks = vec![self.notes.open(call.id, mine, &cx).map(Message::Notes)];
-        if let Some(number) = other.number.clone() {
-            let id = call.id;
-            if let Some(task) = self.with_phone(|phone, cx| phone.look_up(id, number, cx)) {
-                tasks.push(task.map(Message::Call));
-            }
-        }
-        self.last_call = Some(LastCall { id: call.id, other });
-        Action::Run(Task::batch(tasks))
-    }
-
-    /// Follows the phone: a new call opens on its Snapshot; a connected call opens its notes
-    /// (and is the one wrap-up shows once it ends).
-    fn follow_phone(&mut self) -> Option<Task<Message>> {
-        let info = self.phone.info()?;
-        let id = info.id;
-        if self.tabs_for != Some(id) {
-            self.tabs_for = Some(id);
-            self.tab = Tab::Snapshot;
-        }
-        if !matches!(self.phone.call(), Some(call::Call::Live(_))) {
-            return None;
-        }
-        let other = info.other_party(self.me.id).clone();
-        self.last_call = Some(LastCall { id, other });
-        let cx = notes_context(&self.session, &self.me, self.now);
-        Some(self.notes.open(id, None, &cx).map(Message::Notes))
-    }
-
     /// The devices the agent picked (and auto-answer), as remembered in the settings.
     pub fn with_devices(mut self, picked: config::Devices) -> Self {
         self.audio.devices = picked;
@@ -557,7 +494,7 @@ impl Workspace {
     }
 
     /// Runs `f` on the phone with what it needs from the workspace (borrowed beside it).
-    fn with_phone<R>(&mut self, f: impl FnOnce(&mut call::Phone, &call::Context<'_>) -> R) -> R {
+    fn with_phone<R>(&mut self, f: impl FnOnce(&mut phone::Phone, &phone::Context<'_>) -> R) -> R {
         let cx = context(
             &self.session,
             &self.audio,
@@ -569,17 +506,17 @@ impl Workspace {
         f(&mut self.phone, &cx)
     }
 
-    fn phone_update(&mut self, message: call::Message) -> Action {
+    fn phone_update(&mut self, message: phone::Message) -> Action {
         let action = self.with_phone(|phone, cx| phone.update(message, cx));
         self.phone_action(action)
     }
 
-    fn phone_action(&mut self, action: call::Action) -> Action {
+    fn phone_action(&mut self, action: phone::Action) -> Action {
         let action = match action {
-            call::Action::None => Action::None,
-            call::Action::Run(task) => Action::Run(task.map(Message::Call)),
-            call::Action::Failed(error) => self.failed(&error),
-            call::Action::Notice(notice) => {
+            phone::Action::None => Action::None,
+            phone::Action::Run(task) => Action::Run(task.map(Message::Phone)),
+            phone::Action::Failed(error) => self.failed(&error),
+            phone::Action::Notice(notice) => {
                 self.notice = Some(notice);
                 Action::None
             }
@@ -596,67 +533,6 @@ impl Workspace {
         Action::None
     }
 
-    fn set_my_presence(&mut self, presence: Presence) {
-        // An older answer must not undo a newer change that arrived first.
-        if presence.since >= self.me.presence.since {
-            self.me.presence = presence;
-        }
-    }
-
-    fn stream(&mut self, update: Update) -> Action {
-        match update {
-            Update::Connected => {
-                self.connection = Connection::Online;
-                // Back online: notes typed meanwhile reach the hub.
-                let resend = self.notes.resend(&self.notes_context());
-                return Action::Run(resend.map(Message::Notes));
-            }
-            Update::Disconnected { reason, .. } => self.connection = Connection::Lost { reason },
-            Update::SessionEnded => return Action::SessionLost,
-            Update::Event(envelope) => match envelope.event {
-                Event::PresenceChanged { agent_id, presence } => {
-                    if agent_id == self.me.id {
-                        self.set_my_presence(presence);
-                    } else if let Some(agent) = self.agents.iter_mut().find(|a| a.id == agent_id)
-                        && presence.since >= agent.presence.since
-                    {
-                        agent.presence = presence;
-                    }
-                }
-                Event::AgentAdded { agent } => {
-                    if agent.id != self.me.id && !self.agents.iter().any(|a| a.id == agent.id) {
-                        self.agents.push(agent);
-                        self.agents.sort_by_key(|a| (a.name.to_lowercase(), a.id));
-                    }
-                }
-                Event::AgentRemoved { agent_id } => self.agents.retain(|a| a.id != agent_id),
-                Event::SessionEnded => return Action::SessionLost,
-                Event::Resync => {
-                    let hub = self.session.hub.clone();
-                    let token = self.session.token.clone();
-                    return Action::Run(Task::perform(
-                        async move { hub.bootstrap(&token).await.map(Box::new) },
-                        Message::Reloaded,
-                    ));
-                }
-                Event::CallUpdated { call } => {
-                    let ended = call.state == switchboard_protocol::CallState::Ended;
-                    let action = self.with_phone(|phone, cx| phone.updated(*call, cx));
-                    let action = self.phone_action(action);
-                    // The list shows the call that just ended.
-                    let reload = (ended && self.view == View::History).then(|| {
-                        self.history
-                            .load(&self.session.hub, &self.session.token)
-                            .map(Message::History)
-                    });
-                    return action.also(reload);
-                }
-                Event::Unknown => {}
-            },
-        }
-        Action::None
-    }
-
     pub fn subscription(&self) -> Subscription<Message> {
         let key = StreamKey {
             address: self.session.hub.address().to_owned(),
@@ -666,7 +542,7 @@ impl Workspace {
         let mut subscriptions = vec![
             Subscription::run_with(key, connect).map(Message::Stream),
             iced::time::every(Duration::from_secs(1)).map(tick),
-            self.phone.subscription(&self.audio).map(Message::Call),
+            self.phone.subscription(&self.audio).map(Message::Phone),
             iced::event::listen_with(focus),
         ];
         if self.view == View::Settings {
@@ -732,7 +608,7 @@ impl Workspace {
         let mut page = column![top_bar];
         let may_pause = self.account.settings.recording_pause;
         if let Some(bar) = self.phone.bar(self.me.id, self.now, may_pause) {
-            page = page.push(bar.map(Message::Call));
+            page = page.push(bar.map(Message::Phone));
             if let Some(panel) = self.call_panel() {
                 page = page.push(panel);
             }
@@ -792,148 +668,6 @@ impl Workspace {
             page.into()
         }
     }
-
-    /// After a call, while the agent is in after-call work: how long it has lasted, when the
-    /// account's timeout ends it, and Done.
-    fn wrap_up_bar(&self) -> Option<Element<'_, Message>> {
-        let wrapping_up =
-            self.me.presence.status.kind() == switchboard_protocol::StatusKind::AfterCallWork;
-        if !wrapping_up || !self.phone.is_idle() {
-            return None;
-        }
-        let elapsed = status::elapsed(&self.me, self.now);
-        let timeout = i64::from(self.account.settings.after_call_work_timeout_secs);
-        let mut bar = row![
-            text(fl!("wrap-up-title")).font(font::BOLD),
-            text(crate::widget::duration(elapsed)),
-        ]
-        .spacing(12)
-        .align_y(Alignment::Center);
-        if timeout > 0 {
-            bar = bar.push(
-                text(fl!(
-                    "wrap-up-ends-in",
-                    time = crate::widget::duration((timeout - elapsed).max(0))
-                ))
-                .style(theme::text::muted),
-            );
-        }
-        bar = bar.push(space().width(Length::Fill)).push(
-            button(text(fl!("wrap-up-done")).size(14))
-                .padding([6, 14])
-                .style(theme::button::primary)
-                .on_press(Message::WrapUpDone),
-        );
-        Some(
-            container(bar)
-                .padding([8, 16])
-                .width(Length::Fill)
-                .style(theme::container::call_bar)
-                .into(),
-        )
-    }
-
-    /// Under the call bar: the keypad or transfer list when opened, else the call's tabs.
-    fn call_panel(&self) -> Option<Element<'_, Message>> {
-        if let Some(panel) = self.phone.panel(
-            &self.agents,
-            &self.statuses,
-            &self.ring_groups,
-            &self.account.settings.default_country,
-        ) {
-            return Some(panel.map(Message::Call));
-        }
-        let snapshot = self.phone.snapshot(self.now);
-        let live = matches!(self.phone.call(), Some(call::Call::Live(_)));
-        let mut tabs = Vec::new();
-        if snapshot.is_some() {
-            tabs.push(Tab::Snapshot);
-        }
-        if live && self.notes.call() == self.phone.info().map(|call| call.id) {
-            tabs.push(Tab::Notes);
-        }
-        let customer = self
-            .phone
-            .info()
-            .filter(|call| call.from.agent_id.is_none());
-        if customer.is_some() {
-            tabs.push(Tab::Identity);
-        }
-        let shown = if tabs.contains(&self.tab) {
-            self.tab
-        } else {
-            *tabs.first()?
-        };
-        let content = match shown {
-            Tab::Snapshot => snapshot?.map(Message::Call),
-            Tab::Notes => self.notes.view(&self.dispositions)?.map(Message::Notes),
-            Tab::Identity if self.account.settings.identity => {
-                let call = customer?;
-                // Supervisors and administrators keep the block list.
-                let may_block = self.me.role != switchboard_protocol::Role::Agent;
-                let block: fn(bool) -> Message =
-                    |block| Message::Call(call::Message::BlockCaller(block));
-                column![
-                    identity::card(call.identity.as_deref(), may_block.then_some(block)),
-                    iced::widget::rule::horizontal(1),
-                    self.voice
-                        .view(self.phone.known_contact(call.id))
-                        .map(Message::Voice),
-                ]
-                .spacing(10)
-                .into()
-            }
-            Tab::Identity => identity::teaser(),
-        };
-        let mut strip = row![].spacing(4);
-        for tab in tabs {
-            strip = strip.push(
-                button(text(tab.label()).size(14))
-                    .padding([5, 14])
-                    .style(theme::button::tab(tab == shown))
-                    .on_press(Message::TabPicked(tab)),
-            );
-        }
-        Some(
-            container(column![strip, content].spacing(10))
-                .padding([10, 16])
-                .width(Length::Fill)
-                .style(theme::container::panel)
-                .into(),
-        )
-    }
-
-    /// Wrap-up (F-44): the contact, the disposition and the notes of the call just ended.
-    fn wrap_up_panel(&self) -> Element<'_, Message> {
-        let mut content = row![].spacing(16);
-        if let Some(last) = &self.last_call {
-            let contact: Element<'_, Message> = match &last.other.number {
-                Some(number) => self.phone.contact(last.id, number).map(Message::Call),
-                None => column![
-                    text(fl!("call-card-contact")).font(font::BOLD),
-                    text(&last.other.name),
-                ]
-                .spacing(4)
-                .width(Length::FillPortion(1))
-                .into(),
-            };
-            content = content.push(contact);
-            if self.notes.call() == Some(last.id)
-                && let Some(notes) = self.notes.view(&self.dispositions)
-            {
-                content = content
-                    .push(container(notes.map(Message::Notes)).width(Length::FillPortion(2)));
-            }
-        } else {
-            content = content.push(text(fl!("wrap-up-no-call")).style(theme::text::muted));
-        }
-        container(content)
-            .padding([10, 16])
-            .width(Length::Fill)
-            .style(theme::container::panel)
-            .into()
-    }
-
     fn dialer(&self) -> Element<'_, Message> {
         let main = column![
             text(fl!("nav-dialer")).size(22).font(font::BOLD),
@@ -960,52 +694,6 @@ impl Workspace {
             None => main.into(),
         }
     }
-
-    fn settings<'a>(&'a self, config: &'a Config) -> Element<'a, Message> {
-        let languages: Vec<LanguageChoice> =
-            Language::ALL.into_iter().map(LanguageChoice).collect();
-        let themes: Vec<ThemeChoice> = [config::Theme::Light, config::Theme::Dark]
-            .into_iter()
-            .map(ThemeChoice)
-            .collect();
-        let hub = if self.session.builtin {
-            fl!("settings-hub-builtin")
-        } else {
-            self.session.hub.address().to_owned()
-        };
-        let page = column![
-            text(fl!("settings-title")).size(22).font(font::BOLD),
-            text(fl!(
-                "settings-signed-in-as",
-                name = self.me.name.clone(),
-                email = self.me.email.clone()
-            )),
-            text(fl!("settings-hub", hub = hub)).style(theme::text::muted),
-            row![
-                text(fl!("settings-language")).width(160),
-                pick_list(languages, Some(LanguageChoice(config.language)), |choice| {
-                    Message::LanguagePicked(choice.0)
-                })
-                .width(240),
-            ]
-            .align_y(Alignment::Center),
-            row![
-                text(fl!("settings-theme")).width(160),
-                pick_list(themes, Some(ThemeChoice(config.theme)), |choice| {
-                    Message::ThemePicked(choice.0)
-                })
-                .width(240),
-            ]
-            .align_y(Alignment::Center),
-            self.devices.view(&self.audio).map(Message::Devices),
-            button(text(fl!("sign-out")))
-                .padding([10, 16])
-                .style(theme::button::primary)
-                .on_press(Message::SignOut),
-        ]
-        .spacing(18);
-        scrollable(page).into()
-    }
 }
 
 /// What the phone needs from the workspace (free-standing so the phone can be borrowed
@@ -1017,8 +705,8 @@ fn context<'a>(
     now: OffsetDateTime,
     focused: bool,
     account: &'a Account,
-) -> call::Context<'a> {
-    call::Context {
+) -> phone::Context<'a> {
+    phone::Context {
         hub: &session.hub,
         token: &session.token,
         audio,
@@ -1060,45 +748,4 @@ fn focus(event: iced::Event, _: iced::event::Status, _: iced::window::Id) -> Opt
 
 fn tick(_: std::time::Instant) -> Message {
     Message::Tick(OffsetDateTime::now_utc())
-}
-
-/// Identifies the event stream subscription: a new session starts a new stream.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct StreamKey {
-    address: String,
-    token: String,
-    after: u64,
-}
-
-fn connect(key: &StreamKey) -> impl futures::Stream<Item = Update> + use<> {
-    let key = key.clone();
-    iced::stream::channel(64, async move |sender| match Hub::new(&key.address) {
-        Ok(hub) => events::run(hub, key.token, key.after, Backoff::default(), sender).await,
-        Err(error) => tracing::error!(%error, "event stream not started"),
-    })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LanguageChoice(Language);
-
-impl std::fmt::Display for LanguageChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&match self.0 {
-            Language::System => fl!("settings-language-system"),
-            Language::English => fl!("language-english"),
-            Language::Spanish => fl!("language-spanish"),
-        })
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct ThemeChoice(config::Theme);
-
-impl std::fmt::Display for ThemeChoice {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&match self.0 {
-            config::Theme::Light => fl!("settings-theme-light"),
-            config::Theme::Dark => fl!("settings-theme-dark"),
-        })
-    }
 }
