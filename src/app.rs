@@ -11,14 +11,13 @@ use switchboard_client::environment::Environment;
 use switchboard_client::notes::Drafts;
 use switchboard_client::secrets::Keychain;
 use switchboard_client::{Config, Error};
-use switchboard_hub::Embedded;
 use switchboard_protocol::Bootstrap;
 use time::OffsetDateTime;
 
 use crate::screen::{self, sign_in, workspace};
 use crate::session::{self, Outcome, Session, Started};
 use crate::widget::Element;
-use crate::{fl, i18n, theme};
+use crate::{builtin, fl, i18n, theme};
 
 /// What `main` decided before the window opened.
 #[derive(Debug, Clone)]
@@ -36,7 +35,7 @@ pub struct Flags {
 pub struct App {
     flags: Flags,
     config: Config,
-    builtin: Option<Arc<Embedded>>,
+    builtin: Option<Arc<builtin::Hub>>,
     keychain: Option<Keychain>,
     screen: Screen,
 }

@@ -2,6 +2,7 @@
 //! drive the same screens headless.
 
 pub mod app;
+pub mod builtin;
 pub mod call;
 pub mod font;
 pub mod i18n;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use switchboard_client::environment::Environment;
 use switchboard_client::secrets::Keychain;
 use switchboard_client::{Config, Error, Hub};
-use switchboard_hub::Embedded;
-use switchboard_hub::demo::{DEMO_AGENT_EMAIL, DEMO_PASSWORD};
 use switchboard_protocol::Bootstrap;
+
+use crate::builtin::{self, DEMO_AGENT_EMAIL, DEMO_PASSWORD};
 
 /// A live session with a hub.
 #[derive(Debug, Clone)]
@@ -25,7 +25,7 @@ pub struct Session {
 #[derive(Debug, Clone)]
 pub struct Started {
     /// The built-in hub, kept alive for as long as the app holds this.
-    pub builtin: Option<Arc<Embedded>>,
+    pub builtin: Option<Arc<builtin::Hub>>,
     pub keychain: Option<Keychain>,
     pub outcome: Outcome,
 }
@@ -55,7 +55,15 @@ pub async fn start(env: Environment, config: Config, hub_flag: Option<String>) -
     let mut builtin = None;
     let address = match remote {
         Some(address) => address,
-        None => match start_builtin(&env).await {
+        // A thin client with no hub set yet: the agent says which.
+        None if !builtin::AVAILABLE => {
+            return Started {
+                builtin,
+                keychain,
+                outcome: Outcome::SignIn(None),
+            };
+        }
+        None => match builtin::start(&env).await {
             Ok(hub) => {
                 let url = hub.url();
                 builtin = Some(hub);
@@ -79,20 +87,6 @@ pub async fn start(env: Environment, config: Config, hub_flag: Option<String>) -
         keychain,
         outcome,
     }
-}
-
-async fn start_builtin(env: &Environment) -> Result<Arc<Embedded>, String> {
-    let mut config = switchboard_hub::Config::load(None).unwrap_or_default();
-    config.data_dir = env.builtin_hub_dir();
-    // The demo's main line can be called from a softphone on this machine.
-    if config.sip.listen.is_none() {
-        config.sip.listen = Some(std::net::SocketAddr::from(([127, 0, 0, 1], 5060)));
-    }
-    tokio::task::spawn_blocking(move || Embedded::start(config, true))
-        .await
-        .map_err(|e| e.to_string())?
-        .map(Arc::new)
-        .map_err(|e| e.to_string())
 }
 
 async fn silent_sign_in(

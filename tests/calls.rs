@@ -4,6 +4,7 @@
 //! whole flow on the screens: Alex dials Lucía, she accepts, he hangs up — each workspace
 //! fed by its real event stream, each task run as the app's runtime runs it.
 
+#![cfg(feature = "builtin-hub")]
 #![allow(clippy::unwrap_used)]
 
 mod common;

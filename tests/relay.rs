@@ -4,6 +4,7 @@
 //! Alex's speech reaches Lucía through it. A hub whose secret the TURN server does not know
 //! stops the call before anything rings, saying why.
 
+#![cfg(feature = "builtin-hub")]
 #![allow(clippy::unwrap_used)]
 
 #[path = "../crates/voice/tests/support/coturn.rs"]

@@ -1,6 +1,7 @@
 //! Start-up against real hubs: the built-in hub with its demo account, a remote hub, and
 //! silent sign-in with the token kept in the OS keychain.
 
+#![cfg(feature = "builtin-hub")]
 #![allow(clippy::unwrap_used)]
 
 use switchboard::session::{self, Outcome};

@@ -236,8 +236,8 @@ impl SignIn {
             form = form.push(
                 text(fl!(
                     "sign-in-demo-hint",
-                    email = switchboard_hub::demo::DEMO_AGENT_EMAIL,
-                    password = switchboard_hub::demo::DEMO_PASSWORD
+                    email = crate::builtin::DEMO_AGENT_EMAIL,
+                    password = crate::builtin::DEMO_PASSWORD
                 ))
                 .size(13)
                 .style(theme::text::muted),
