@@ -1,33 +1,39 @@
 #!/usr/bin/env bash
 # Start-up and idle memory of the desktop, under Xvfb with the tiny-skia renderer:
 #   - time from launch to the first presented frame of the signed-in workspace,
-#   - resident memory (RSS) after 10 s idle,
-# once with the built-in hub (first start, which seeds the demo, and a second start) and once
-# against a separate hub process (the thin-client case).
+#   - resident memory (RSS) and proportional set size (PSS) after 10 s idle,
+# once with the built-in hub (first start, which seeds the demo, and a second start), then
+# against a separate hub process: the default build, and the thin-client build
+# (`--no-default-features`: no hub code linked).
 # Targets (issue 2): first frame <= 0.4 s; <= 40 MB RSS against a remote hub.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 need_packages "${BUILD_PACKAGES[@]}" "${WINDOW_PACKAGES[@]}" "${KEYCHAIN_PACKAGES[@]}" xvfb curl
 need_rust
+# The thin client first (it is the same binary name), kept aside.
+cargo build --release --quiet -p switchboard --no-default-features --bin switchboard
+thin=$(mktemp)
+cp target/release/switchboard "$thin"
 cargo build --release --quiet --workspace --bins --example keychain_save
 
 bench_setup
 hub_pid=
 cleanup() {
     kill "$xvfb" ${hub_pid:+"$hub_pid"} 2>/dev/null || true
-    rm -rf "$scratch"
+    rm -rf "$scratch" "$thin"
 }
 trap cleanup EXIT
 
 now_ms() { date +%s%3N; }
 
-# Launches the app, waits for its first-frame report, then 10 s idle; prints "ms rss_kb".
+# Launches the app (`$app`, the default build unless set), waits for its first-frame report,
+# then 10 s idle; prints "ms rss_kb pss_kb".
 measure() {
     local home=$1; shift
     local log="$scratch/app.log"
     local start; start=$(now_ms)
-    SWITCHBOARD_HOME="$home" target/release/switchboard --report-first-frame "$@" 2>"$log" &
+    SWITCHBOARD_HOME="$home" "${app:-target/release/switchboard}" --report-first-frame "$@" 2>"$log" &
     local pid=$!
     local frame=
     for _ in $(seq 300); do
@@ -40,13 +46,15 @@ measure() {
     fi
     sleep 10
     local rss; rss=$(awk '/^VmRSS/ {print $2}' "/proc/$pid/status")
+    local pss; pss=$(awk '/^Pss:/ {print $2}' "/proc/$pid/smaps_rollup")
     kill "$pid"; wait "$pid" 2>/dev/null || true
-    echo "$((frame - start)) $rss"
+    echo "$((frame - start)) $rss $pss"
 }
 
 report() {
-    read -r ms rss <<<"$2"
-    printf '%-44s first frame %5d ms   RSS after 10 s idle %6.1f MB\n' "$1" "$ms" "$(echo "$rss / 1024" | bc -l)"
+    read -r ms rss pss <<<"$2"
+    printf '%-48s first frame %5d ms   after 10 s idle: RSS %6.1f MB, PSS %6.1f MB\n' "$1" "$ms" \
+        "$(echo "$rss / 1024" | bc -l)" "$(echo "$pss / 1024" | bc -l)"
 }
 
 run_all() {
@@ -68,11 +76,12 @@ run_all() {
     mkdir -p "$remote_home/config"
     printf 'hub_url = "http://127.0.0.1:%s"\nemail = "lucia@acme.example"\nremember = true\n' "$port" \
         >"$remote_home/config/config.toml"
-    report "separate hub process (thin client)" "$(measure "$remote_home")"
+    report "separate hub process, default build" "$(measure "$remote_home")"
+    report "separate hub process, thin client (no hub linked)" "$(app="$thin" measure "$remote_home")"
 }
 
 export -f measure report run_all now_ms
-export scratch
+export scratch thin
 keyctl session - dbus-run-session -- bash -c '
     echo -n bench | gnome-keyring-daemon --unlock --components=secrets >/dev/null
     run_all'

@@ -8,8 +8,14 @@ use std::process::Command;
 /// The crates in the desktop's dependency tree (its tests' too), as `cargo tree` lists them.
 fn crates(default_features: bool) -> Vec<String> {
     let mut tree = Command::new(env!("CARGO"));
-    tree.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["tree", "--locked", "-p", "switchboard", "--prefix", "none"]);
+    tree.current_dir(env!("CARGO_MANIFEST_DIR")).args([
+        "tree",
+        "--locked",
+        "-p",
+        "switchboard",
+        "--prefix",
+        "none",
+    ]);
     if !default_features {
         tree.arg("--no-default-features");
     }

@@ -4,8 +4,10 @@
 //! decides, in order, and publishes each new snapshot of the call, versioned, in order.
 
 mod actor;
+mod index;
 pub mod input;
 pub mod machine;
+mod message;
 pub mod phase;
 mod project;
 mod registry;

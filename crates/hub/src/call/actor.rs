@@ -11,53 +11,23 @@ use switchboard_protocol::{Call, CallOutcome, Event, Id};
 use tokio::sync::{Notify, mpsc, oneshot};
 use tracing::Instrument;
 
+use super::Services;
+use super::index::Index;
 use super::machine::{
     AgentId, CallId, Change, Dial, DialogId, Effect, Input, Machine, Now, Phase, Question, Route,
     Target,
 };
+use super::message::Message;
 use super::project::audience;
-use super::registry::Calls;
 use super::topology::Topology;
 use crate::store::{NewCall, now_ms};
 use crate::trunk::dialog::{self, Placement};
 use crate::{Error, Result, ivr, routing};
 
-pub(super) enum Message {
-    /// The call's first step: publish it, carry out what its start asks.
-    Start {
-        effects: Vec<Effect>,
-        reply: oneshot::Sender<Call>,
-    },
-    /// An input whose outcome someone waits for; answered with the call `answer` names.
-    Ask {
-        input: Input,
-        answer: CallId,
-        reply: oneshot::Sender<Result<Call>>,
-    },
-    /// A consultation: checked, then put on record, then started.
-    Consult {
-        call: CallId,
-        agent: AgentId,
-        to: Target,
-        reply: oneshot::Sender<Result<Call>>,
-    },
-    Tell(Input),
-    /// Whether the call would take `input` now (nothing changes).
-    Check {
-        input: Input,
-        reply: oneshot::Sender<Result<()>>,
-    },
-    /// The call `call` names, if `agent` sees it (a party, or it rings at them).
-    Seen {
-        call: CallId,
-        agent: Option<AgentId>,
-        reply: oneshot::Sender<Option<Call>>,
-    },
-}
-
 pub(super) struct Actor {
     machine: Machine,
-    calls: Calls,
+    services: Services,
+    index: Arc<Index>,
     inbox: mpsc::UnboundedReceiver<Message>,
     /// Its own inbox, for what its dialogs and its voicemail report later.
     me: mpsc::UnboundedSender<Message>,
@@ -76,7 +46,8 @@ pub(super) struct Actor {
 impl Actor {
     pub(super) fn new(
         machine: Machine,
-        calls: Calls,
+        services: Services,
+        index: Arc<Index>,
         inbox: mpsc::UnboundedReceiver<Message>,
         me: mpsc::UnboundedSender<Message>,
         dialogs: Vec<(DialogId, oneshot::Sender<()>)>,
@@ -86,7 +57,8 @@ impl Actor {
         Self {
             ids: vec![machine.id()],
             machine,
-            calls,
+            services,
+            index,
             inbox,
             me,
             dialogs: dialogs.into_iter().collect(),
@@ -177,7 +149,7 @@ impl Actor {
     /// Checks the consultation before it goes on record, so a refused one leaves nothing.
     async fn consult(&mut self, call: CallId, agent: AgentId, to: Target) -> Result<Call> {
         self.machine.may_consult(call, agent, &to)?;
-        let services = self.calls.services();
+        let services = &self.services;
         let (to_agent, to_number) = match &to {
             Target::Agent { id, .. } => (Some(*id), None),
             Target::Group { .. } => (None, None),
@@ -238,7 +210,7 @@ impl Actor {
 
     /// The answer to a question the machine asked.
     async fn answer(&self, question: Question) -> Input {
-        let services = self.calls.services();
+        let services = &self.services;
         let account = self.machine.account();
         match question {
             Question::Claim { call, agent } => {
@@ -261,7 +233,7 @@ impl Actor {
 
     /// Carries out one effect.
     async fn carry_out(&mut self, effect: Effect) {
-        let services = self.calls.services().clone();
+        let services = self.services.clone();
         let account = self.machine.account();
         match effect {
             Effect::Store(change) => {
@@ -300,7 +272,7 @@ impl Actor {
     }
 
     async fn record(&self, change: Change) -> Result<()> {
-        let store = &self.calls.services().store;
+        let store = &self.services.store;
         let (id, now) = (self.machine.id(), now_ms());
         match change {
             Change::Answered { call, agent } => store.call_answered(call, agent, now).await,
@@ -313,7 +285,7 @@ impl Actor {
 
     /// Dials a number on a dialog of the call's; what happens there comes back as inputs.
     async fn dial(&mut self, dialog: DialogId, dial: Dial) {
-        let services = self.calls.services().clone();
+        let services = self.services.clone();
         let (hang_up, told) = oneshot::channel();
         self.dialogs.insert(dialog, hang_up);
         let me = self.me.clone();
@@ -353,7 +325,7 @@ impl Actor {
         let Phase::Voicemail { caller, .. } = self.machine.phase() else {
             return;
         };
-        let services = self.calls.services();
+        let services = &self.services;
         let stop = Arc::new(Notify::new());
         self.voicemail = Some(stop.clone());
         let mut line = ivr::Line::new(services.ivr(), self.machine.account(), caller.media());
@@ -385,7 +357,7 @@ impl Actor {
             flow.abort();
         }
         let ids = self.machine.ids();
-        self.calls.update(
+        self.index.update(
             self.machine.id(),
             &ids,
             &self.ids,
@@ -398,7 +370,7 @@ impl Actor {
 
     async fn apply_media(&mut self, new: Topology) {
         let old = std::mem::take(&mut self.media);
-        let media = self.calls.services().media.clone();
+        let media = &self.services.media.clone();
         let paired = |t: &Topology, leg: u64| {
             t.pairs.iter().any(|(a, b)| *a == leg || *b == leg) || t.conference.contains(&leg)
         };
@@ -441,7 +413,7 @@ impl Actor {
         old: Option<super::topology::Recorded>,
         new: Option<super::topology::Recorded>,
     ) -> Option<super::topology::Recorded> {
-        let services = self.calls.services();
+        let services = &self.services;
         let media = &services.media;
         match (old, new) {
             (None, Some(recorded)) => {
@@ -500,7 +472,7 @@ impl Actor {
     /// if their account wants it).
     async fn apply_presence(&mut self) {
         let now = self.machine.on_call();
-        let presence = self.calls.services().presence.clone();
+        let presence = &self.services.presence.clone();
         let account = self.machine.account();
         for agent in now.iter().filter(|a| !self.on_call.contains(a)) {
             if let Err(error) = presence.call_started(account, *agent).await {
@@ -542,7 +514,7 @@ impl Actor {
         if events.is_empty() {
             return;
         }
-        let events_service = &self.calls.services().events;
+        let events_service = &self.services.events;
         if let Err(error) = events_service
             .to_agents(self.machine.account(), &events)
             .await
@@ -557,7 +529,7 @@ impl Actor {
         if let Some(flow) = self.flow.take() {
             flow.abort();
         }
-        self.calls.forget(&self.ids, &self.media.legs);
+        self.index.forget(&self.ids, &self.media.legs);
         if let Some(Call { outcome, .. }) = self.published.first() {
             tracing::info!(?outcome, "call ended");
         }

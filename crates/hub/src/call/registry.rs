@@ -1,40 +1,27 @@
-//! Every call the hub carries, found by every id that names it (its own, its
-//! consultation's) and by its media legs. Asking a call something goes to its task and waits
-//! for the answer; telling it something (the router, the phone network, the media bridge)
-//! does not wait.
+//! Every call the hub carries. Asking a call something goes to its task and waits for the
+//! answer; telling it something (the router, the phone network, the media bridge) does not
+//! wait.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use switchboard_protocol::{Call, Id};
 use tokio::sync::{mpsc, oneshot};
 
 use super::Services;
-use super::actor::{Actor, Message};
+use super::actor::Actor;
+use super::index::{Entry, Index};
 use super::machine::{AgentId, CallId, DialogId, Effect, Input, Machine, Target};
+use super::message::Message;
 use crate::biometrics::Listening;
-use crate::media::{LegId, MediaEvent};
+use crate::media::MediaEvent;
 use crate::{Error, Result};
 
 /// The calls the hub carries; cheap to clone.
 #[derive(Clone)]
 pub struct Calls {
-    shared: Arc<Shared>,
-}
-
-struct Shared {
     services: Services,
-    calls: Mutex<HashMap<CallId, Entry>>,
-    legs: Mutex<HashMap<LegId, CallId>>,
-}
-
-#[derive(Clone)]
-struct Entry {
-    account: Id,
-    inbox: mpsc::UnboundedSender<Message>,
-    /// What the caller has said, for voice biometrics (accounts with Identity).
-    voice: Option<Listening>,
+    index: Arc<Index>,
 }
 
 /// What a new call's task is handed besides its machine.
@@ -52,7 +39,7 @@ pub struct Attached {
 impl std::fmt::Debug for Calls {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Calls")
-            .field("calls", &self.shared.lock_calls().len())
+            .field("calls", &self.index.len())
             .finish()
     }
 }
@@ -60,25 +47,21 @@ impl std::fmt::Debug for Calls {
 impl Calls {
     pub fn new(services: Services) -> Self {
         Self {
-            shared: Arc::new(Shared {
-                services,
-                calls: Mutex::new(HashMap::new()),
-                legs: Mutex::new(HashMap::new()),
-            }),
+            services,
+            index: Arc::default(),
         }
     }
 
     pub fn services(&self) -> &Services {
-        &self.shared.services
+        &self.services
     }
 
     /// Starts a call's task; answers the call as its parties first see it (once they were
     /// told).
     pub async fn start(&self, machine: Machine, attached: Attached) -> Result<Call> {
         let (inbox, messages) = mpsc::unbounded_channel();
-        let id = machine.id();
-        self.shared.lock_calls().insert(
-            id,
+        self.index.insert(
+            machine.id(),
             Entry {
                 account: machine.account(),
                 inbox: inbox.clone(),
@@ -92,7 +75,8 @@ impl Calls {
         });
         let actor = Actor::new(
             machine,
-            self.clone(),
+            self.services.clone(),
+            self.index.clone(),
             messages,
             inbox,
             attached.dialogs,
@@ -152,8 +136,7 @@ impl Calls {
 
     /// Tells the call `call` something, without waiting (a call over by now ignores it).
     pub fn tell(&self, call: CallId, input: Input) {
-        let entry = self.shared.lock_calls().get(&call).cloned();
-        if let Some(entry) = entry {
+        if let Some(entry) = self.index.get(call) {
             let _ = entry.inbox.send(Message::Tell(input));
         }
     }
@@ -187,14 +170,13 @@ impl Calls {
     /// Follows the media bridge: keys pressed go to the call flow listening, and a leg that
     /// drops is told to its call.
     pub async fn follow_media(self, mut events: mpsc::UnboundedReceiver<MediaEvent>) {
-        let keys = self.services().keys.clone();
+        let keys = self.services.keys.clone();
         while let Some(event) = events.recv().await {
             match event {
                 MediaEvent::Key { leg, key } => keys.pressed(leg, key),
                 MediaEvent::Ended { leg, reason } => {
                     keys.stop(leg);
-                    let call = self.shared.lock_legs().get(&leg).copied();
-                    if let Some(call) = call {
+                    if let Some(call) = self.index.by_leg(leg) {
                         tracing::info!(call, leg, %reason, "a call's media ended");
                         self.tell(call, Input::LegEnded { media: leg });
                     }
@@ -205,66 +187,10 @@ impl Calls {
     }
 
     fn entry(&self, account: Id, call: CallId) -> Result<Entry> {
-        self.shared
-            .lock_calls()
-            .get(&call)
+        self.index
+            .get(call)
             .filter(|entry| entry.account == account)
-            .cloned()
             .ok_or(Error::NotFound("call"))
-    }
-
-    /// The ids naming a call, and its legs, now: the rest of what it had is forgotten.
-    pub(super) fn update(
-        &self,
-        root: CallId,
-        ids: &[CallId],
-        had: &[CallId],
-        legs: &[LegId],
-        had_legs: &[LegId],
-    ) {
-        {
-            let mut calls = self.shared.lock_calls();
-            let Some(entry) = calls.get(&root).cloned() else {
-                return;
-            };
-            for id in had.iter().filter(|id| !ids.contains(id)) {
-                calls.remove(id);
-            }
-            for id in ids {
-                calls.entry(*id).or_insert_with(|| entry.clone());
-            }
-        }
-        let mut mapped = self.shared.lock_legs();
-        for leg in had_legs.iter().filter(|leg| !legs.contains(leg)) {
-            mapped.remove(leg);
-        }
-        for leg in legs {
-            mapped.insert(*leg, root);
-        }
-    }
-
-    /// The call is over: nothing names it any more.
-    pub(super) fn forget(&self, ids: &[CallId], legs: &[LegId]) {
-        {
-            let mut calls = self.shared.lock_calls();
-            for id in ids {
-                calls.remove(id);
-            }
-        }
-        let mut mapped = self.shared.lock_legs();
-        for leg in legs {
-            mapped.remove(leg);
-        }
-    }
-}
-
-impl Shared {
-    fn lock_calls(&self) -> MutexGuard<'_, HashMap<CallId, Entry>> {
-        self.calls.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn lock_legs(&self) -> MutexGuard<'_, HashMap<LegId, CallId>> {
-        self.legs.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
