@@ -15,6 +15,7 @@ need_rust
 cargo build --release --quiet -p switchboard --no-default-features --bin switchboard
 thin=$(mktemp)
 cp target/release/switchboard "$thin"
+chmod +x "$thin"
 cargo build --release --quiet --workspace --bins --example keychain_save
 
 bench_setup

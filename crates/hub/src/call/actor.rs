@@ -491,7 +491,9 @@ impl Actor {
     async fn publish(&mut self) {
         let snapshots = self.machine.snapshots();
         let mut events: Vec<(Id, Event)> = Vec::new();
-        for call in &snapshots {
+        // The consultation's news first: a colleague whose consultation was just completed
+        // into the call learns that before the call's own news reaches them.
+        for call in snapshots.iter().rev() {
             let old = self.published.iter().find(|old| old.id == call.id);
             if old.is_some_and(|old| same(old, call)) {
                 continue;
