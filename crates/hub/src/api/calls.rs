@@ -282,11 +282,11 @@ pub async fn decline(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::Decline {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::Decline {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Either party hangs up (or the caller cancels while it rings). Hanging up while a
@@ -305,11 +305,11 @@ pub async fn hang_up(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::HangUp {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::HangUp {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Puts the other party on hold: they hear music, and neither hears the other (F-24).
@@ -327,11 +327,11 @@ pub async fn hold(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::Hold {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::Hold {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Takes the call off hold; only the agent who held it can.
@@ -350,11 +350,11 @@ pub async fn resume(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::Resume {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::Resume {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Blind transfer (F-25): the other party is handed to another agent, hearing music while
@@ -443,11 +443,11 @@ pub async fn complete_consult(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::CompleteConsult {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::CompleteConsult {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Cancels the consultation: the colleague's side ends and the held party is back.
@@ -465,11 +465,11 @@ pub async fn cancel_consult(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::CancelConsult {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::CancelConsult {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Joins the consultation and the call it is about: the consulting agent, the colleague and
@@ -489,11 +489,11 @@ pub async fn three_way(
     caller: Caller,
     Path(id): Path<Id>,
 ) -> Result<Json<Call>> {
-    let input = Input::ThreeWay {
-        call: id,
-        agent: caller.agent_id,
-    };
-    ask(&state, caller.account_id, id, input).await
+    act(&state, &caller, id, |call, agent| Input::ThreeWay {
+        call,
+        agent,
+    })
+    .await
 }
 
 /// Pauses the call's recording (nothing is kept until it resumes).
@@ -643,6 +643,16 @@ async fn set_blocked(
 
 async fn ask(state: &AppState, account: Id, id: Id, input: Input) -> Result<Json<Call>> {
     state.calls.ask(account, id, input).await.map(Json)
+}
+
+/// The agent behind the request asks the call `id` what `request` makes of it and them.
+async fn act(
+    state: &AppState,
+    caller: &Caller,
+    id: Id,
+    request: impl FnOnce(Id, Id) -> Input,
+) -> Result<Json<Call>> {
+    ask(state, caller.account_id, id, request(id, caller.agent_id)).await
 }
 
 /// Whom a transfer or consultation names, before anything is looked up (to check it

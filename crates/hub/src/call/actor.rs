@@ -1,8 +1,9 @@
-//! One task per call (after Alice Ryhl's "Actors with Tokio"): it owns the call's machine,
-//! takes one input at a time, carries out the effects the machine returns, in order, then
-//! brings the world in line with the machine's phase — media, presence, dialogs, the call
-//! flow — and publishes what changed, versioned, before it answers whoever asked. Nothing
-//! else changes a call, so nothing can overtake anything.
+//! One task per call (after Alice Ryhl's "Actors with Tokio"): it owns the call's machine and
+//! takes one input at a time. It answers the machine's questions, moves the media to the new
+//! phase (the parties hear each other at once), carries out the machine's effects in order,
+//! brings presence, dialogs and the call flow in line with the phase, and publishes what
+//! changed, versioned, before it answers whoever asked. Nothing else changes a call, so
+//! nothing can overtake anything.
 
 use std::collections::HashMap;
 use std::sync::Arc;
