@@ -71,6 +71,13 @@ pub fn refusal(code: ErrorCode) -> String {
         ErrorCode::TooMuchContext => fl!("error-too-much-context"),
         ErrorCode::NotesTooLong => fl!("error-notes-too-long"),
         ErrorCode::UnknownDisposition => fl!("error-unknown-disposition"),
+        ErrorCode::InvalidMessage => fl!("error-invalid-message"),
+        ErrorCode::InvalidClientKey => fl!("error-invalid-client-key"),
+        ErrorCode::ClientKeyReused => fl!("error-client-key-reused"),
+        ErrorCode::AssignedToOther => fl!("error-assigned-to-other"),
+        ErrorCode::NothingOpen => fl!("error-nothing-open"),
+        ErrorCode::NoChannel => fl!("error-no-channel"),
+        ErrorCode::SameContact => fl!("error-same-contact"),
         ErrorCode::Unknown => fl!("error-unknown-code"),
     }
 }

@@ -108,7 +108,10 @@ impl Error {
             | ErrorCode::InvalidContext
             | ErrorCode::TooMuchContext
             | ErrorCode::NotesTooLong
-            | ErrorCode::UnknownDisposition => StatusCode::BAD_REQUEST,
+            | ErrorCode::UnknownDisposition
+            | ErrorCode::InvalidMessage
+            | ErrorCode::InvalidClientKey
+            | ErrorCode::SameContact => StatusCode::BAD_REQUEST,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
                 StatusCode::UNAUTHORIZED
             }
@@ -137,7 +140,11 @@ impl Error {
             | ErrorCode::PauseNotAllowed
             | ErrorCode::NoNumberToBlock
             | ErrorCode::NoIdentity
-            | ErrorCode::NotAPhoneCaller => StatusCode::CONFLICT,
+            | ErrorCode::NotAPhoneCaller
+            | ErrorCode::ClientKeyReused
+            | ErrorCode::AssignedToOther
+            | ErrorCode::NothingOpen
+            | ErrorCode::NoChannel => StatusCode::CONFLICT,
         }
     }
 }
@@ -199,6 +206,13 @@ fn words(code: ErrorCode) -> &'static str {
         ErrorCode::TooMuchContext => "a call keeps at most 50 pieces of context",
         ErrorCode::NotesTooLong => "the notes are too long",
         ErrorCode::UnknownDisposition => "there is no such disposition to pick",
+        ErrorCode::InvalidMessage => "a message needs text, of at most 10000 characters",
+        ErrorCode::InvalidClientKey => "a message key must be 1 to 64 printable characters",
+        ErrorCode::ClientKeyReused => "that message key was already used for another message",
+        ErrorCode::AssignedToOther => "another agent is working on this conversation",
+        ErrorCode::NothingOpen => "nothing is open in this conversation",
+        ErrorCode::NoChannel => "the contact has no channel to write to",
+        ErrorCode::SameContact => "a contact cannot be merged into itself",
     }
 }
 

@@ -117,6 +117,23 @@ pub enum ErrorCode {
     /// The disposition is not one the agent may pick.
     UnknownDisposition,
 
+    // Conversations.
+    /// A message or note needs text, of at most `MAX_MESSAGE_CHARS` characters.
+    InvalidMessage,
+    /// A message's key (made by the client, kept across retries) must be 1 to
+    /// `MAX_CLIENT_KEY_CHARS` printable characters.
+    InvalidClientKey,
+    /// The message key was already used for a different message.
+    ClientKeyReused,
+    /// Another agent is working on this conversation.
+    AssignedToOther,
+    /// Nothing is open in this conversation.
+    NothingOpen,
+    /// The contact has no channel to write to (no chat, number or address).
+    NoChannel,
+    /// A contact cannot be merged into itself.
+    SameContact,
+
     /// A code this client does not know yet (a newer hub).
     #[serde(other)]
     Unknown,

@@ -33,6 +33,15 @@ pub enum Event {
     /// A call the receiver takes part in was offered, answered or ended.
     /// Boxed: a call (parties, offers, numbers) is much larger than the other events.
     CallUpdated { call: Box<crate::Call> },
+    /// A conversation thread changed: a new episode, who it is assigned to, unread, resolved.
+    ThreadUpdated { thread: Box<crate::Thread> },
+    /// A message or note was added to a thread.
+    MessageCreated { message: Box<crate::Message> },
+    /// A message's status changed (sent, delivered, read, failed).
+    MessageUpdated { message: Box<crate::Message> },
+    /// Two contacts were found to be one person: `from` is gone, its identities and thread
+    /// are `into`'s now (`thread` is the surviving thread).
+    ContactMerged { from: Id, into: Id, thread: Id },
     /// The receiver's session ended (signed out elsewhere, revoked, expired).
     SessionEnded,
     /// Events were lost to retention: reload the bootstrap and continue after this `seq`.

@@ -4,6 +4,7 @@
 
 pub mod call;
 pub mod contact;
+pub mod conversation;
 pub mod error;
 pub mod event;
 pub mod history;
@@ -17,6 +18,11 @@ pub use call::{
     TransferCall,
 };
 pub use contact::{Badge, Contact, ContactPhone, NewContact};
+pub use conversation::{
+    AssignEpisode, Author, Channel, Episode, EpisodeState, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS,
+    MAX_PAGE, MergeContact, Message, MessagePage, MessageStatus, ReadUpTo, ResolveEpisode,
+    SendMessage, Thread,
+};
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
 pub use history::{CallNotes, CallRecord, Direction, MAX_NOTES_CHARS, SaveNotes};

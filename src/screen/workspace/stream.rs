@@ -66,7 +66,12 @@ impl Workspace {
                     });
                     return action.also(reload);
                 }
-                Event::Unknown => {}
+                // Conversations have no screen on the desktop yet (issue 14 goes on).
+                Event::ThreadUpdated { .. }
+                | Event::MessageCreated { .. }
+                | Event::MessageUpdated { .. }
+                | Event::ContactMerged { .. }
+                | Event::Unknown => {}
             },
         }
         Action::None
