@@ -4,6 +4,7 @@ mod agents;
 mod biometrics;
 mod calls;
 mod contacts;
+mod conversations;
 mod history;
 mod presence;
 mod recordings;
@@ -29,7 +30,7 @@ use crate::{AppState, Error, events};
     modifiers(&BearerAuth),
     tags(
         (name = "system"), (name = "sessions"), (name = "presence"),
-        (name = "agents"), (name = "contacts"), (name = "events"), (name = "calls"),
+        (name = "agents"), (name = "contacts"), (name = "events"), (name = "calls"), (name = "conversations"),
     )
 )]
 struct ApiDoc;
@@ -61,6 +62,16 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(contacts::lookup_contacts))
         .routes(routes!(contacts::contact))
         .routes(routes!(contacts::create_contact))
+        .routes(routes!(conversations::inbox))
+        .routes(routes!(conversations::thread))
+        .routes(routes!(conversations::messages, conversations::reply))
+        .routes(routes!(conversations::note))
+        .routes(routes!(conversations::take))
+        .routes(routes!(conversations::assign))
+        .routes(routes!(conversations::resolve))
+        .routes(routes!(conversations::read))
+        .routes(routes!(conversations::of_contact))
+        .routes(routes!(conversations::merge))
         .routes(routes!(events::stream))
         .routes(routes!(calls::start))
         .routes(routes!(calls::accept))

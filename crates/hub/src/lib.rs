@@ -9,6 +9,7 @@ pub mod auth;
 pub mod biometrics;
 pub mod call;
 pub mod config;
+pub mod conversation;
 pub mod demo;
 pub mod error;
 pub mod events;
@@ -46,6 +47,7 @@ pub struct AppState {
     pub presence: presence::Presence,
     pub media: media::MediaBridge,
     pub calls: call::Calls,
+    pub conversations: conversation::Conversations,
     /// Cancelled when the hub shuts down; long-lived connections and tasks watch it.
     pub shutdown: CancellationToken,
     /// The SIP trunk, once listening (calls to outside numbers go out through it).
@@ -93,6 +95,7 @@ impl AppState {
             ring_timeout: config.calls.ring_timeout,
             dial_timeout: config.sip.ring_timeout,
         });
+        let conversations = conversation::Conversations::new(store.clone(), events.clone());
         let decisions = Decisions {
             calls: calls.clone(),
             presence: presence.clone(),
@@ -110,6 +113,7 @@ impl AppState {
             presence,
             media,
             calls,
+            conversations,
             shutdown,
             trunk,
             verifier,

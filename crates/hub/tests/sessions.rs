@@ -225,6 +225,9 @@ async fn health_and_the_openapi_document_are_served() {
         "/me/status",
         "/contacts/lookup",
         "/events",
+        "/conversations",
+        "/conversations/{id}/messages",
+        "/contacts/{id}/merge",
     ] {
         assert!(
             paths.contains_key(path),

@@ -81,6 +81,7 @@ impl Store {
             .bind(label)
             .execute(&mut *tx)
             .await?;
+            add_identity(&mut tx, account_id, id, "phone", number).await?;
         }
         for email in &new.emails {
             sqlx::query("INSERT INTO contact_emails (contact_id, email) VALUES (?, ?)")
@@ -88,6 +89,7 @@ impl Store {
                 .bind(email)
                 .execute(&mut *tx)
                 .await?;
+            add_identity(&mut tx, account_id, id, "email", &email.to_lowercase()).await?;
         }
         for (integration, external_id) in &new.links {
             let integration_id: i64 =
@@ -130,7 +132,7 @@ impl Store {
         let rows = sqlx::query_as::<_, ContactRow>(
             "SELECT DISTINCT c.id, c.name, c.company FROM contacts c
              JOIN contact_phones p ON p.contact_id = c.id
-             WHERE p.account_id = ? AND p.number = ? ORDER BY c.name COLLATE NOCASE, c.id",
+             WHERE p.account_id = ? AND p.number = ? AND c.merged_into IS NULL ORDER BY c.name COLLATE NOCASE, c.id",
         )
         .bind(account_id)
         .bind(e164)
@@ -155,7 +157,8 @@ impl Store {
             "\u{0}".to_owned()
         };
         let rows = sqlx::query_as::<_, ContactRow>(
-            "SELECT c.id, c.name, c.company FROM contacts c WHERE c.account_id = ? AND (
+            "SELECT c.id, c.name, c.company FROM contacts c
+             WHERE c.account_id = ? AND c.merged_into IS NULL AND (
                  c.name LIKE ? ESCAPE '\\' OR c.company LIKE ? ESCAPE '\\'
                  OR EXISTS (SELECT 1 FROM contact_emails e WHERE e.contact_id = c.id
                             AND e.email LIKE ? ESCAPE '\\')
@@ -685,4 +688,27 @@ pub struct InboundRoute {
     pub ring_group_id: Option<Id>,
     /// The call flow callers go through first (its source), when the number has one.
     pub flow: Option<String>,
+}
+
+/// Makes a number or address a contact's identity, unless another contact has it already
+/// (then that contact keeps receiving its messages).
+async fn add_identity(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: Id,
+    contact_id: Id,
+    kind: &str,
+    value: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO contact_identities (account_id, contact_id, kind, value, created_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, kind, value) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(contact_id)
+    .bind(kind)
+    .bind(value)
+    .bind(now_ms())
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,0 +1,334 @@
+//! Conversations: each contact's thread is owned by a task of its own ([`actor`]) around a
+//! pure machine ([`machine`]), as calls are. Channels (live chat, SMS, email) and agents'
+//! requests only send a thread requests ([`Conversations`]); its task decides with the
+//! machine and writes the decision, the message and their events in one transaction, so
+//! two requests on one thread never interleave and every change reaches the event stream
+//! once, in order.
+//!
+//! A thread's task starts with its first request and ends when it has been idle a while;
+//! its state lives in the store, so a restarted hub (or task) carries on where it was.
+
+mod actor;
+pub mod machine;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use switchboard_protocol::{
+    Channel, ErrorCode, Id, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, Message, MessageStatus, Role,
+    Thread,
+};
+use tokio::sync::{mpsc, oneshot};
+
+pub use machine::AssignTo;
+
+use crate::events::Publisher;
+use crate::store::{IdentityKind, Recorded};
+use crate::{Error, Result, Store};
+
+/// An agent acting on a conversation, as their messages are signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: Id,
+    pub role: Role,
+    pub name: String,
+}
+
+/// A message from a customer, as a channel received it.
+#[derive(Debug, Clone)]
+pub struct Inbound {
+    pub channel: Channel,
+    pub text: String,
+    /// An auto-reply or receipt: stored, but it opens no episode.
+    pub automatic: bool,
+    /// The ring group whose queue new work from this channel waits in.
+    pub group: Option<Id>,
+    /// The channel's own id for the message, `(provider, id)`: delivered twice, stored once.
+    pub provider_id: Option<(String, String)>,
+}
+
+/// What can be asked of a thread.
+#[derive(Debug, Clone)]
+enum Request {
+    Customer(Inbound),
+    Reply {
+        agent: Agent,
+        key: String,
+        text: String,
+    },
+    Note {
+        agent: Agent,
+        key: String,
+        text: String,
+    },
+    Take {
+        agent: Agent,
+    },
+    Assign {
+        by: Agent,
+        to: AssignTo,
+        note: String,
+    },
+    Resolve {
+        by: Agent,
+        disposition: Option<Id>,
+    },
+    Read {
+        upto: Id,
+    },
+    /// Contact `from` joins this thread's contact `into`.
+    Merge {
+        into: Id,
+        from: Id,
+    },
+}
+
+struct Job {
+    account: Id,
+    request: Request,
+    reply: oneshot::Sender<Result<Recorded>>,
+}
+
+type Tasks = Arc<Mutex<HashMap<Id, mpsc::UnboundedSender<Job>>>>;
+
+/// Every thread's task; cheap to clone.
+#[derive(Clone)]
+pub struct Conversations {
+    store: Store,
+    events: Publisher,
+    tasks: Tasks,
+}
+
+impl std::fmt::Debug for Conversations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Conversations").finish_non_exhaustive()
+    }
+}
+
+impl Conversations {
+    pub fn new(store: Store, events: Publisher) -> Self {
+        Self {
+            store,
+            events,
+            tasks: Arc::default(),
+        }
+    }
+
+    /// A customer recognised by `identity` wrote: the message joins their thread (made the
+    /// first time, with a contact named `name`). Answers the thread and the message (the
+    /// one already stored, when the channel delivers the same message again).
+    pub async fn inbound(
+        &self,
+        account: Id,
+        identity: (IdentityKind, &str),
+        name: &str,
+        inbound: Inbound,
+    ) -> Result<(Thread, Message)> {
+        check_text(&inbound.text)?;
+        let (_, thread) = self
+            .store
+            .contact_by_identity(account, identity.0, identity.1, name)
+            .await?;
+        let recorded = self
+            .ask(account, thread, Request::Customer(inbound))
+            .await?;
+        with_message(recorded)
+    }
+
+    /// `agent` writes to the thread's customer on the channel of its open episode (or the
+    /// one the customer last wrote on). A retry with the same `key` answers the message the
+    /// first attempt stored.
+    pub async fn reply(
+        &self,
+        account: Id,
+        thread: Id,
+        agent: Agent,
+        key: &str,
+        text: &str,
+    ) -> Result<(Thread, Message)> {
+        check_text(text)?;
+        check_key(key)?;
+        let request = Request::Reply {
+            agent,
+            key: key.to_owned(),
+            text: text.to_owned(),
+        };
+        with_message(self.ask(account, thread, request).await?)
+    }
+
+    /// `agent` adds an internal note to the thread; idempotent by `key` like a reply.
+    pub async fn note(
+        &self,
+        account: Id,
+        thread: Id,
+        agent: Agent,
+        key: &str,
+        text: &str,
+    ) -> Result<(Thread, Message)> {
+        check_text(text)?;
+        check_key(key)?;
+        let request = Request::Note {
+            agent,
+            key: key.to_owned(),
+            text: text.to_owned(),
+        };
+        with_message(self.ask(account, thread, request).await?)
+    }
+
+    pub async fn take(&self, account: Id, thread: Id, agent: Agent) -> Result<Thread> {
+        Ok(self
+            .ask(account, thread, Request::Take { agent })
+            .await?
+            .thread)
+    }
+
+    /// Hands the open episode to an agent or a group's queue, leaving `note` (if any) for
+    /// whoever takes it.
+    pub async fn assign(
+        &self,
+        account: Id,
+        thread: Id,
+        by: Agent,
+        to: AssignTo,
+        note: &str,
+    ) -> Result<Thread> {
+        if note.chars().count() > MAX_MESSAGE_CHARS {
+            return Err(Error::refused(ErrorCode::InvalidMessage));
+        }
+        match to {
+            AssignTo::Agent(agent) => {
+                self.store.agent(account, agent).await?;
+            }
+            AssignTo::Group(group) => {
+                self.store
+                    .routing_group_name(account, group)
+                    .await?
+                    .ok_or(Error::NotFound("ring group"))?;
+            }
+        }
+        let request = Request::Assign {
+            by,
+            to,
+            note: note.trim().to_owned(),
+        };
+        Ok(self.ask(account, thread, request).await?.thread)
+    }
+
+    pub async fn resolve(
+        &self,
+        account: Id,
+        thread: Id,
+        by: Agent,
+        disposition: Option<Id>,
+    ) -> Result<Thread> {
+        if let Some(disposition) = disposition
+            && !self
+                .store
+                .dispositions(account)
+                .await?
+                .iter()
+                .any(|known| known.id == disposition)
+        {
+            return Err(Error::refused(ErrorCode::UnknownDisposition));
+        }
+        let request = Request::Resolve { by, disposition };
+        Ok(self.ask(account, thread, request).await?.thread)
+    }
+
+    /// The agents read the thread up to message `upto`.
+    pub async fn read(&self, account: Id, thread: Id, upto: Id) -> Result<Thread> {
+        Ok(self
+            .ask(account, thread, Request::Read { upto })
+            .await?
+            .thread)
+    }
+
+    /// Contact `from` is the same person as `into`: one contact and one thread remain
+    /// (`into`'s), answered.
+    pub async fn merge(&self, account: Id, into: Id, from: Id) -> Result<Thread> {
+        if into == from {
+            return Err(Error::refused(ErrorCode::SameContact));
+        }
+        let thread = self.store.thread_of_contact(account, into).await?;
+        Ok(self
+            .ask(account, thread, Request::Merge { into, from })
+            .await?
+            .thread)
+    }
+
+    /// A channel reports how an outgoing message fared; only forward moves count.
+    pub async fn report(
+        &self,
+        account: Id,
+        message: Id,
+        status: MessageStatus,
+        failure: Option<&str>,
+    ) -> Result<Option<Message>> {
+        let changed = self
+            .store
+            .set_message_status(account, message, status, failure, self.events.retention)
+            .await?;
+        if changed.is_some() {
+            self.events.notifier.notify(account);
+        }
+        Ok(changed)
+    }
+
+    /// Sends `request` to the thread's task (starting it if it sleeps) and waits for its
+    /// answer.
+    async fn ask(&self, account: Id, thread: Id, request: Request) -> Result<Recorded> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            account,
+            request,
+            reply,
+        };
+        {
+            let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
+            // A task that died (a panic) is replaced: its thread's state is in the store.
+            if tasks.get(&thread).is_none_or(|inbox| inbox.is_closed()) {
+                let (inbox, jobs) = mpsc::unbounded_channel();
+                tokio::spawn(
+                    actor::Actor {
+                        thread,
+                        store: self.store.clone(),
+                        events: self.events.clone(),
+                        tasks: self.tasks.clone(),
+                    }
+                    .run(jobs),
+                );
+                tasks.insert(thread, inbox);
+            }
+            let inbox = &tasks[&thread];
+            // Sent under the lock: a task only leaves the map, under it, with an empty inbox.
+            inbox
+                .send(job)
+                .map_err(|_| Error::Internal("a conversation's task is gone".into()))?;
+        }
+        answer
+            .await
+            .map_err(|_| Error::Internal("a conversation's task is gone".into()))?
+    }
+}
+
+fn with_message(recorded: Recorded) -> Result<(Thread, Message)> {
+    let message = recorded
+        .message
+        .ok_or_else(|| Error::Internal("no message was stored".into()))?;
+    Ok((recorded.thread, message))
+}
+
+fn check_text(text: &str) -> Result<()> {
+    if text.trim().is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+        return Err(Error::refused(ErrorCode::InvalidMessage));
+    }
+    Ok(())
+}
+
+fn check_key(key: &str) -> Result<()> {
+    let printable = key.chars().all(|c| c.is_ascii_graphic());
+    if key.is_empty() || key.chars().count() > MAX_CLIENT_KEY_CHARS || !printable {
+        return Err(Error::refused(ErrorCode::InvalidClientKey));
+    }
+    Ok(())
+}

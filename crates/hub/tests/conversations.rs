@@ -1,0 +1,704 @@
+//! Conversations on the real hub: one thread per contact under concurrency, replies that a
+//! retry never doubles, statuses that only move forward, fresh episodes after resolution,
+//! merging two contacts, and another account's threads out of reach.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Agent, Events, Hub, error_of};
+use reqwest::StatusCode;
+use serde_json::json;
+use switchboard_hub::conversation::Inbound;
+use switchboard_hub::store::IdentityKind;
+use switchboard_protocol::{
+    Author, Channel, EpisodeState, ErrorCode, Event, Id, Message, MessagePage, MessageStatus,
+    Thread,
+};
+
+/// A visitor's chat message, as the live chat channel hands it in.
+fn chat(text: &str) -> Inbound {
+    Inbound {
+        channel: Channel::Chat,
+        text: text.into(),
+        automatic: false,
+        group: None,
+        provider_id: None,
+    }
+}
+
+/// Visitor `visitor` of Alpha's website writes `text`: their thread.
+async fn visitor_writes(hub: &Hub, visitor: &str, text: &str) -> Thread {
+    let (thread, _) = hub
+        .state
+        .conversations
+        .inbound(
+            hub.alpha,
+            (IdentityKind::ChatVisitor, visitor),
+            "Website visitor",
+            chat(text),
+        )
+        .await
+        .unwrap();
+    thread
+}
+
+async fn count(hub: &Hub, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&hub.db).await.unwrap()
+}
+
+/// The next event on the stream that `pick` wants, skipping others (20 s at most).
+async fn next_of<T>(events: &mut Events, pick: impl Fn(Event) -> Option<T>) -> T {
+    loop {
+        let envelope = events
+            .try_next(Duration::from_secs(20))
+            .await
+            .expect("the event arrived");
+        if let Some(found) = pick(envelope.event) {
+            return found;
+        }
+    }
+}
+
+/// The conversations in `agent`'s inbox.
+async fn inbox(hub: &Hub, agent: &Agent) -> Vec<Id> {
+    let threads: Vec<Thread> = hub.get(agent, "/conversations").await.json().await.unwrap();
+    threads.into_iter().map(|t| t.id).collect()
+}
+
+async fn resolve(
+    hub: &Hub,
+    agent: &Agent,
+    thread: Id,
+    disposition: Option<Id>,
+) -> reqwest::Response {
+    hub.post(
+        agent,
+        &format!("/conversations/{thread}/resolve"),
+        json!({ "disposition_id": disposition }),
+    )
+    .await
+}
+
+async fn read(hub: &Hub, agent: &Agent, thread: Id, upto: Id) -> reqwest::Response {
+    hub.post(
+        agent,
+        &format!("/conversations/{thread}/read"),
+        json!({ "message_id": upto }),
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_hundred_first_messages_from_one_visitor_make_one_contact_and_one_thread() {
+    let hub = common::start().await;
+    let mut writers = Vec::new();
+    for n in 0..100 {
+        let conversations = hub.state.conversations.clone();
+        let alpha = hub.alpha;
+        writers.push(tokio::spawn(async move {
+            conversations
+                .inbound(
+                    alpha,
+                    (IdentityKind::ChatVisitor, "visitor-1"),
+                    "Website visitor",
+                    chat(&format!("hello {n}")),
+                )
+                .await
+                .unwrap()
+        }));
+        // And twenty other visitors, five messages each, at the same time.
+        let conversations = hub.state.conversations.clone();
+        writers.push(tokio::spawn(async move {
+            conversations
+                .inbound(
+                    alpha,
+                    (IdentityKind::ChatVisitor, &format!("other-{}", n % 20)),
+                    "Website visitor",
+                    chat("hi"),
+                )
+                .await
+                .unwrap()
+        }));
+    }
+    let mut threads = std::collections::HashSet::new();
+    for writer in writers {
+        let (thread, message) = writer.await.unwrap();
+        assert_eq!(message.thread_id, thread.id);
+        threads.insert(thread.id);
+    }
+    assert_eq!(threads.len(), 21, "one thread per visitor");
+    assert_eq!(
+        count(
+            &hub,
+            "SELECT COUNT(*) FROM contacts WHERE name = 'Website visitor'"
+        )
+        .await,
+        21
+    );
+    assert_eq!(
+        count(
+            &hub,
+            "SELECT COUNT(*) FROM contact_identities WHERE kind = 'chat_visitor'"
+        )
+        .await,
+        21
+    );
+    assert_eq!(count(&hub, "SELECT COUNT(*) FROM threads").await, 21);
+    assert_eq!(
+        count(&hub, "SELECT COUNT(*) FROM episodes WHERE state = 'open'").await,
+        21,
+        "one open episode each"
+    );
+    assert_eq!(count(&hub, "SELECT COUNT(*) FROM messages").await, 200);
+    let thread = visitor_writes(&hub, "visitor-1", "still there?").await;
+    assert_eq!(
+        thread.unread, 101,
+        "every message of theirs waits to be read"
+    );
+}
+
+#[tokio::test]
+async fn an_agents_reply_is_stored_once_however_often_it_is_sent() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    let mut events = hub.events(&ana, 0).await;
+    let thread = visitor_writes(&hub, "v-7", "Is my order shipped?").await;
+
+    let inbox: Vec<Thread> = hub.get(&ana, "/conversations").await.json().await.unwrap();
+    assert_eq!(inbox.iter().map(|t| t.id).collect::<Vec<_>>(), [thread.id]);
+    let created = next_of(&mut events, |event| match event {
+        Event::MessageCreated { message } => Some(*message),
+        _ => None,
+    })
+    .await;
+    assert_eq!(created.text, "Is my order shipped?");
+    assert_eq!(created.author, Author::Contact);
+
+    let path = format!("/conversations/{}/messages", thread.id);
+    let body = json!({ "client_key": "k-1", "text": "Yes, it left today." });
+    // The first attempt's answer was lost; the desktop sends again, twice at once.
+    let (first, second, third) = tokio::join!(
+        hub.post(&ana, &path, body.clone()),
+        hub.post(&ana, &path, body.clone()),
+        hub.post(&ana, &path, body.clone()),
+    );
+    let mut ids = Vec::new();
+    for response in [first, second, third] {
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let message: Message = response.json().await.unwrap();
+        assert_eq!(message.status, MessageStatus::Accepted);
+        assert_eq!(message.client_key.as_deref(), Some("k-1"));
+        ids.push(message.id);
+    }
+    assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
+    assert_eq!(
+        count(
+            &hub,
+            "SELECT COUNT(*) FROM messages WHERE client_key = 'k-1'"
+        )
+        .await,
+        1
+    );
+    let reply = next_of(&mut events, |event| match event {
+        Event::MessageCreated { message } if message.author != Author::Contact => Some(*message),
+        _ => None,
+    })
+    .await;
+    assert_eq!(reply.id, ids[0]);
+    assert!(
+        events
+            .try_next(Duration::from_millis(500))
+            .await
+            .is_none_or(|e| !matches!(e.event, Event::MessageCreated { .. })),
+        "no second copy is announced"
+    );
+
+    // Answering took the conversation: it is Ana's, answered.
+    let thread: Thread = hub
+        .get(&ana, &format!("/conversations/{}", thread.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let episode = thread.episode.unwrap();
+    assert_eq!(episode.assignee, Some(ana.id()));
+    assert!(episode.first_response_at.is_some());
+
+    // The same key for other words is refused; Ben cannot answer Ana's customer.
+    let reused = hub
+        .post(
+            &ana,
+            &path,
+            json!({ "client_key": "k-1", "text": "Something else" }),
+        )
+        .await;
+    assert_eq!(
+        error_of(reused).await,
+        (StatusCode::CONFLICT, ErrorCode::ClientKeyReused)
+    );
+    let bens = hub
+        .post(&ben, &path, json!({ "client_key": "k-2", "text": "Hi!" }))
+        .await;
+    assert_eq!(
+        error_of(bens).await,
+        (StatusCode::CONFLICT, ErrorCode::AssignedToOther)
+    );
+    for (body, code) in [
+        (
+            json!({ "client_key": "k-3", "text": "  " }),
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            json!({ "client_key": "k-3", "text": "x".repeat(10_001) }),
+            ErrorCode::InvalidMessage,
+        ),
+        (
+            json!({ "client_key": "", "text": "Hi" }),
+            ErrorCode::InvalidClientKey,
+        ),
+        (
+            json!({ "client_key": "has space", "text": "Hi" }),
+            ErrorCode::InvalidClientKey,
+        ),
+    ] {
+        let response = hub.post(&ana, &path, body).await;
+        assert_eq!(error_of(response).await, (StatusCode::BAD_REQUEST, code));
+    }
+    // But Ben may leave a note for Ana.
+    let note = hub
+        .post(
+            &ben,
+            &format!("/conversations/{}/notes", thread.id),
+            json!({ "client_key": "n-1", "text": "They called yesterday too." }),
+        )
+        .await;
+    assert_eq!(note.status(), StatusCode::CREATED);
+    let note: Message = note.json().await.unwrap();
+    assert_eq!(note.channel, Channel::Note);
+}
+
+#[tokio::test]
+async fn a_messages_status_only_moves_forward() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let thread = visitor_writes(&hub, "v-1", "Hello").await;
+    let sent: Message = hub
+        .post(
+            &ana,
+            &format!("/conversations/{}/messages", thread.id),
+            json!({ "client_key": "k", "text": "Hi, how can I help?" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mut events = hub.events(&ana, 0).await;
+    let conversations = &hub.state.conversations;
+    // Reports arrive twice and out of order.
+    let reports = [
+        (MessageStatus::Delivered, true),
+        (MessageStatus::Sent, false),
+        (MessageStatus::Delivered, false),
+        (MessageStatus::Failed, false),
+        (MessageStatus::Read, true),
+        (MessageStatus::Delivered, false),
+    ];
+    for (status, moves) in reports {
+        let changed = conversations
+            .report(hub.alpha, sent.id, status, None)
+            .await
+            .unwrap();
+        assert_eq!(changed.is_some(), moves, "{status:?}");
+    }
+    let page: MessagePage = hub
+        .get(&ana, &format!("/conversations/{}/messages", thread.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page.messages.last().unwrap().status, MessageStatus::Read);
+    let mut seen = Vec::new();
+    while seen.len() < 2 {
+        let update = next_of(&mut events, |event| match event {
+            Event::MessageUpdated { message } => Some(message.status),
+            _ => None,
+        })
+        .await;
+        seen.push(update);
+    }
+    assert_eq!(seen, [MessageStatus::Delivered, MessageStatus::Read]);
+
+    // A send that fails stays failed, with why.
+    let other: Message = hub
+        .post(
+            &ana,
+            &format!("/conversations/{}/messages", thread.id),
+            json!({ "client_key": "k2", "text": "Are you there?" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let failed = conversations
+        .report(
+            hub.alpha,
+            other.id,
+            MessageStatus::Failed,
+            Some("visitor left"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(failed.failure.as_deref(), Some("visitor left"));
+    let late = conversations
+        .report(hub.alpha, other.id, MessageStatus::Sent, None)
+        .await
+        .unwrap();
+    assert!(late.is_none());
+}
+
+#[tokio::test]
+async fn after_resolution_the_customer_opens_a_new_episode_but_an_auto_reply_does_not() {
+    let hub = common::start().await;
+    let store = &hub.state.store;
+    let support = store
+        .create_ring_group(hub.alpha, "Support", "longest_idle")
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let ben = hub.sign_in("ben@alpha.test").await;
+    store
+        .set_ring_group_member(hub.alpha, "Support", ana.id(), true)
+        .await
+        .unwrap();
+    let disposition = store.add_disposition(hub.alpha, "Solved").await.unwrap();
+    let in_support = |text: &str| Inbound {
+        group: Some(support),
+        ..chat(text)
+    };
+    let conversations = &hub.state.conversations;
+    let visitor = (IdentityKind::ChatVisitor, "v-9");
+    let (thread, _) = conversations
+        .inbound(
+            hub.alpha,
+            visitor,
+            "Visitor",
+            in_support("My invoice is wrong"),
+        )
+        .await
+        .unwrap();
+    let first = thread.episode.clone().unwrap();
+    assert_eq!(first.group_id, Some(support));
+    assert_eq!(first.assignee, None);
+
+    // Waiting in Support: Ana's inbox shows it, Ben (not in Support) does not see it.
+    assert_eq!(inbox(&hub, &ana).await, [thread.id]);
+    assert!(inbox(&hub, &ben).await.is_empty());
+    let take = hub
+        .post(
+            &ana,
+            &format!("/conversations/{}/take", thread.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(take.status(), StatusCode::OK);
+    let second_take = hub
+        .post(
+            &ben,
+            &format!("/conversations/{}/take", thread.id),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_of(second_take).await,
+        (StatusCode::CONFLICT, ErrorCode::AssignedToOther)
+    );
+
+    assert_eq!(
+        error_of(resolve(&hub, &ana, thread.id, Some(disposition + 100)).await).await,
+        (StatusCode::BAD_REQUEST, ErrorCode::UnknownDisposition)
+    );
+    let resolved: Thread = resolve(&hub, &ana, thread.id, Some(disposition))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let episode = resolved.episode.unwrap();
+    assert_eq!(episode.state, EpisodeState::Resolved);
+    assert_eq!(episode.disposition_id, Some(disposition));
+    assert_eq!(
+        error_of(resolve(&hub, &ana, thread.id, None).await).await,
+        (StatusCode::CONFLICT, ErrorCode::NothingOpen)
+    );
+    assert!(inbox(&hub, &ana).await.is_empty());
+
+    // An out-of-office answer from the customer's side opens nothing.
+    let (after_auto, _) = conversations
+        .inbound(
+            hub.alpha,
+            visitor,
+            "Visitor",
+            Inbound {
+                automatic: true,
+                ..in_support("I am away until Monday")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(after_auto.episode.unwrap().id, first.id);
+
+    // Their next own message does: a fresh episode, waiting again, in the same thread.
+    let (again, message) = conversations
+        .inbound(hub.alpha, visitor, "Visitor", in_support("One more thing"))
+        .await
+        .unwrap();
+    assert_eq!(again.id, thread.id);
+    let fresh = again.episode.unwrap();
+    assert_ne!(fresh.id, first.id);
+    assert_eq!(fresh.state, EpisodeState::Open);
+    assert_eq!(fresh.assignee, None);
+    assert_eq!(message.episode_id, Some(fresh.id));
+    assert_eq!(inbox(&hub, &ana).await, [thread.id]);
+
+    // Ana hands it to Ben with a note; the note is in the thread.
+    let handed: Thread = hub
+        .post(
+            &ana,
+            &format!("/conversations/{}/assign", thread.id),
+            json!({ "agent_id": ben.id(), "note": "Billing question, over to you" }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(handed.episode.unwrap().assignee, Some(ben.id()));
+    assert_eq!(
+        handed.last_message.unwrap().text,
+        "Billing question, over to you"
+    );
+    assert_eq!(inbox(&hub, &ben).await, [thread.id]);
+    assert!(inbox(&hub, &ana).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_thread_is_read_a_page_at_a_time_and_read_positions_only_grow() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let mut thread = visitor_writes(&hub, "v-1", "message 0").await;
+    for n in 1..120 {
+        thread = visitor_writes(&hub, "v-1", &format!("message {n}")).await;
+    }
+    assert_eq!(thread.unread, 120);
+    let path = format!("/conversations/{}/messages", thread.id);
+    let newest: MessagePage = hub.get(&ana, &path).await.json().await.unwrap();
+    assert_eq!(newest.messages.len(), 50);
+    assert!(newest.more);
+    assert_eq!(newest.messages.last().unwrap().text, "message 119");
+    let mut texts: Vec<String> = newest.messages.iter().map(|m| m.text.clone()).collect();
+    let mut before = newest.messages[0].id;
+    loop {
+        let page: MessagePage = hub
+            .get(&ana, &format!("{path}?before={before}&limit=50"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mut older: Vec<String> = page.messages.iter().map(|m| m.text.clone()).collect();
+        older.append(&mut texts);
+        texts = older;
+        if !page.more {
+            break;
+        }
+        before = page.messages[0].id;
+    }
+    let expected: Vec<String> = (0..120).map(|n| format!("message {n}")).collect();
+    assert_eq!(texts, expected);
+
+    let upto = newest.messages[9].id; // message 79
+    let read_to: Thread = read(&hub, &ana, thread.id, upto)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read_to.unread, 40);
+    let back: Thread = read(&hub, &ana, thread.id, upto - 30)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(back.unread, 40, "reading an older one changes nothing");
+    assert_eq!(back.version, read_to.version);
+}
+
+#[tokio::test]
+async fn merging_two_contacts_makes_one_thread_and_one_piece_of_work() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let conversations = &hub.state.conversations;
+    // The same person, first on the website, then by email (not yet a channel: its
+    // identity is enough here).
+    let on_chat = visitor_writes(&hub, "v-grace", "Hi, I'm Grace").await;
+    let (by_mail, _) = conversations
+        .inbound(
+            hub.alpha,
+            (IdentityKind::Email, "grace@example.com"),
+            "Grace Hopper",
+            Inbound {
+                channel: Channel::Email,
+                ..chat("About my order")
+            },
+        )
+        .await
+        .unwrap();
+    assert_ne!(on_chat.id, by_mail.id);
+    hub.post(
+        &ana,
+        &format!("/conversations/{}/take", on_chat.id),
+        json!({}),
+    )
+    .await;
+    let mut events = hub.events(&ana, 0).await;
+
+    let merged = hub
+        .post(
+            &ana,
+            &format!("/contacts/{}/merge", on_chat.contact_id),
+            json!({ "from": by_mail.contact_id }),
+        )
+        .await;
+    assert_eq!(merged.status(), StatusCode::OK);
+    let merged: Thread = merged.json().await.unwrap();
+    assert_eq!(merged.id, on_chat.id);
+    let (from, into, thread) = next_of(&mut events, |event| match event {
+        Event::ContactMerged { from, into, thread } => Some((from, into, thread)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        (from, into, thread),
+        (by_mail.contact_id, on_chat.contact_id, on_chat.id)
+    );
+
+    let page: MessagePage = hub
+        .get(&ana, &format!("/conversations/{}/messages", merged.id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<&str> = page.messages.iter().map(|m| m.text.as_str()).collect();
+    assert_eq!(texts, ["Hi, I'm Grace", "About my order"]);
+    assert_eq!(
+        count(&hub, "SELECT COUNT(*) FROM episodes WHERE state = 'open'").await,
+        1
+    );
+    assert_eq!(merged.episode.unwrap().assignee, Some(ana.id()));
+    let gone = hub
+        .get(&ana, &format!("/conversations/{}", by_mail.id))
+        .await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+
+    // Her next email finds the surviving thread; her contact card has the address.
+    let (next, _) = conversations
+        .inbound(
+            hub.alpha,
+            (IdentityKind::Email, "grace@example.com"),
+            "Grace Hopper",
+            Inbound {
+                channel: Channel::Email,
+                ..chat("Any news?")
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(next.id, on_chat.id);
+    let contact: switchboard_protocol::Contact = hub
+        .get(&ana, &format!("/contacts/{}", on_chat.contact_id))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(contact.emails, ["grace@example.com"]);
+    let found: Vec<switchboard_protocol::Contact> = hub
+        .get(&ana, "/contacts?q=Grace")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "the merged contact is no longer listed");
+
+    let itself = hub
+        .post(
+            &ana,
+            &format!("/contacts/{}/merge", on_chat.contact_id),
+            json!({ "from": on_chat.contact_id }),
+        )
+        .await;
+    assert_eq!(
+        error_of(itself).await,
+        (StatusCode::BAD_REQUEST, ErrorCode::SameContact)
+    );
+}
+
+#[tokio::test]
+async fn another_accounts_conversations_are_out_of_reach() {
+    let hub = common::start().await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let mut zoes_events = hub.events(&zoe, 0).await;
+    let thread = visitor_writes(&hub, "v-1", "Private question").await;
+    let other = visitor_writes(&hub, "v-2", "Another").await;
+
+    let inbox: Vec<Thread> = hub.get(&zoe, "/conversations").await.json().await.unwrap();
+    assert!(inbox.is_empty());
+    let id = thread.id;
+    for path in [
+        format!("/conversations/{id}"),
+        format!("/conversations/{id}/messages"),
+        format!("/contacts/{}/conversation", thread.contact_id),
+    ] {
+        let response = hub.get(&zoe, &path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    for (path, body) in [
+        (
+            format!("/conversations/{id}/messages"),
+            json!({ "client_key": "z", "text": "hi" }),
+        ),
+        (
+            format!("/conversations/{id}/notes"),
+            json!({ "client_key": "z2", "text": "hi" }),
+        ),
+        (format!("/conversations/{id}/take"), json!({})),
+        (format!("/conversations/{id}/resolve"), json!({})),
+        (
+            format!("/conversations/{id}/read"),
+            json!({ "message_id": 1 }),
+        ),
+        (
+            format!("/contacts/{}/merge", thread.contact_id),
+            json!({ "from": other.contact_id }),
+        ),
+    ] {
+        let response = hub.post(&zoe, &path, body).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(
+        count(&hub, "SELECT COUNT(*) FROM messages WHERE account_id = (SELECT id FROM accounts WHERE name = 'Beta')").await,
+        0
+    );
+    // Nothing of Alpha's reached Zoe's stream.
+    while let Some(envelope) = zoes_events.try_next(Duration::from_millis(500)).await {
+        assert!(
+            !matches!(
+                envelope.event,
+                Event::ThreadUpdated { .. }
+                    | Event::MessageCreated { .. }
+                    | Event::ContactMerged { .. }
+            ),
+            "{envelope:?}"
+        );
+    }
+}
