@@ -203,6 +203,10 @@ impl Actor {
     async fn settle(&mut self, effects: Vec<Effect>) {
         let had_legs = self.media.legs.clone();
         self.apply_media(self.machine.topology()).await;
+        // What the effects set off (the router offering a new consultation, a new leg's
+        // events) must find the call by its new ids and legs; the old ones go afterwards.
+        self.index
+            .add(self.machine.id(), &self.machine.ids(), &self.media.legs);
         for effect in effects {
             self.carry_out(effect).await;
         }

@@ -44,6 +44,23 @@ impl Index {
         self.lock_calls().len()
     }
 
+    /// The call is also named by `ids` and has `legs` (what it had stays, for now).
+    pub(super) fn add(&self, root: CallId, ids: &[CallId], legs: &[LegId]) {
+        {
+            let mut calls = self.lock_calls();
+            let Some(entry) = calls.get(&root).cloned() else {
+                return;
+            };
+            for id in ids {
+                calls.entry(*id).or_insert_with(|| entry.clone());
+            }
+        }
+        let mut mapped = self.lock_legs();
+        for leg in legs {
+            mapped.insert(*leg, root);
+        }
+    }
+
     /// The ids naming a call, and its legs, now: the rest of what it had is forgotten.
     pub(super) fn update(
         &self,
