@@ -78,6 +78,7 @@ pub fn refusal(code: ErrorCode) -> String {
         ErrorCode::NothingOpen => fl!("error-nothing-open"),
         ErrorCode::NoChannel => fl!("error-no-channel"),
         ErrorCode::SameContact => fl!("error-same-contact"),
+        ErrorCode::InvalidCannedReply => fl!("error-invalid-canned-reply"),
         ErrorCode::Unknown => fl!("error-unknown-code"),
     }
 }

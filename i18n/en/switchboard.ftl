@@ -69,6 +69,7 @@ error-assigned-to-other = Another agent is working on this conversation.
 error-nothing-open = Nothing is open in this conversation.
 error-no-channel = This contact has no chat, number or address to write to.
 error-same-contact = A contact cannot be merged with itself.
+error-invalid-canned-reply = A canned reply needs a short name (letters, digits, dashes) and text; its only placeholders are {"{"}contact{"}"}, {"{"}first_name{"}"} and {"{"}agent{"}"}.
 error-unexpected = Something went wrong: { $message }
 error-keychain = The keychain is not available, so you will be asked to sign in next time.
 error-builtin-hub = The hub on this computer could not start: { $reason }

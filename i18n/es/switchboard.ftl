@@ -69,6 +69,7 @@ error-assigned-to-other = Otro agente está atendiendo esta conversación.
 error-nothing-open = No hay nada abierto en esta conversación.
 error-no-channel = Este contacto no tiene chat, número ni dirección a los que escribir.
 error-same-contact = Un contacto no se puede fusionar consigo mismo.
+error-invalid-canned-reply = Una respuesta predefinida necesita un nombre corto (letras, dígitos, guiones) y texto; sus únicos marcadores son {"{"}contact{"}"}, {"{"}first_name{"}"} y {"{"}agent{"}"}.
 error-unexpected = Algo salió mal: { $message }
 error-keychain = El llavero del sistema no está disponible: la próxima vez tendrás que iniciar sesión.
 error-builtin-hub = El hub de este equipo no pudo arrancar: { $reason }

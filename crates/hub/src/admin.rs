@@ -12,11 +12,13 @@ use crate::auth::{hash_password, new_token};
 use crate::store::{NewAccount, NewAgent, Store};
 use crate::{Error, Result, phone};
 
+mod conversations;
 mod flows;
 mod phone_line;
 mod records;
 mod routing;
 
+pub use conversations::CannedReplyCommand;
 pub use flows::{FlowCommand, PromptCommand};
 pub use phone_line::{CallerIdCommand, CarrierCommand};
 pub use records::{ApiKeyCommand, BlockCommand, DispositionCommand, RecordingCommand};
@@ -136,6 +138,9 @@ pub enum Command {
     /// The outcomes agents pick for their calls (Sale, Callback requested…).
     #[command(subcommand)]
     Disposition(DispositionCommand),
+    /// Texts agents insert into conversations by shortcut.
+    #[command(subcommand)]
+    CannedReply(CannedReplyCommand),
     /// Numbers whose calls are flagged as high risk (Identity).
     #[command(subcommand)]
     Block(BlockCommand),
@@ -334,6 +339,7 @@ pub async fn run(store: &Store, data_dir: &Path, command: Command) -> Result<Str
         Command::Prompt(command) => flows::prompt(store, command).await?,
         Command::ApiKey(command) => records::api_key(store, command).await?,
         Command::Disposition(command) => records::disposition(store, command).await?,
+        Command::CannedReply(command) => conversations::canned_reply(store, command).await?,
         Command::Block(command) => records::block(store, command).await?,
         Command::Recording(RecordingCommand::Delete { account, call }) => {
             let account = store.account_by_name(&account).await?;

@@ -3,6 +3,7 @@
 mod agents;
 mod biometrics;
 mod calls;
+mod canned;
 mod contacts;
 mod conversations;
 mod history;
@@ -72,6 +73,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::of_contact))
         .routes(routes!(conversations::merge))
+        .routes(routes!(canned::list))
+        .routes(routes!(canned::set, canned::remove))
+        .routes(routes!(canned::for_conversation))
         .routes(routes!(events::stream))
         .routes(routes!(calls::start))
         .routes(routes!(calls::accept))

@@ -9,6 +9,7 @@
 //! its state lives in the store, so a restarted hub (or task) carries on where it was.
 
 mod actor;
+pub mod canned;
 pub mod machine;
 
 use std::collections::HashMap;

@@ -111,7 +111,8 @@ impl Error {
             | ErrorCode::UnknownDisposition
             | ErrorCode::InvalidMessage
             | ErrorCode::InvalidClientKey
-            | ErrorCode::SameContact => StatusCode::BAD_REQUEST,
+            | ErrorCode::SameContact
+            | ErrorCode::InvalidCannedReply => StatusCode::BAD_REQUEST,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
                 StatusCode::UNAUTHORIZED
             }
@@ -213,6 +214,9 @@ fn words(code: ErrorCode) -> &'static str {
         ErrorCode::NothingOpen => "nothing is open in this conversation",
         ErrorCode::NoChannel => "the contact has no channel to write to",
         ErrorCode::SameContact => "a contact cannot be merged into itself",
+        ErrorCode::InvalidCannedReply => {
+            "a canned reply needs a shortcut (a-z, 0-9, -) and text whose placeholders are {contact}, {first_name} and {agent}"
+        }
     }
 }
 

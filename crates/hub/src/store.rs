@@ -6,6 +6,7 @@ mod accounts;
 mod agents;
 mod api_keys;
 mod calls;
+mod canned;
 mod carriers;
 mod conversations;
 mod directory;

@@ -1009,3 +1009,66 @@ async fn an_operator_sets_how_long_recordings_are_kept_and_deletes_one() {
         "{missing:?}"
     );
 }
+
+async fn set(hub: &common::Hub, shortcut: &str, text: &str) -> switchboard_hub::Result<String> {
+    let args = [
+        "canned-reply",
+        "set",
+        "--account",
+        "Alpha",
+        "--shortcut",
+        shortcut,
+        text,
+    ];
+    run(hub, &args).await
+}
+
+#[tokio::test]
+async fn an_operator_keeps_the_canned_replies() {
+    let hub = common::start().await;
+    set(&hub, "greeting", "Hi {first_name}!").await.unwrap();
+    set(&hub, "greeting", "Hello {first_name}, {agent} here.")
+        .await
+        .unwrap();
+    set(&hub, "bye", "Bye {contact}").await.unwrap();
+    let typo = set(&hub, "oops", "Hi {frist_name}").await.unwrap_err();
+    assert_eq!(
+        typo.code(),
+        switchboard_protocol::ErrorCode::InvalidCannedReply
+    );
+    let list = run(&hub, &["canned-reply", "list", "--account", "Alpha"])
+        .await
+        .unwrap();
+    assert_eq!(
+        list,
+        "bye\tBye {contact}\ngreeting\tHello {first_name}, {agent} here."
+    );
+    run(
+        &hub,
+        &[
+            "canned-reply",
+            "remove",
+            "--account",
+            "Alpha",
+            "--shortcut",
+            "bye",
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(
+        run(
+            &hub,
+            &[
+                "canned-reply",
+                "remove",
+                "--account",
+                "Alpha",
+                "--shortcut",
+                "bye"
+            ],
+        )
+        .await
+        .is_err()
+    );
+}

@@ -702,3 +702,107 @@ async fn another_accounts_conversations_are_out_of_reach() {
         );
     }
 }
+
+#[tokio::test]
+async fn canned_replies_are_kept_by_admins_and_read_filled_in_for_the_conversation() {
+    let hub = common::start().await;
+    sqlx::query("UPDATE agents SET role = 'admin' WHERE email = 'cy@alpha.test'")
+        .execute(&hub.db)
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let cy = hub.sign_in("cy@alpha.test").await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let greeting = json!({ "text": "Hi {first_name}, {agent} here. How can I help?" });
+    let by_agent = hub
+        .put(&ana, "/canned-replies/greeting", greeting.clone())
+        .await;
+    assert_eq!(
+        error_of(by_agent).await,
+        (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+    );
+    let saved = hub.put(&cy, "/canned-replies/greeting", greeting).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    for (shortcut, text) in [
+        ("greeting", "Hi {firstname}"),
+        ("Bad Shortcut", "Hello"),
+        ("empty", " "),
+    ] {
+        let refused = hub
+            .put(
+                &cy,
+                &format!("/canned-replies/{shortcut}"),
+                json!({ "text": text }),
+            )
+            .await;
+        assert_eq!(
+            error_of(refused).await,
+            (StatusCode::BAD_REQUEST, ErrorCode::InvalidCannedReply),
+            "{shortcut:?} {text:?}"
+        );
+    }
+    hub.put(
+        &cy,
+        "/canned-replies/bye",
+        json!({ "text": "Thanks, {contact}!" }),
+    )
+    .await;
+
+    let (thread, _) = hub
+        .state
+        .conversations
+        .inbound(
+            hub.alpha,
+            (IdentityKind::Email, "grace@example.com"),
+            "Grace Hopper",
+            Inbound {
+                channel: Channel::Email,
+                ..chat("Hello")
+            },
+        )
+        .await
+        .unwrap();
+    let filled: Vec<switchboard_protocol::CannedReply> = hub
+        .get(
+            &ana,
+            &format!("/conversations/{}/canned-replies", thread.id),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let texts: Vec<(&str, &str)> = filled
+        .iter()
+        .map(|r| (r.shortcut.as_str(), r.text.as_str()))
+        .collect();
+    assert_eq!(
+        texts,
+        [
+            ("bye", "Thanks, Grace Hopper!"),
+            ("greeting", "Hi Grace, Ana here. How can I help?"),
+        ]
+    );
+    // Another account has none of them, and cannot read them through Alpha's thread.
+    let theirs: Vec<switchboard_protocol::CannedReply> =
+        hub.get(&zoe, "/canned-replies").await.json().await.unwrap();
+    assert!(theirs.is_empty());
+    let through = hub
+        .get(
+            &zoe,
+            &format!("/conversations/{}/canned-replies", thread.id),
+        )
+        .await;
+    assert_eq!(through.status(), StatusCode::NOT_FOUND);
+
+    let removed = hub.delete(&cy, "/canned-replies/bye").await;
+    assert_eq!(removed.status(), StatusCode::NO_CONTENT);
+    let again = hub.delete(&cy, "/canned-replies/bye").await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    let left: Vec<switchboard_protocol::CannedReply> =
+        hub.get(&ana, "/canned-replies").await.json().await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].text,
+        "Hi {first_name}, {agent} here. How can I help?"
+    );
+}

@@ -226,6 +226,27 @@ pub struct MergeContact {
     pub from: Id,
 }
 
+/// Longest canned-reply shortcut, in characters.
+pub const MAX_SHORTCUT_CHARS: usize = 32;
+
+/// A text agents insert into a conversation by its shortcut. `{contact}` (the contact's
+/// name), `{first_name}` (its first word) and `{agent}` (the agent's name) are filled in for
+/// the conversation at hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CannedReply {
+    pub id: Id,
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// Body of `PUT /api/v1/canned-replies/{shortcut}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetCannedReply {
+    pub text: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::MessageStatus::{self, *};

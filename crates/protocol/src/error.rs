@@ -133,6 +133,10 @@ pub enum ErrorCode {
     NoChannel,
     /// A contact cannot be merged into itself.
     SameContact,
+    /// A canned reply needs a shortcut of 1 to `MAX_SHORTCUT_CHARS` lower-case letters,
+    /// digits or dashes, and text (of at most `MAX_MESSAGE_CHARS`) whose only placeholders are
+    /// `{contact}`, `{first_name}` and `{agent}`.
+    InvalidCannedReply,
 
     /// A code this client does not know yet (a newer hub).
     #[serde(other)]

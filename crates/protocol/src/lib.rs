@@ -19,9 +19,9 @@ pub use call::{
 };
 pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use conversation::{
-    AssignEpisode, Author, Channel, Episode, EpisodeState, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS,
-    MAX_PAGE, MergeContact, Message, MessagePage, MessageStatus, ReadUpTo, ResolveEpisode,
-    SendMessage, Thread,
+    AssignEpisode, Author, CannedReply, Channel, Episode, EpisodeState, MAX_CLIENT_KEY_CHARS,
+    MAX_MESSAGE_CHARS, MAX_PAGE, MAX_SHORTCUT_CHARS, MergeContact, Message, MessagePage,
+    MessageStatus, ReadUpTo, ResolveEpisode, SendMessage, SetCannedReply, Thread,
 };
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};
