@@ -14,6 +14,7 @@ mod events;
 mod flows;
 mod history;
 mod identity;
+mod merges;
 mod recordings;
 mod sessions;
 mod voiceprints;
