@@ -79,6 +79,7 @@ pub fn refusal(code: ErrorCode) -> String {
         ErrorCode::NoChannel => fl!("error-no-channel"),
         ErrorCode::SameContact => fl!("error-same-contact"),
         ErrorCode::InvalidCannedReply => fl!("error-invalid-canned-reply"),
+        ErrorCode::InvalidWidget => fl!("error-invalid-widget"),
         ErrorCode::Unknown => fl!("error-unknown-code"),
     }
 }

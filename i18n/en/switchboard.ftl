@@ -70,6 +70,7 @@ error-nothing-open = Nothing is open in this conversation.
 error-no-channel = This contact has no chat, number or address to write to.
 error-same-contact = A contact cannot be merged with itself.
 error-invalid-canned-reply = A canned reply needs a short name (letters, digits, dashes) and text; its only placeholders are {"{"}contact{"}"}, {"{"}first_name{"}"} and {"{"}agent{"}"}.
+error-invalid-widget = A chat widget needs a name, the websites allowed to show it (such as https://shop.example), a colour like #1a73e8 and a greeting of at most 500 characters.
 error-unexpected = Something went wrong: { $message }
 error-keychain = The keychain is not available, so you will be asked to sign in next time.
 error-builtin-hub = The hub on this computer could not start: { $reason }

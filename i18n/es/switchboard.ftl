@@ -70,6 +70,7 @@ error-nothing-open = No hay nada abierto en esta conversación.
 error-no-channel = Este contacto no tiene chat, número ni dirección a los que escribir.
 error-same-contact = Un contacto no se puede fusionar consigo mismo.
 error-invalid-canned-reply = Una respuesta predefinida necesita un nombre corto (letras, dígitos, guiones) y texto; sus únicos marcadores son {"{"}contact{"}"}, {"{"}first_name{"}"} y {"{"}agent{"}"}.
+error-invalid-widget = Un widget de chat necesita un nombre, los sitios web que pueden mostrarlo (como https://tienda.example), un color como #1a73e8 y un saludo de 500 caracteres como máximo.
 error-unexpected = Algo salió mal: { $message }
 error-keychain = El llavero del sistema no está disponible: la próxima vez tendrás que iniciar sesión.
 error-builtin-hub = El hub de este equipo no pudo arrancar: { $reason }

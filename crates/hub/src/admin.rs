@@ -18,7 +18,7 @@ mod phone_line;
 mod records;
 mod routing;
 
-pub use conversations::CannedReplyCommand;
+pub use conversations::{CannedReplyCommand, WidgetCommand};
 pub use flows::{FlowCommand, PromptCommand};
 pub use phone_line::{CallerIdCommand, CarrierCommand};
 pub use records::{ApiKeyCommand, BlockCommand, DispositionCommand, RecordingCommand};
@@ -141,6 +141,9 @@ pub enum Command {
     /// Texts agents insert into conversations by shortcut.
     #[command(subcommand)]
     CannedReply(CannedReplyCommand),
+    /// Live chat widgets websites embed.
+    #[command(subcommand)]
+    Widget(WidgetCommand),
     /// Numbers whose calls are flagged as high risk (Identity).
     #[command(subcommand)]
     Block(BlockCommand),
@@ -340,6 +343,7 @@ pub async fn run(store: &Store, data_dir: &Path, command: Command) -> Result<Str
         Command::ApiKey(command) => records::api_key(store, command).await?,
         Command::Disposition(command) => records::disposition(store, command).await?,
         Command::CannedReply(command) => conversations::canned_reply(store, command).await?,
+        Command::Widget(command) => conversations::widget(store, command).await?,
         Command::Block(command) => records::block(store, command).await?,
         Command::Recording(RecordingCommand::Delete { account, call }) => {
             let account = store.account_by_name(&account).await?;

@@ -10,6 +10,7 @@ mod history;
 mod presence;
 mod recordings;
 mod sessions;
+mod widgets;
 
 use std::sync::Arc;
 
@@ -76,6 +77,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(canned::list))
         .routes(routes!(canned::set, canned::remove))
         .routes(routes!(canned::for_conversation))
+        .routes(routes!(widgets::list, widgets::create))
+        .routes(routes!(widgets::remove))
         .routes(routes!(events::stream))
         .routes(routes!(calls::start))
         .routes(routes!(calls::accept))

@@ -112,7 +112,8 @@ impl Error {
             | ErrorCode::InvalidMessage
             | ErrorCode::InvalidClientKey
             | ErrorCode::SameContact
-            | ErrorCode::InvalidCannedReply => StatusCode::BAD_REQUEST,
+            | ErrorCode::InvalidCannedReply
+            | ErrorCode::InvalidWidget => StatusCode::BAD_REQUEST,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
                 StatusCode::UNAUTHORIZED
             }
@@ -214,6 +215,9 @@ fn words(code: ErrorCode) -> &'static str {
         ErrorCode::NothingOpen => "nothing is open in this conversation",
         ErrorCode::NoChannel => "the contact has no channel to write to",
         ErrorCode::SameContact => "a contact cannot be merged into itself",
+        ErrorCode::InvalidWidget => {
+            "a widget needs a name, website origins (https://host[:port]), a colour #rrggbb and a short greeting"
+        }
         ErrorCode::InvalidCannedReply => {
             "a canned reply needs a shortcut (a-z, 0-9, -) and text whose placeholders are {contact}, {first_name} and {agent}"
         }

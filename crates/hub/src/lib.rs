@@ -24,6 +24,7 @@ pub mod recording;
 pub mod routing;
 pub mod store;
 pub mod trunk;
+pub mod widget;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};

@@ -18,6 +18,7 @@ mod merges;
 mod recordings;
 mod sessions;
 mod voiceprints;
+mod widgets;
 
 use std::path::Path;
 use std::str::FromStr;

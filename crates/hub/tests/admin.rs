@@ -1072,3 +1072,80 @@ async fn an_operator_keeps_the_canned_replies() {
         .is_err()
     );
 }
+
+#[tokio::test]
+async fn an_operator_makes_a_chat_widget() {
+    let hub = common::start().await;
+    hub.state
+        .store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    let made = run(
+        &hub,
+        &[
+            "widget",
+            "create",
+            "--account",
+            "Alpha",
+            "--name",
+            "Shop",
+            "--origin",
+            "https://shop.example",
+            "--origin",
+            "https://www.shop.example",
+            "--group",
+            "Sales",
+        ],
+    )
+    .await
+    .unwrap();
+    let secret = made.lines().last().unwrap();
+    let public_id = made
+        .split("public id ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    let (_, widget, kept) = hub
+        .state
+        .store
+        .widget_by_public_id(public_id)
+        .await
+        .unwrap();
+    assert_eq!(kept, secret);
+    assert_eq!(widget.origins.len(), 2);
+    let list = run(&hub, &["widget", "list", "--account", "Alpha"])
+        .await
+        .unwrap();
+    assert!(list.contains(public_id) && !list.contains(secret), "{list}");
+    let bad = run(
+        &hub,
+        &[
+            "widget",
+            "create",
+            "--account",
+            "Alpha",
+            "--name",
+            "Bad",
+            "--origin",
+            "shop.example",
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(bad.code(), switchboard_protocol::ErrorCode::InvalidWidget);
+    run(
+        &hub,
+        &["widget", "remove", "--account", "Alpha", "--name", "Shop"],
+    )
+    .await
+    .unwrap();
+    assert!(
+        run(
+            &hub,
+            &["widget", "remove", "--account", "Alpha", "--name", "Shop"]
+        )
+        .await
+        .is_err()
+    );
+}

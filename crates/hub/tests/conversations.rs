@@ -806,3 +806,89 @@ async fn canned_replies_are_kept_by_admins_and_read_filled_in_for_the_conversati
         "Hi {first_name}, {agent} here. How can I help?"
     );
 }
+
+#[tokio::test]
+async fn admins_make_chat_widgets_whose_secret_is_shown_once() {
+    let hub = common::start().await;
+    sqlx::query(
+        "UPDATE agents SET role = 'admin' WHERE email IN ('cy@alpha.test', 'zoe@beta.test')",
+    )
+    .execute(&hub.db)
+    .await
+    .unwrap();
+    let sales = hub
+        .state
+        .store
+        .create_ring_group(hub.alpha, "Sales", "ring_all")
+        .await
+        .unwrap();
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let cy = hub.sign_in("cy@alpha.test").await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let shop = json!({
+        "name": "Shop",
+        "origins": ["https://Shop.Example/", "http://localhost:8080"],
+        "group_id": sales,
+        "greeting": "Hi! How can we help?",
+    });
+    let by_agent = hub.post(&ana, "/widgets", shop.clone()).await;
+    assert_eq!(
+        error_of(by_agent).await,
+        (StatusCode::FORBIDDEN, ErrorCode::Forbidden)
+    );
+    let made = hub.post(&cy, "/widgets", shop.clone()).await;
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let made: switchboard_protocol::CreatedWidget = made.json().await.unwrap();
+    assert_eq!(
+        made.widget.origins,
+        ["https://shop.example", "http://localhost:8080"]
+    );
+    assert_eq!(made.widget.group_id, Some(sales));
+    assert!(made.secret.len() >= 40);
+    // The website signs its users with the secret; the hub finds the widget by its public id.
+    let (account, found, secret) = hub
+        .state
+        .store
+        .widget_by_public_id(&made.widget.public_id)
+        .await
+        .unwrap();
+    assert_eq!((account, &found), (hub.alpha, &made.widget));
+    assert_eq!(secret, made.secret);
+
+    let twice = hub.post(&cy, "/widgets", shop).await;
+    assert_eq!(error_of(twice).await.0, StatusCode::CONFLICT);
+    let bad = hub
+        .post(
+            &cy,
+            "/widgets",
+            json!({ "name": "Bad", "origins": ["https://shop.example/chat"] }),
+        )
+        .await;
+    assert_eq!(
+        error_of(bad).await,
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidWidget)
+    );
+    // Another account's admin sees none of Alpha's widgets and cannot remove them; the list
+    // never shows the secret.
+    let listed = hub.get(&cy, "/widgets").await.text().await.unwrap();
+    assert!(listed.contains(&made.widget.public_id) && !listed.contains(&made.secret));
+    let theirs: Vec<switchboard_protocol::Widget> =
+        hub.get(&zoe, "/widgets").await.json().await.unwrap();
+    assert!(theirs.is_empty());
+    let path = format!("/widgets/{}", made.widget.id);
+    assert_eq!(
+        hub.delete(&zoe, &path).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        hub.delete(&cy, &path).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        hub.state
+            .store
+            .widget_by_public_id(&made.widget.public_id)
+            .await
+            .is_err()
+    );
+}

@@ -247,6 +247,47 @@ pub struct SetCannedReply {
     pub text: String,
 }
 
+/// A live chat widget a website embeds with its `public_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Widget {
+    pub id: Id,
+    /// What the website's `<script>` tag names; public.
+    pub public_id: String,
+    pub name: String,
+    /// The website origins allowed to embed it (`https://shop.example`).
+    pub origins: Vec<String>,
+    /// The ring group whose queue its chats wait in.
+    pub group_id: Option<Id>,
+    /// Its colour, `#rrggbb`.
+    pub color: String,
+    /// What it says to a visitor before anyone writes.
+    pub greeting: String,
+}
+
+/// Body of `POST /api/v1/widgets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewWidget {
+    pub name: String,
+    pub origins: Vec<String>,
+    #[serde(default)]
+    pub group_id: Option<Id>,
+    #[serde(default)]
+    pub color: Option<String>,
+    #[serde(default)]
+    pub greeting: String,
+}
+
+/// A widget just made, with the secret its website signs user ids with
+/// (hex HMAC-SHA256 of the user id): shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedWidget {
+    pub widget: Widget,
+    pub secret: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::MessageStatus::{self, *};

@@ -137,6 +137,10 @@ pub enum ErrorCode {
     /// digits or dashes, and text (of at most `MAX_MESSAGE_CHARS`) whose only placeholders are
     /// `{contact}`, `{first_name}` and `{agent}`.
     InvalidCannedReply,
+    /// A widget needs a name (at most 100 characters), at least one website origin
+    /// (`https://host[:port]`, nothing after), a colour `#rrggbb` and a greeting of at most
+    /// 500 characters.
+    InvalidWidget,
 
     /// A code this client does not know yet (a newer hub).
     #[serde(other)]

@@ -1,9 +1,96 @@
-//! What conversations use: the account's canned replies.
+//! What conversations use: the account's canned replies and live chat widgets.
 
 use clap::Subcommand;
+use switchboard_protocol::NewWidget;
 
 use crate::conversation::canned;
-use crate::{Result, Store};
+use crate::{Error, Result, Store, widget};
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum WidgetCommand {
+    /// Makes a live chat widget and prints its public id and its secret (shown this once).
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// A website allowed to embed it (https://host[:port]); repeat for more.
+        #[arg(long = "origin", required = true)]
+        origins: Vec<String>,
+        /// The ring group whose queue its chats wait in.
+        #[arg(long)]
+        group: Option<String>,
+        #[arg(long)]
+        color: Option<String>,
+        #[arg(long, default_value = "")]
+        greeting: String,
+    },
+    List {
+        #[arg(long)]
+        account: String,
+    },
+    Remove {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+pub(super) async fn widget(store: &Store, command: WidgetCommand) -> Result<String> {
+    Ok(match command {
+        WidgetCommand::Create {
+            account,
+            name,
+            origins,
+            group,
+            color,
+            greeting,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let group_id = match group {
+                Some(group) => Some(store.ring_group_id(account.id, &group).await?),
+                None => None,
+            };
+            let checked = widget::check(&NewWidget {
+                name,
+                origins,
+                group_id,
+                color,
+                greeting,
+            })?;
+            let (public_id, secret) = widget::new_ids();
+            let made = store
+                .create_widget(account.id, &checked, group_id, (&public_id, &secret))
+                .await?;
+            format!(
+                "created widget {:?} for {}: public id {}\nsecret (keep it on the website's server; not shown again):\n{secret}",
+                made.name, account.name, made.public_id
+            )
+        }
+        WidgetCommand::List { account } => {
+            let account = store.account_by_name(&account).await?;
+            store
+                .widgets(account.id)
+                .await?
+                .into_iter()
+                .map(|w| format!("{}\t{}\t{}", w.public_id, w.name, w.origins.join(" ")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        WidgetCommand::Remove { account, name } => {
+            let account = store.account_by_name(&account).await?;
+            let found = store
+                .widgets(account.id)
+                .await?
+                .into_iter()
+                .find(|w| w.name == name)
+                .ok_or(Error::NotFound("widget"))?;
+            store.remove_widget(account.id, found.id).await?;
+            format!("removed widget {name:?}")
+        }
+    })
+}
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum CannedReplyCommand {
