@@ -65,6 +65,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(contacts::contact))
         .routes(routes!(contacts::create_contact))
         .routes(routes!(conversations::inbox))
+        .routes(routes!(conversations::search))
         .routes(routes!(conversations::thread))
         .routes(routes!(conversations::messages, conversations::reply))
         .routes(routes!(conversations::note))

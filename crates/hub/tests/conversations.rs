@@ -892,3 +892,69 @@ async fn admins_make_chat_widgets_whose_secret_is_shown_once() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn messages_and_notes_are_found_whatever_the_accents_and_only_in_ones_own_account() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let grace = visitor_writes(&hub, "v-1", "Tengo un problema con la facturación de marzo").await;
+    visitor_writes(&hub, "v-2", "Where is my parcel?").await;
+    hub.post(
+        &ana,
+        &format!("/conversations/{}/notes", grace.id),
+        json!({ "client_key": "n", "text": "Facturacion: refund agreed, see ticket \"T-9\"" }),
+    )
+    .await;
+    let found = search(&hub, &ana, "facturacion").await;
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found
+            .iter()
+            .all(|(contact, _)| *contact == grace.contact_id)
+    );
+    assert_eq!(search(&hub, &ana, "FACTURACIÓN marzo").await.len(), 1);
+    assert_eq!(
+        search(&hub, &ana, "parc").await.len(),
+        1,
+        "the start of a word"
+    );
+    assert_eq!(
+        search(&hub, &ana, "ticket \"T-9").await.len(),
+        1,
+        "quotes are text"
+    );
+    // Search syntax in what people type is text too: no error, nothing with those words.
+    assert!(search(&hub, &ana, "refund OR NEAR( *").await.is_empty());
+    assert!(search(&hub, &ana, "!!! ???").await.is_empty());
+    assert!(search(&hub, &ana, "invoice").await.is_empty());
+    assert!(
+        search(&hub, &zoe, "facturacion").await.is_empty(),
+        "another account's"
+    );
+    let short = hub.get(&ana, "/conversations/search?q=ab").await;
+    assert_eq!(
+        error_of(short).await,
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidSearch)
+    );
+}
+
+/// What a search finds: whose and what.
+async fn search(hub: &Hub, agent: &Agent, q: &str) -> Vec<(Id, String)> {
+    let url = format!("/conversations/search?q={}", urlencode(q));
+    let response = hub.get(agent, &url).await;
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    let hits: Vec<switchboard_protocol::SearchHit> = response.json().await.unwrap();
+    hits.into_iter()
+        .map(|hit| (hit.contact_id, hit.message.text))
+        .collect()
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -226,6 +226,15 @@ pub struct MergeContact {
     pub from: Id,
 }
 
+/// A message or note found by a search, with whose thread it is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SearchHit {
+    pub contact_id: Id,
+    pub contact_name: String,
+    pub message: Message,
+}
+
 /// Longest canned-reply shortcut, in characters.
 pub const MAX_SHORTCUT_CHARS: usize = 32;
 

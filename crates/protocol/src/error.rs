@@ -53,7 +53,7 @@ pub enum ErrorCode {
     ContactTooLarge,
     /// Not an email address.
     InvalidEmail,
-    /// A contact search needs some text (of at most 200 characters).
+    /// A search needs some text (of at most 200 characters; for messages, at least 3).
     InvalidSearch,
 
     // Starting and taking calls.

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use switchboard_protocol::{
     AssignEpisode, ErrorBody, ErrorCode, Id, MAX_PAGE, MergeContact, Message, MessagePage,
-    ReadUpTo, ResolveEpisode, SendMessage, Thread,
+    ReadUpTo, ResolveEpisode, SearchHit, SendMessage, Thread,
 };
 
 use crate::auth::Caller;
@@ -45,6 +45,33 @@ pub async fn inbox(
             .store
             .inbox(caller.account_id, caller.agent_id)
             .await?,
+    ))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct SearchQuery {
+    /// Words found in messages and notes (at least three characters in all).
+    q: String,
+}
+
+/// Messages and notes of the account with every word of `q` (case and accents aside), best
+/// matches first, at most 50.
+#[utoipa::path(
+    get, path = "/conversations/search", tag = "conversations", params(SearchQuery),
+    responses((status = 200, body = [SearchHit]), (status = 400, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn search(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Query(query): Query<SearchQuery>,
+) -> Result<Json<Vec<SearchHit>>> {
+    let text = query.q.trim();
+    if text.chars().count() < 3 || text.chars().count() > 200 {
+        return Err(Error::refused(ErrorCode::InvalidSearch));
+    }
+    Ok(Json(
+        state.store.search_messages(caller.account_id, text).await?,
     ))
 }
 

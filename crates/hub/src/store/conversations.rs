@@ -7,7 +7,7 @@
 use sqlx::SqliteConnection;
 use switchboard_protocol::{
     Author, Channel, Episode, EpisodeState, ErrorCode, Event, Id, Message, MessagePage,
-    MessageStatus, Thread,
+    MessageStatus, SearchHit, Thread,
 };
 
 use super::events::append;
@@ -737,5 +737,48 @@ impl Store {
             .collect::<Result<Vec<_>>>()?;
         messages.reverse();
         Ok(MessagePage { messages, more })
+    }
+
+    /// Messages and notes of the account whose text has every word of `text` (as a word or
+    /// the start of one; case and accents aside), best matches first.
+    pub async fn search_messages(&self, account_id: Id, text: &str) -> Result<Vec<SearchHit>> {
+        // Each word quoted (FTS5 operators in what people type are just text), as a prefix.
+        let query = text
+            .split_whitespace()
+            .map(|word| format!("\"{}\"*", word.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let rows = sqlx::query_as::<_, MessageRow>(&format!(
+            "SELECT {} FROM messages_fts f JOIN messages m ON m.id = f.rowid
+             WHERE messages_fts MATCH ? AND m.account_id = ?
+             ORDER BY bm25(messages_fts), m.id DESC LIMIT 50",
+            MESSAGE_COLUMNS
+                .split(", ")
+                .map(|column| format!("m.{column}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+        .bind(query)
+        .bind(account_id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut conn = self.pool.acquire().await?;
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in rows {
+            let message = row.into_message()?;
+            let (contact_id, contact_name): (i64, String) = sqlx::query_as(
+                "SELECT c.id, c.name FROM threads t JOIN contacts c ON c.id = t.contact_id
+                 WHERE t.id = ?",
+            )
+            .bind(message.thread_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            hits.push(SearchHit {
+                contact_id,
+                contact_name,
+                message,
+            });
+        }
+        Ok(hits)
     }
 }
