@@ -52,15 +52,12 @@ pub struct Inbound {
 #[derive(Debug, Clone)]
 enum Request {
     Customer(Inbound),
-    Reply {
+    /// A reply to the customer, or (`note`) an internal note.
+    Write {
         agent: Agent,
         key: String,
         text: String,
-    },
-    Note {
-        agent: Agent,
-        key: String,
-        text: String,
+        note: bool,
     },
     Take {
         agent: Agent,
@@ -147,14 +144,7 @@ impl Conversations {
         key: &str,
         text: &str,
     ) -> Result<(Thread, Message)> {
-        check_text(text)?;
-        check_key(key)?;
-        let request = Request::Reply {
-            agent,
-            key: key.to_owned(),
-            text: text.to_owned(),
-        };
-        with_message(self.ask(account, thread, request).await?)
+        self.write(account, thread, agent, (key, text), false).await
     }
 
     /// `agent` adds an internal note to the thread; idempotent by `key` like a reply.
@@ -166,12 +156,24 @@ impl Conversations {
         key: &str,
         text: &str,
     ) -> Result<(Thread, Message)> {
+        self.write(account, thread, agent, (key, text), true).await
+    }
+
+    async fn write(
+        &self,
+        account: Id,
+        thread: Id,
+        agent: Agent,
+        (key, text): (&str, &str),
+        note: bool,
+    ) -> Result<(Thread, Message)> {
         check_text(text)?;
         check_key(key)?;
-        let request = Request::Note {
+        let request = Request::Write {
             agent,
             key: key.to_owned(),
             text: text.to_owned(),
+            note,
         };
         with_message(self.ask(account, thread, request).await?)
     }

@@ -85,40 +85,34 @@ impl Actor {
                     disposition: None,
                 }
             }
-            Request::Reply { agent, key, text } => {
+            Request::Write {
+                agent,
+                key,
+                text,
+                note,
+            } => {
                 if let Some(known) = self.store.message_by_key(account, &key).await? {
                     return self.retried(account, &agent, &text, known).await;
                 }
-                let channel = match machine.open.as_ref() {
-                    Some(open) => Some(open.channel),
-                    None => self.store.reply_channel(account, self.thread).await?,
-                };
-                let effects = machine
-                    .handle(Input::AgentWrote {
+                let (effects, channel) = if note {
+                    let effects = machine.handle(Input::Noted { agent: who(&agent) });
+                    (effects.map_err(refused)?, Channel::Note)
+                } else {
+                    let channel = match machine.open.as_ref() {
+                        Some(open) => Some(open.channel),
+                        None => self.store.reply_channel(account, self.thread).await?,
+                    };
+                    let effects = machine.handle(Input::AgentWrote {
                         agent: who(&agent),
                         channel,
-                    })
-                    .map_err(refused)?;
-                let channel = machine
-                    .open
-                    .as_ref()
-                    .map_or(Channel::Chat, |open| open.channel);
+                    });
+                    // Written on the channel of the episode the answer is in.
+                    let open = machine.open.as_ref().map(|open| open.channel);
+                    (effects.map_err(refused)?, open.unwrap_or(Channel::Chat))
+                };
                 Record {
                     effects,
                     message: Some(from_agent(&agent, channel, key, text)),
-                    disposition: None,
-                }
-            }
-            Request::Note { agent, key, text } => {
-                if let Some(known) = self.store.message_by_key(account, &key).await? {
-                    return self.retried(account, &agent, &text, known).await;
-                }
-                let effects = machine
-                    .handle(Input::Noted { agent: who(&agent) })
-                    .map_err(refused)?;
-                Record {
-                    effects,
-                    message: Some(from_agent(&agent, Channel::Note, key, text)),
                     disposition: None,
                 }
             }
