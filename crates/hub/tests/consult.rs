@@ -266,7 +266,7 @@ async fn a_three_way_call_then_the_first_agent_leaves_it_to_the_colleague() {
     assert_eq!(joined.state, CallState::Live);
     // Ben is on the customer's call now: he sees it is recorded.
     let bens = loop {
-        let call = ben_events.next_call(Duration::from_secs(5)).await;
+        let call = ben_events.next_call(Duration::from_secs(20)).await;
         if call.id == ringing.id && call.conference {
             break call;
         }

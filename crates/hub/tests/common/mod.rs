@@ -390,11 +390,11 @@ pub struct Events {
 }
 
 impl Events {
-    /// The next event, waiting at most five seconds.
+    /// The next event, waiting at most twenty seconds.
     pub async fn next(&mut self) -> EventEnvelope {
-        self.try_next(Duration::from_secs(5))
+        self.try_next(Duration::from_secs(20))
             .await
-            .expect("an event within 5 s")
+            .expect("an event within 20 s")
     }
 
     /// The next event if one arrives within `wait`.
@@ -411,7 +411,8 @@ impl Events {
     /// The next call ringing at `agent` (news of others skipped).
     pub async fn rings(&mut self, agent: &Agent) -> Call {
         loop {
-            let call = self.next_call(Duration::from_secs(10)).await;
+            // Generous: a phone on the network may take a while to call in on a loaded machine.
+            let call = self.next_call(Duration::from_secs(30)).await;
             if call.rings_at(agent.id()) {
                 return call;
             }
@@ -421,7 +422,7 @@ impl Events {
     /// The news that `call` ended (news of others, and its earlier news, skipped).
     pub async fn ended(&mut self, call: Id) -> Call {
         loop {
-            let news = self.next_call(Duration::from_secs(10)).await;
+            let news = self.next_call(Duration::from_secs(30)).await;
             if news.id == call && news.state == switchboard_protocol::CallState::Ended {
                 return news;
             }
