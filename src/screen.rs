@@ -80,6 +80,10 @@ pub fn refusal(code: ErrorCode) -> String {
         ErrorCode::SameContact => fl!("error-same-contact"),
         ErrorCode::InvalidCannedReply => fl!("error-invalid-canned-reply"),
         ErrorCode::InvalidWidget => fl!("error-invalid-widget"),
+        ErrorCode::IdentityNotVouched => fl!("error-identity-not-vouched"),
+        ErrorCode::VisitorBlocked => fl!("error-visitor-blocked"),
+        ErrorCode::InvalidRating => fl!("error-invalid-rating"),
+        ErrorCode::InvalidAttachment => fl!("error-invalid-attachment"),
         ErrorCode::Unknown => fl!("error-unknown-code"),
     }
 }

@@ -75,6 +75,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::of_contact))
         .routes(routes!(conversations::merge))
+        .routes(routes!(conversations::typing))
+        .routes(routes!(conversations::block))
         .routes(routes!(canned::list))
         .routes(routes!(canned::set, canned::remove))
         .routes(routes!(canned::for_conversation))
@@ -115,6 +117,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     );
     Router::new()
         .nest("/api/v1", api.fallback(not_found))
+        .merge(crate::widget::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -22,6 +22,7 @@ pub struct Config {
     pub sip: Sip,
     pub identity: IdentityConfig,
     pub calls: Calls,
+    pub widget: WidgetLimits,
 }
 
 /// Calls the hub carries.
@@ -244,6 +245,7 @@ impl Default for Config {
             sip: Sip::default(),
             identity: IdentityConfig::default(),
             calls: Calls::default(),
+            widget: WidgetLimits::default(),
         }
     }
 }
@@ -256,6 +258,25 @@ impl Default for Auth {
             max_failures_per_email: 5,
             max_failures_per_address: 20,
             failure_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// How often a live chat widget's public side may be used.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WidgetLimits {
+    /// Requests (and socket connections) a minute from one client address.
+    pub requests_per_address_per_minute: u32,
+    /// Messages, attachments and ratings a minute from one visitor.
+    pub messages_per_visitor_per_minute: u32,
+}
+
+impl Default for WidgetLimits {
+    fn default() -> Self {
+        Self {
+            requests_per_address_per_minute: 600,
+            messages_per_visitor_per_minute: 30,
         }
     }
 }

@@ -19,7 +19,7 @@ use switchboard_protocol::{
     Channel, ErrorCode, Id, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, Message, MessageStatus, Role,
     Thread,
 };
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 pub use machine::AssignTo;
 
@@ -79,6 +79,8 @@ enum Request {
         into: Id,
         from: Id,
     },
+    /// The customer ended the conversation.
+    CustomerEnded,
 }
 
 struct Job {
@@ -89,12 +91,76 @@ struct Job {
 
 type Tasks = Arc<Mutex<HashMap<Id, mpsc::UnboundedSender<Job>>>>;
 
+/// What the customer's side of a thread (a visitor's chat window) is told: something
+/// changed (read it from the store), or someone is typing (never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum News {
+    Changed,
+    Typing { name: String },
+}
+
+/// Who watches each thread from the customer's side.
+#[derive(Debug, Clone, Default)]
+pub struct Watchers {
+    threads: Arc<Mutex<HashMap<Id, broadcast::Sender<News>>>>,
+}
+
+impl Watchers {
+    /// Starts watching `thread`; the watch ends when the answer is dropped.
+    pub fn watch(&self, thread: Id) -> Watch {
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        let news = threads
+            .entry(thread)
+            .or_insert_with(|| broadcast::channel(64).0)
+            .subscribe();
+        Watch {
+            thread,
+            news,
+            watchers: self.clone(),
+        }
+    }
+
+    /// Tells the thread's watchers, if any.
+    pub fn tell(&self, thread: Id, news: News) {
+        let threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(watchers) = threads.get(&thread) {
+            let _ = watchers.send(news);
+        }
+    }
+}
+
+/// One watcher of a thread: receives its news.
+#[derive(Debug)]
+pub struct Watch {
+    pub thread: Id,
+    pub news: broadcast::Receiver<News>,
+    watchers: Watchers,
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let mut threads = self
+            .watchers
+            .threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        // This receiver still counts until the drop ends: one means nobody else watches.
+        if threads
+            .get(&self.thread)
+            .is_some_and(|sender| sender.receiver_count() <= 1)
+        {
+            threads.remove(&self.thread);
+        }
+    }
+}
+
 /// Every thread's task; cheap to clone.
 #[derive(Clone)]
 pub struct Conversations {
     store: Store,
     events: Publisher,
     tasks: Tasks,
+    pub watchers: Watchers,
 }
 
 impl std::fmt::Debug for Conversations {
@@ -109,7 +175,42 @@ impl Conversations {
             store,
             events,
             tasks: Arc::default(),
+            watchers: Watchers::default(),
         }
+    }
+
+    /// A known contact wrote (a chat visitor, whose contact the hub made when they came):
+    /// the message joins their thread, or the thread their contact was merged into.
+    pub async fn inbound_from(
+        &self,
+        account: Id,
+        contact: Id,
+        inbound: Inbound,
+    ) -> Result<(Thread, Message)> {
+        check_text(&inbound.text)?;
+        let thread = self.store.thread_of_contact(account, contact).await?;
+        with_message(
+            self.ask(account, thread, Request::Customer(inbound))
+                .await?,
+        )
+    }
+
+    /// The customer ended the conversation (nothing happens if nothing is open).
+    pub async fn customer_ended(&self, account: Id, thread: Id) -> Result<Thread> {
+        Ok(self
+            .ask(account, thread, Request::CustomerEnded)
+            .await?
+            .thread)
+    }
+
+    /// An agent is typing in the thread: its customer's side is told (nothing is stored).
+    pub fn agent_typing(&self, thread: Id, name: &str) {
+        self.watchers.tell(
+            thread,
+            News::Typing {
+                name: name.to_owned(),
+            },
+        );
     }
 
     /// A customer recognised by `identity` wrote: the message joins their thread (made the
@@ -271,8 +372,9 @@ impl Conversations {
             .store
             .set_message_status(account, message, status, failure, self.events.retention)
             .await?;
-        if changed.is_some() {
+        if let Some(message) = &changed {
             self.events.notifier.notify(account);
+            self.watchers.tell(message.thread_id, News::Changed);
         }
         Ok(changed)
     }
@@ -297,6 +399,7 @@ impl Conversations {
                         store: self.store.clone(),
                         events: self.events.clone(),
                         tasks: self.tasks.clone(),
+                        watchers: self.watchers.clone(),
                     }
                     .run(jobs),
                 );

@@ -113,7 +113,10 @@ impl Error {
             | ErrorCode::InvalidClientKey
             | ErrorCode::SameContact
             | ErrorCode::InvalidCannedReply
-            | ErrorCode::InvalidWidget => StatusCode::BAD_REQUEST,
+            | ErrorCode::InvalidWidget
+            | ErrorCode::InvalidRating
+            | ErrorCode::InvalidAttachment => StatusCode::BAD_REQUEST,
+            ErrorCode::IdentityNotVouched | ErrorCode::VisitorBlocked => StatusCode::FORBIDDEN,
             ErrorCode::InvalidCredentials | ErrorCode::Unauthorized | ErrorCode::SessionExpired => {
                 StatusCode::UNAUTHORIZED
             }
@@ -218,6 +221,12 @@ fn words(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidWidget => {
             "a widget needs a name, website origins (https://host[:port]), a colour #rrggbb and a short greeting"
         }
+        ErrorCode::IdentityNotVouched => "the website's signature of its user does not match",
+        ErrorCode::VisitorBlocked => "this visitor was blocked",
+        ErrorCode::InvalidRating => {
+            "a rating is 1 to 5 stars with a comment of at most 1000 characters"
+        }
+        ErrorCode::InvalidAttachment => "an attachment must not be empty, nor a web page or script",
         ErrorCode::InvalidCannedReply => {
             "a canned reply needs a shortcut (a-z, 0-9, -) and text whose placeholders are {contact}, {first_name} and {agent}"
         }

@@ -40,16 +40,19 @@ impl Publisher {
     }
 }
 
-/// Wakes event streams when an account's log grows.
+/// Wakes event streams when an account's log grows, and hands them passing news (someone
+/// typing) that is never stored.
 #[derive(Debug, Clone)]
 pub struct Notifier {
     sender: broadcast::Sender<Id>,
+    flashes: broadcast::Sender<(Id, Event)>,
 }
 
 impl Default for Notifier {
     fn default() -> Self {
         Self {
             sender: broadcast::channel(1024).0,
+            flashes: broadcast::channel(1024).0,
         }
     }
 }
@@ -58,6 +61,12 @@ impl Notifier {
     pub fn notify(&self, account_id: Id) {
         // No receiver means nobody is connected; nothing to wake.
         let _ = self.sender.send(account_id);
+    }
+
+    /// Sends `event` to the account's connected streams only: a stream that is not
+    /// connected now never gets it.
+    pub fn flash(&self, account_id: Id, event: Event) {
+        let _ = self.flashes.send((account_id, event));
     }
 
     fn subscribe(&self) -> broadcast::Receiver<Id> {
@@ -105,6 +114,7 @@ async fn serve(
 ) -> Result<()> {
     // Subscribe before the first read, so no append between the read and the wait is missed.
     let mut wake = state.events.notifier.subscribe();
+    let mut flashes = state.events.notifier.flashes.subscribe();
     let mut heartbeat = tokio::time::interval(state.config.events.heartbeat);
     heartbeat.tick().await;
     let mut last = after;
@@ -144,6 +154,15 @@ async fn serve(
                     Ok(account) if account != caller.account_id => continue,
                     // Lagged: some wake-ups were dropped; the read above catches up anyway.
                     Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+                flash = flashes.recv() => match flash {
+                    Ok((account, event)) if account == caller.account_id => {
+                        let envelope = EventEnvelope { seq: last, at: from_ms(now_ms()), event };
+                        send(&mut socket, &envelope).await?;
+                    }
+                    // Passing news lost to a lag is not worth anything later.
+                    Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => {}
                     Err(broadcast::error::RecvError::Closed) => return Ok(()),
                 },
                 _ = heartbeat.tick() => {

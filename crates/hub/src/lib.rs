@@ -49,6 +49,8 @@ pub struct AppState {
     pub media: media::MediaBridge,
     pub calls: call::Calls,
     pub conversations: conversation::Conversations,
+    /// How often websites' chat visitors may knock.
+    pub widget_limits: widget::Limits,
     /// Cancelled when the hub shuts down; long-lived connections and tasks watch it.
     pub shutdown: CancellationToken,
     /// The SIP trunk, once listening (calls to outside numbers go out through it).
@@ -106,6 +108,7 @@ impl AppState {
             routing::task::run(store.clone(), requests, decisions),
         );
         until(&shutdown, calls.clone().follow_media(media_events));
+        let widget_limits = widget::Limits::new(&config.widget);
         Ok(Self {
             config,
             store,
@@ -115,6 +118,7 @@ impl AppState {
             media,
             calls,
             conversations,
+            widget_limits,
             shutdown,
             trunk,
             verifier,

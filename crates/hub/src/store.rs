@@ -17,6 +17,7 @@ mod identity;
 mod merges;
 mod recordings;
 mod sessions;
+mod visitors;
 mod voiceprints;
 mod widgets;
 
@@ -38,6 +39,7 @@ pub use events::PAGE;
 pub use flows::{MAX_PROMPT_BYTES, NewVoicemail, VoicemailRow};
 pub use history::MAX_HISTORY;
 pub use sessions::SessionRow;
+pub use visitors::{NewVisitor, VisitorRow};
 
 use crate::Result;
 

@@ -1,5 +1,22 @@
-//! Live chat widgets: what an admin may make one of, and how a website vouches for its
-//! signed-in user (the user id signed with the widget's secret, HMAC-SHA256, hex).
+//! Live chat widgets: what an admin may make one of, how a website vouches for its
+//! signed-in user (the user id signed with the widget's secret, HMAC-SHA256, hex), and the
+//! widget itself: a script a website adds with one tag (`/widget.js`), which opens a chat
+//! window served from the hub's own origin in a frame (so the visitor's token never meets
+//! the website's scripts), speaking to [`visitor`] and [`socket`].
+
+mod limits;
+pub mod socket;
+pub mod visitor;
+
+pub use limits::Limits;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,7 +25,108 @@ use rand::RngCore;
 use sha2::Sha256;
 use switchboard_protocol::{ErrorCode, NewWidget};
 
-use crate::{Error, Result};
+use crate::{AppState, Error, Result};
+
+/// The widget's public routes, outside the agents' API.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/widget.js", get(loader))
+        .route("/widget/v1/frame/{public_id}", get(frame))
+        .route("/widget/v1/frame.js", get(frame_script))
+        .route("/widget/v1/frame.css", get(frame_style))
+        .route("/widget/v1/session", post(visitor::start))
+        .route("/widget/v1/messages", post(visitor::write))
+        .route("/widget/v1/end", post(visitor::end))
+        .route("/widget/v1/rating", post(visitor::rate))
+        .route("/widget/v1/transcript", get(visitor::transcript))
+        .route("/widget/v1/socket", get(socket::socket))
+}
+
+const LOADER: &str = include_str!("widget/assets/loader.js");
+const FRAME_HTML: &str = include_str!("widget/assets/frame.html");
+const FRAME_JS: &str = include_str!("widget/assets/frame.js");
+const FRAME_CSS: &str = include_str!("widget/assets/frame.css");
+
+fn asset(kind: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn loader() -> Response {
+    let mut response = asset("text/javascript; charset=utf-8", LOADER);
+    // Any website may load the script; only a widget's own websites may show its frame.
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    response
+}
+
+async fn frame_script() -> Response {
+    asset("text/javascript; charset=utf-8", FRAME_JS)
+}
+
+async fn frame_style() -> Response {
+    asset("text/css; charset=utf-8", FRAME_CSS)
+}
+
+/// The chat window: shown in a frame only by the widget's own websites
+/// (`frame-ancestors`), with nothing but the hub's own script and style.
+async fn frame(
+    State(state): State<Arc<AppState>>,
+    Path(public_id): Path<String>,
+) -> Result<Response> {
+    let (_, widget, _) = state.store.widget_by_public_id(&public_id).await?;
+    let config = serde_json::json!({
+        "widget": widget.public_id,
+        "origins": widget.origins,
+        "color": widget.color,
+        "greeting": widget.greeting,
+    });
+    // Inside a <script> element: no "<" may close it early.
+    let config = config.to_string().replace('<', "\\u003c");
+    let html = FRAME_HTML.replace("{{config}}", &config);
+    let policy = format!(
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; \
+         img-src 'self' blob: data:; base-uri 'none'; form-action 'none'; frame-ancestors {}",
+        widget.origins.join(" ")
+    );
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_str(&policy).map_err(|_| {
+                    Error::Internal("a widget's origins do not fit a header".into())
+                })?,
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+        html,
+    )
+        .into_response())
+}
 
 /// The colour a widget has when none is given.
 pub const DEFAULT_COLOR: &str = "#1a73e8";

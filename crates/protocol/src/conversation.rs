@@ -159,6 +159,9 @@ pub struct Thread {
     pub last_message: Option<Message>,
     /// The customer's messages the agents have not read yet.
     pub unread: u32,
+    /// The agents have read the customer's messages up to this message id.
+    #[serde(default)]
+    pub read_upto: Id,
     /// Grows with every change of the thread; a client keeps the newest it saw.
     pub version: u64,
 }

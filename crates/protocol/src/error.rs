@@ -141,6 +141,14 @@ pub enum ErrorCode {
     /// (`https://host[:port]`, nothing after), a colour `#rrggbb` and a greeting of at most
     /// 500 characters.
     InvalidWidget,
+    /// The website's signature of its user does not match: the visitor is not linked.
+    IdentityNotVouched,
+    /// An administrator or supervisor blocked this website visitor.
+    VisitorBlocked,
+    /// A chat rating is 1 to 5 stars with a comment of at most 1000 characters.
+    InvalidRating,
+    /// An attachment's type is not accepted, or it is empty.
+    InvalidAttachment,
 
     /// A code this client does not know yet (a newer hub).
     #[serde(other)]

@@ -42,6 +42,9 @@ pub enum Event {
     /// Two contacts were found to be one person: `from` is gone, its identities and thread
     /// are `into`'s now (`thread` is the surviving thread).
     ContactMerged { from: Id, into: Id, thread: Id },
+    /// Someone is typing in a thread (the customer, or a colleague): shown for a few
+    /// seconds, never stored; its `seq` is the last stored event's.
+    Typing { thread_id: Id, name: String },
     /// The receiver's session ended (signed out elsewhere, revoked, expired).
     SessionEnded,
     /// Events were lost to retention: reload the bootstrap and continue after this `seq`.

@@ -71,6 +71,7 @@ impl Workspace {
                 | Event::MessageCreated { .. }
                 | Event::MessageUpdated { .. }
                 | Event::ContactMerged { .. }
+                | Event::Typing { .. }
                 | Event::Unknown => {}
             },
         }

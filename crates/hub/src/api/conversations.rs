@@ -291,3 +291,47 @@ pub async fn merge(
             .await?,
     ))
 }
+
+/// The caller is typing in the conversation: its customer sees so for a few seconds, and so
+/// do the account's agents (nothing is stored).
+#[utoipa::path(
+    post, path = "/conversations/{id}/typing", tag = "conversations",
+    responses((status = 204), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn typing(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<StatusCode> {
+    state.store.owns_thread(caller.account_id, id).await?;
+    let agent = agent(&state, &caller).await?;
+    state.conversations.agent_typing(id, &agent.name);
+    let event = switchboard_protocol::Event::Typing {
+        thread_id: id,
+        name: agent.name,
+    };
+    state.events.notifier.flash(caller.account_id, event);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Blocks the website visitors who chat as this conversation's contact (supervisors and
+/// admins): their chat windows close and they cannot start another with the same browser.
+#[utoipa::path(
+    post, path = "/conversations/{id}/block", tag = "conversations",
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn block(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+) -> Result<StatusCode> {
+    caller.require(switchboard_protocol::Role::Supervisor)?;
+    state
+        .store
+        .block_visitors(caller.account_id, id, caller.agent_id)
+        .await?;
+    crate::widget::visitor::changed(&state, id);
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -8,7 +8,7 @@ use switchboard_protocol::{Author, Channel, ErrorCode, Id, Message, MessageStatu
 use tokio::sync::mpsc;
 
 use super::machine::{self, Input, Machine};
-use super::{Agent, Job, Request, Tasks};
+use super::{Agent, Job, News, Request, Tasks, Watchers};
 use crate::events::Publisher;
 use crate::store::{NewMessage, Record, Recorded};
 use crate::{Error, Result, Store};
@@ -21,6 +21,7 @@ pub(super) struct Actor {
     pub store: Store,
     pub events: Publisher,
     pub tasks: Tasks,
+    pub watchers: Watchers,
 }
 
 impl Actor {
@@ -31,8 +32,13 @@ impl Actor {
             match tokio::time::timeout(IDLE, jobs.recv()).await {
                 Ok(Some(job)) => {
                     let answer = self.handle(job.account, job.request).await;
-                    if answer.is_ok() {
+                    if let Ok(recorded) = &answer {
                         self.events.notifier.notify(job.account);
+                        self.watchers.tell(self.thread, News::Changed);
+                        // A merge moves the other thread's customer here.
+                        if recorded.thread.id != self.thread {
+                            self.watchers.tell(recorded.thread.id, News::Changed);
+                        }
                     }
                     let _ = job.reply.send(answer);
                 }
@@ -153,6 +159,10 @@ impl Actor {
                         message: None,
                     });
             }
+            Request::CustomerEnded => Record {
+                effects: machine.handle(Input::CustomerEnded).map_err(refused)?,
+                ..Record::default()
+            },
             Request::Merge { into, from } => {
                 let thread = self
                     .store

@@ -53,6 +53,8 @@ pub enum Input {
     Assign { by: Agent, to: AssignTo },
     /// The open episode is done.
     Resolve { by: Agent },
+    /// The customer ended the conversation (a chat's End button): the open episode is done.
+    CustomerEnded,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,8 +79,8 @@ pub enum Effect {
     },
     /// An agent answered the customer for the first time in the open episode.
     FirstResponse,
-    /// The open episode ends.
-    Resolve { by: Id },
+    /// The open episode ends, resolved by an agent or (`None`) ended by the customer.
+    Resolve { by: Option<Id> },
 }
 
 /// Why an input is refused.
@@ -186,6 +188,12 @@ impl Machine {
             (Input::Take { .. }, None)
             | (Input::Assign { .. }, None)
             | (Input::Resolve { .. }, None) => Err(Refusal::NothingOpen),
+            // Pressed twice, or after an agent resolved it: nothing more to end.
+            (Input::CustomerEnded, None) => Ok(vec![]),
+            (Input::CustomerEnded, Some(_)) => {
+                self.open = None;
+                Ok(vec![Effect::Resolve { by: None }])
+            }
             (Input::Take { agent }, Some(open)) => match open.assignee {
                 Some(assignee) if assignee == agent.id => Ok(vec![]),
                 Some(_) if !agent.oversees() => Err(Refusal::AssignedToOther),
@@ -217,7 +225,7 @@ impl Machine {
                     return Err(Refusal::AssignedToOther);
                 }
                 self.open = None;
-                Ok(vec![Effect::Resolve { by: by.id }])
+                Ok(vec![Effect::Resolve { by: Some(by.id) }])
             }
         }
     }
@@ -498,14 +506,14 @@ mod tests {
                 "the assignee resolves it",
                 anas(),
                 Input::Resolve { by: ANA },
-                Ok(vec![Effect::Resolve { by: ANA.id }]),
+                Ok(vec![Effect::Resolve { by: Some(ANA.id) }]),
                 None,
             ),
             (
                 "any agent may resolve a waiting episode (spam, say)",
                 waiting(),
                 Input::Resolve { by: BEN },
-                Ok(vec![Effect::Resolve { by: BEN.id }]),
+                Ok(vec![Effect::Resolve { by: Some(BEN.id) }]),
                 None,
             ),
             (
@@ -519,7 +527,7 @@ mod tests {
                 "a supervisor resolves Ana's conversation",
                 anas(),
                 Input::Resolve { by: SUE },
-                Ok(vec![Effect::Resolve { by: SUE.id }]),
+                Ok(vec![Effect::Resolve { by: Some(SUE.id) }]),
                 None,
             ),
             (
@@ -527,6 +535,27 @@ mod tests {
                 None,
                 Input::Resolve { by: ANA },
                 Err(Refusal::NothingOpen),
+                None,
+            ),
+            (
+                "the customer ends a chat an agent works on",
+                anas(),
+                Input::CustomerEnded,
+                Ok(vec![Effect::Resolve { by: None }]),
+                None,
+            ),
+            (
+                "the customer ends a chat still waiting in the queue",
+                waiting(),
+                Input::CustomerEnded,
+                Ok(vec![Effect::Resolve { by: None }]),
+                None,
+            ),
+            (
+                "ending an ended chat again changes nothing",
+                None,
+                Input::CustomerEnded,
+                Ok(vec![]),
                 None,
             ),
         ];

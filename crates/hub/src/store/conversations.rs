@@ -87,7 +87,7 @@ fn channel_of(name: &str) -> Result<Channel> {
     })
 }
 
-fn status_name(status: MessageStatus) -> &'static str {
+pub(super) fn status_name(status: MessageStatus) -> &'static str {
     match status {
         MessageStatus::Pending => "pending",
         MessageStatus::Accepted => "accepted",
@@ -111,7 +111,7 @@ fn status_of(name: &str) -> Result<MessageStatus> {
 }
 
 #[derive(sqlx::FromRow)]
-struct MessageRow {
+pub(super) struct MessageRow {
     id: i64,
     thread_id: i64,
     episode_id: Option<i64>,
@@ -126,11 +126,11 @@ struct MessageRow {
     created_at: i64,
 }
 
-const MESSAGE_COLUMNS: &str = "id, thread_id, episode_id, channel, author_kind, author_agent, \
+pub(super) const MESSAGE_COLUMNS: &str = "id, thread_id, episode_id, channel, author_kind, author_agent, \
      author_name, body, status, failure, client_key, created_at";
 
 impl MessageRow {
-    fn into_message(self) -> Result<Message> {
+    pub(super) fn into_message(self) -> Result<Message> {
         let author = match self.author_kind.as_str() {
             "contact" => Author::Contact,
             "agent" => Author::Agent {
@@ -187,7 +187,11 @@ impl EpisodeRow {
     }
 }
 
-async fn message(conn: &mut SqliteConnection, account_id: Id, id: Id) -> Result<Message> {
+pub(super) async fn message(
+    conn: &mut SqliteConnection,
+    account_id: Id,
+    id: Id,
+) -> Result<Message> {
     sqlx::query_as::<_, MessageRow>(&format!(
         "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND account_id = ?"
     ))
@@ -243,6 +247,7 @@ async fn thread(conn: &mut SqliteConnection, account_id: Id, id: Id) -> Result<T
         episode,
         last_message,
         unread: u32::try_from(unread).unwrap_or(u32::MAX),
+        read_upto,
         version: u64::try_from(version).unwrap_or_default(),
     })
 }

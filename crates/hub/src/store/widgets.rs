@@ -87,18 +87,36 @@ impl Store {
 
     /// The widget a website names, with its account and secret.
     pub async fn widget_by_public_id(&self, public_id: &str) -> Result<(Id, Widget, String)> {
-        let (account, secret): (i64, String) =
-            sqlx::query_as("SELECT account_id, secret FROM widgets WHERE public_id = ?")
-                .bind(public_id)
-                .fetch_optional(&self.pool)
-                .await?
-                .ok_or(Error::NotFound("widget"))?;
-        let row: Row = sqlx::query_as(&format!(
-            "SELECT {COLUMNS} FROM widgets WHERE public_id = ?"
-        ))
-        .bind(public_id)
-        .fetch_one(&self.pool)
-        .await?;
+        type Full = (
+            i64,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            Option<i64>,
+            String,
+            String,
+        );
+        let (account, secret, id, public_id, name, origins, group_id, color, greeting): Full =
+            sqlx::query_as(&format!(
+                "SELECT account_id, secret, {COLUMNS} FROM widgets WHERE public_id = ?"
+            ))
+            .bind(public_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::NotFound("widget"))?;
+        let row = (id, public_id, name, origins, group_id, color, greeting);
         Ok((account, widget(row), secret))
+    }
+
+    /// The ring group whose queue the widget's chats wait in.
+    pub async fn widget_group(&self, account_id: Id, widget_id: Id) -> Result<Option<Id>> {
+        sqlx::query_scalar("SELECT group_id FROM widgets WHERE id = ? AND account_id = ?")
+            .bind(widget_id)
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(Error::NotFound("widget"))
     }
 }
