@@ -20,6 +20,9 @@ CREATE TABLE widget_visitors (
 );
 CREATE INDEX widget_visitors_contact ON widget_visitors(contact_id);
 
+-- Whether a widget asks visitors their name and email before they chat.
+ALTER TABLE widgets ADD COLUMN pre_chat INTEGER NOT NULL DEFAULT 0;
+
 -- What a visitor thought of an ended chat.
 ALTER TABLE episodes ADD COLUMN rating INTEGER CHECK (rating BETWEEN 1 AND 5);
 ALTER TABLE episodes ADD COLUMN rating_comment TEXT;

@@ -92,6 +92,7 @@ async fn frame(
         "origins": widget.origins,
         "color": widget.color,
         "greeting": widget.greeting,
+        "pre_chat": widget.pre_chat,
     });
     // Inside a <script> element: no "<" may close it early.
     let config = config.to_string().replace('<', "\\u003c");
@@ -138,6 +139,7 @@ pub struct Checked {
     pub origins: Vec<String>,
     pub color: String,
     pub greeting: String,
+    pub pre_chat: bool,
 }
 
 /// Checks what an admin asked for; origins are kept as `scheme://host[:port]`.
@@ -169,6 +171,7 @@ pub fn check(new: &NewWidget) -> Result<Checked> {
         origins,
         color,
         greeting: new.greeting.trim().to_owned(),
+        pre_chat: new.pre_chat,
     })
 }
 
@@ -230,6 +233,7 @@ mod tests {
             group_id: None,
             color: color.map(str::to_owned),
             greeting: String::new(),
+            pre_chat: false,
         }
     }
 

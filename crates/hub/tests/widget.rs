@@ -42,6 +42,7 @@ async fn shop(hub: &str, widget: &str) -> String {
     let origin = format!("http://{}", listener.local_addr().unwrap());
     let (hub, widget) = (hub.to_owned(), widget.to_owned());
     let page = move |Query(query): Query<std::collections::HashMap<String, String>>| async move {
+        let widget = query.get("w").cloned().unwrap_or_else(|| widget.clone());
         let user = match (query.get("user"), query.get("hash")) {
             (Some(user), Some(hash)) => {
                 format!(r#" data-user-id="{user}" data-user-hash="{hash}""#)
@@ -67,6 +68,18 @@ async fn step(lines: &mut UnboundedReceiver<Value>, name: &str) -> Value {
         .unwrap_or_else(|| panic!("the visitor's browser stopped before {name:?}; see its stderr"));
     assert_eq!(line["step"], name, "{line}");
     line
+}
+
+/// A widget shown on `origin`, the rest left as it comes.
+fn checked_as_new(origin: &str) -> NewWidget {
+    NewWidget {
+        name: String::new(),
+        origins: vec![origin.to_owned()],
+        group_id: None,
+        color: None,
+        greeting: String::new(),
+        pre_chat: false,
+    }
 }
 
 fn tell(stdin: &mut ChildStdin, what: &str) {
@@ -101,11 +114,23 @@ async fn a_visitor_chats_with_an_agent_from_a_shops_page() {
         group_id: None,
         color: Some("#0b8043".into()),
         greeting: "Hi! How can we help?".into(),
+        pre_chat: false,
     })
     .unwrap();
     hub.state
         .store
         .create_widget(hub.alpha, &checked, None, (public_id, secret))
+        .await
+        .unwrap();
+    let asks = switchboard_hub::widget::check(&NewWidget {
+        name: "Shop, asking first".into(),
+        pre_chat: true,
+        ..checked_as_new(&shop_origin)
+    })
+    .unwrap();
+    hub.state
+        .store
+        .create_widget(hub.alpha, &asks, None, ("wg_prechat", secret))
         .await
         .unwrap();
 
@@ -115,6 +140,7 @@ async fn a_visitor_chats_with_an_agent_from_a_shops_page() {
         "userId": "user-42",
         "goodHash": sign(secret, "user-42"),
         "badHash": sign("another-secret", "user-42"),
+        "preChatWidget": "wg_prechat",
         "outDir": out.path(),
     });
     let mut chromium = Command::new("node")
@@ -276,6 +302,21 @@ async fn a_visitor_chats_with_an_agent_from_a_shops_page() {
         "one visitor per device vouched for, none for the forgery"
     );
 
+    // The pre-chat form's answers are on the contact the agent sees.
+    step(&mut lines, "pre-chat").await;
+    let (name, email): (String, String) = sqlx::query_as(
+        "SELECT c.name, e.email FROM messages m JOIN threads t ON t.id = m.thread_id
+         JOIN contacts c ON c.id = t.contact_id JOIN contact_emails e ON e.contact_id = c.id
+         WHERE m.body = 'Do you ship to Spain?'",
+    )
+    .fetch_one(&hub.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (name.as_str(), email.as_str()),
+        ("María López", "maria@example.com")
+    );
+
     // Its end of stdin closed, the browser's script ends.
     drop(stdin);
     assert!(chromium.wait().unwrap().success());
@@ -297,6 +338,7 @@ async fn widget(hub: &common::Hub, account: switchboard_protocol::Id, public_id:
         group_id: None,
         color: None,
         greeting: String::new(),
+        pre_chat: public_id.contains("prechat"),
     })
     .unwrap();
     hub.state
@@ -650,4 +692,50 @@ async fn a_widget_is_shown_only_by_its_websites_and_tokens_stay_with_their_accou
     )
     .await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_pre_chat_form_keeps_the_name_and_refuses_a_malformed_email() {
+    let hub = common::start().await;
+    let shop = widget(&hub, hub.alpha, "wg_prechat_api").await;
+    let contacts = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM contacts")
+            .fetch_one(&hub.db)
+            .await
+            .unwrap()
+    };
+    let before = contacts().await;
+    let (status, refused) = visit(
+        &hub,
+        "session",
+        None,
+        json!({ "widget": shop, "name": "Ann", "email": "ann at example" }),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), refused["code"].as_str()),
+        (400, Some("invalid_email"))
+    );
+    assert_eq!(contacts().await, before, "nothing was made");
+
+    let (status, started) = visit(
+        &hub,
+        "session",
+        None,
+        json!({ "widget": shop, "name": " Ann\u{7} Lee ", "email": "Ann@Example.com" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{started}");
+    let (name, email): (String, String) = sqlx::query_as(
+        "SELECT c.name, e.email FROM widget_visitors v JOIN contacts c ON c.id = v.contact_id
+         JOIN contact_emails e ON e.contact_id = c.id WHERE v.id = ?",
+    )
+    .bind(started["visitor"].as_i64().unwrap())
+    .fetch_one(&hub.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (name.as_str(), email.as_str()),
+        ("Ann Lee", "ann@example.com")
+    );
 }

@@ -275,6 +275,9 @@ pub struct Widget {
     pub color: String,
     /// What it says to a visitor before anyone writes.
     pub greeting: String,
+    /// Whether visitors are asked their name and email before they chat.
+    #[serde(default)]
+    pub pre_chat: bool,
 }
 
 /// Body of `POST /api/v1/widgets`.
@@ -289,6 +292,9 @@ pub struct NewWidget {
     pub color: Option<String>,
     #[serde(default)]
     pub greeting: String,
+    /// Ask visitors their name and email before they chat.
+    #[serde(default)]
+    pub pre_chat: bool,
 }
 
 /// A widget just made, with the secret its website signs user ids with

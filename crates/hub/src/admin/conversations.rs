@@ -24,6 +24,9 @@ pub enum WidgetCommand {
         color: Option<String>,
         #[arg(long, default_value = "")]
         greeting: String,
+        /// Ask visitors their name and email before they chat.
+        #[arg(long)]
+        pre_chat: bool,
     },
     List {
         #[arg(long)]
@@ -46,6 +49,7 @@ pub(super) async fn widget(store: &Store, command: WidgetCommand) -> Result<Stri
             group,
             color,
             greeting,
+            pre_chat,
         } => {
             let account = store.account_by_name(&account).await?;
             let group_id = match group {
@@ -58,6 +62,7 @@ pub(super) async fn widget(store: &Store, command: WidgetCommand) -> Result<Stri
                 group_id,
                 color,
                 greeting,
+                pre_chat,
             })?;
             let (public_id, secret) = widget::new_ids();
             let made = store

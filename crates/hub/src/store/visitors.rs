@@ -195,6 +195,29 @@ impl Store {
         Ok(changed)
     }
 
+    /// Adds an address to what the contact's card shows (not an identity: nothing finds the
+    /// contact by it).
+    pub async fn add_contact_email(
+        &self,
+        account_id: Id,
+        contact_id: Id,
+        email: &str,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO contact_emails (contact_id, email)
+             SELECT id, ? FROM contacts WHERE id = ? AND account_id = ?
+                 AND NOT EXISTS (SELECT 1 FROM contact_emails WHERE contact_id = ? AND email = ?)",
+        )
+        .bind(email)
+        .bind(contact_id)
+        .bind(account_id)
+        .bind(contact_id)
+        .bind(email)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Blocks every visitor who chats as the thread's contact; answers how many.
     pub async fn block_visitors(&self, account_id: Id, thread_id: Id, by: Id) -> Result<u64> {
         let contact: i64 =

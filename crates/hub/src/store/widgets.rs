@@ -6,9 +6,18 @@ use super::{Store, now_ms};
 use crate::widget::Checked;
 use crate::{Error, Result};
 
-type Row = (i64, String, String, String, Option<i64>, String, String);
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    Option<i64>,
+    String,
+    String,
+    bool,
+);
 
-fn widget((id, public_id, name, origins, group_id, color, greeting): Row) -> Widget {
+fn widget((id, public_id, name, origins, group_id, color, greeting, pre_chat): Row) -> Widget {
     Widget {
         id,
         public_id,
@@ -17,10 +26,11 @@ fn widget((id, public_id, name, origins, group_id, color, greeting): Row) -> Wid
         group_id,
         color,
         greeting,
+        pre_chat,
     }
 }
 
-const COLUMNS: &str = "id, public_id, name, origins, group_id, color, greeting";
+const COLUMNS: &str = "id, public_id, name, origins, group_id, color, greeting, pre_chat";
 
 impl Store {
     /// Stores a checked widget with its ids; a name the account already uses is refused.
@@ -38,8 +48,8 @@ impl Store {
         }
         let row: std::result::Result<Row, sqlx::Error> = sqlx::query_as(&format!(
             "INSERT INTO widgets (account_id, public_id, name, origins, group_id, color, greeting,
-                 secret, created_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
+                 pre_chat, secret, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {COLUMNS}"
         ))
         .bind(account_id)
         .bind(public_id)
@@ -48,6 +58,7 @@ impl Store {
         .bind(group_id)
         .bind(&checked.color)
         .bind(&checked.greeting)
+        .bind(checked.pre_chat)
         .bind(secret)
         .bind(now_ms())
         .fetch_one(&self.pool)
@@ -97,8 +108,9 @@ impl Store {
             Option<i64>,
             String,
             String,
+            bool,
         );
-        let (account, secret, id, public_id, name, origins, group_id, color, greeting): Full =
+        let (account, secret, id, public_id, name, origins, group_id, color, greeting, pre_chat): Full =
             sqlx::query_as(&format!(
                 "SELECT account_id, secret, {COLUMNS} FROM widgets WHERE public_id = ?"
             ))
@@ -106,7 +118,9 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?
             .ok_or(Error::NotFound("widget"))?;
-        let row = (id, public_id, name, origins, group_id, color, greeting);
+        let row = (
+            id, public_id, name, origins, group_id, color, greeting, pre_chat,
+        );
         Ok((account, widget(row), secret))
     }
 

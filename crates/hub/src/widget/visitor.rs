@@ -137,6 +137,9 @@ pub async fn start(
         _ => {
             let name = clean(&start.name, 100);
             let email = clean(&start.email, 254).to_lowercase();
+            if !email.is_empty() && crate::store::validate_email(&email).is_err() {
+                return Err(Error::refused(ErrorCode::InvalidEmail));
+            }
             let token = new_token();
             let (identity, name) = match &start.user {
                 Some(user) => (
@@ -156,6 +159,13 @@ pub async fn start(
                 .store
                 .contact_by_identity(account, identity.0, &identity.1, &name)
                 .await?;
+            // Unverified: kept on the contact for the agent, never used to find another.
+            if !email.is_empty() && start.user.is_none() {
+                state
+                    .store
+                    .add_contact_email(account, contact, &email)
+                    .await?;
+            }
             let visitor = state
                 .store
                 .create_visitor(NewVisitor {

@@ -4,7 +4,7 @@
 // and, where it must wait for the agent, reads one line on stdin before going on.
 //
 // usage: node widget.mjs CONFIG_JSON
-//   { shop, goodHash, badHash, userId, outDir, chromium? }
+//   { shop, goodHash, badHash, userId, preChatWidget, outDir, chromium? }
 // Exits non-zero with the reason on stderr when anything fails.
 
 import { chromium } from "playwright-core";
@@ -142,6 +142,24 @@ try {
     await forgedChat.locator("#notice", { hasText: "could not confirm" }).waitFor(WAIT);
     const disabled = await forgedChat.locator("#text").isDisabled();
     say({ step: "forged", disabled });
+
+    // A widget with a pre-chat form: name and email first, with the keyboard.
+    const asked = await (await device()).newPage();
+    await asked.goto(`${config.shop}/shop.html?w=${config.preChatWidget}`);
+    const askedChat = asked.frameLocator("#switchboard-chat-frame");
+    await asked.locator("#switchboard-chat-button").focus();
+    await asked.keyboard.press("Enter");
+    await askedChat.locator("#prechat").waitFor({ state: "visible", ...WAIT });
+    await askedChat.locator("#prechat-name:focus").waitFor(WAIT);
+    await asked.keyboard.type("María López");
+    await asked.keyboard.press("Tab");
+    await asked.keyboard.type("Maria@Example.com");
+    await asked.keyboard.press("Enter");
+    await askedChat.locator("#text:not([disabled])").waitFor(WAIT);
+    await askedChat.locator("#text").fill("Do you ship to Spain?");
+    await asked.keyboard.press("Enter");
+    await askedChat.locator("li.mine[data-id]", { hasText: "Do you ship to Spain?" }).waitFor(WAIT);
+    say({ step: "pre-chat" });
 } catch (error) {
     process.stderr.write(`${error.stack ?? error}\n`);
     process.exitCode = 1;

@@ -18,6 +18,8 @@ const T = spanish ? {
     ended: "El chat ha terminado. Escribe de nuevo cuando quieras.",
     rateLegend: "¿Cómo te atendimos?", star: (n) => `${n} de 5`, comment: "Comentario (opcional)",
     rate: "Enviar valoración", thanks: "¡Gracias por tu valoración!",
+    prechatIntro: "Antes de empezar, dinos quién eres.", name: "Nombre", email: "Correo electrónico",
+    startChat: "Empezar el chat", badEmail: "Ese correo electrónico no parece válido.",
 } : {
     lang: "en", title: "Chat with us", close: "Close", label: "Message", send: "Send",
     end: "End chat", transcript: "Download transcript", you: "You",
@@ -30,6 +32,8 @@ const T = spanish ? {
     ended: "The chat has ended. Write again whenever you like.",
     rateLegend: "How did we do?", star: (n) => `${n} of 5`, comment: "Comment (optional)",
     rate: "Send rating", thanks: "Thank you for your rating!",
+    prechatIntro: "Before we start, tell us who you are.", name: "Name", email: "Email",
+    startChat: "Start chat", badEmail: "That email address does not look right.",
 };
 
 const $ = (id) => document.getElementById(id);
@@ -46,6 +50,10 @@ $("transcript").textContent = T.transcript;
 $("rating-legend").textContent = T.rateLegend;
 $("comment-label").textContent = T.comment;
 $("rate").textContent = T.rate;
+$("prechat-intro").textContent = T.prechatIntro;
+$("prechat-name-label").textContent = T.name;
+$("prechat-email-label").textContent = T.email;
+$("prechat-start").textContent = T.startChat;
 for (let n = 1; n <= 5; n++) {
     const label = document.createElement("label");
     const radio = document.createElement("input");
@@ -58,6 +66,7 @@ for (let n = 1; n <= 5; n++) {
 }
 
 let user = null;
+let prechat = { name: "", email: "" };
 let session = null;
 let socket = null;
 let socketWait = 1000;
@@ -178,15 +187,22 @@ async function start() {
         const response = await fetch("/widget/v1/session", {
             method: "POST",
             headers: { "Content-Type": "application/json" },
-            body: JSON.stringify({ widget: config.widget, token: localStorage.getItem(storeKey()), user }),
+            body: JSON.stringify({
+                widget: config.widget, token: localStorage.getItem(storeKey()), user,
+                name: prechat.name, email: prechat.email,
+            }),
         });
         answer = await response.json().catch(() => ({}));
         if (!response.ok) {
             canWrite(false);
+            if (answer.code === "invalid_email") {
+                notice(T.badEmail, true);
+                return askFirst(true);
+            }
             if (answer.code === "identity_not_vouched") notice(T.notVouched, true);
             else if (answer.code === "visitor_blocked") notice(T.blocked, true);
             else notice(T.offline, true);
-            if (answer.code !== "identity_not_vouched" && answer.code !== "visitor_blocked") {
+            if (answer.code !== "identity_not_vouched" && answer.code !== "visitor_blocked" && response.status !== 400) {
                 setTimeout(start, 5000);
             }
             return;
@@ -217,6 +233,29 @@ async function start() {
     connect();
     flush();
 }
+
+// A widget with a pre-chat form asks a new, anonymous visitor their name and email first.
+function begin() {
+    if (config.pre_chat && !user && !localStorage.getItem(storeKey())) askFirst(false);
+    else start();
+}
+
+function askFirst(again) {
+    $("prechat").hidden = false;
+    $("composer").hidden = true;
+    $("actions").hidden = true;
+    if (!again) notice("");
+    if (shown) $("prechat-name").focus();
+}
+
+$("prechat").addEventListener("submit", (event) => {
+    event.preventDefault();
+    prechat = { name: $("prechat-name").value.trim(), email: $("prechat-email").value.trim() };
+    $("prechat").hidden = true;
+    $("composer").hidden = false;
+    $("actions").hidden = false;
+    start().then(() => { if (!$("prechat").hidden || !shown) return; text.focus(); });
+});
 
 function connect() {
     const ws = new WebSocket(`${location.origin.replace(/^http/, "ws")}/widget/v1/socket`);
@@ -384,10 +423,11 @@ window.addEventListener("message", (event) => {
         const next = message.user || null;
         const same = session && JSON.stringify(next) === JSON.stringify(user);
         user = next;
-        if (!same) start();
+        if (!same) begin();
     } else if (message.type === "switchboard:open") {
         shown = true;
-        text.focus();
+        if ($("prechat").hidden) text.focus();
+        else $("prechat-name").focus();
         if (lastId) send({ read: lastId });
     }
 });
@@ -396,7 +436,7 @@ canWrite(false);
 if (parent === window) {
     // Opened on its own (not in a website): a chat of its own.
     shown = true;
-    start();
+    begin();
 } else {
     parent.postMessage({ type: "switchboard:ready" }, "*");
     parent.postMessage({ type: "switchboard:color", color: config.color }, "*");
