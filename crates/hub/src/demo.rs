@@ -2,9 +2,11 @@
 //! agents in every kind of status, ring groups, caller IDs, contacts with CRM links and
 //! dispositions. Every demo person signs in with [`DEMO_PASSWORD`].
 
-use switchboard_protocol::{AccountSettings, CallOutcome, Id, Role, SaveNotes, StatusKey};
+use switchboard_protocol::{AccountSettings, CallOutcome, Channel, Id, Role, SaveNotes, StatusKey};
 
 use crate::auth::hash_password;
+use crate::conversation::{Agent, Conversations, Inbound};
+use crate::events;
 use crate::store::{NewAccount, NewAgent, NewContact, NewIntegration, PastCall, Store, now_ms};
 use crate::{Result, phone};
 
@@ -401,7 +403,7 @@ pub async fn seed(store: &Store) -> Result<()> {
     store
         .create_ring_group(account, "Sales", "longest_idle")
         .await?;
-    store
+    let support = store
         .create_ring_group(account, "Support", "ring_all")
         .await?;
     for (email, id) in &agent_ids {
@@ -463,6 +465,7 @@ pub async fn seed(store: &Store) -> Result<()> {
             },
         )
         .await?;
+    let mut contacts = Vec::new();
     for (name, company, numbers, email, crm, helpdesk) in CONTACTS {
         let mut phones = Vec::new();
         for (i, number) in numbers.iter().enumerate() {
@@ -476,7 +479,7 @@ pub async fn seed(store: &Store) -> Result<()> {
         if !helpdesk.is_empty() {
             links.push(("helpdesk".to_owned(), (*helpdesk).to_owned()));
         }
-        store
+        let id = store
             .create_contact(
                 account,
                 &NewContact {
@@ -488,6 +491,7 @@ pub async fn seed(store: &Store) -> Result<()> {
                 },
             )
             .await?;
+        contacts.push(id);
     }
     let agent = |email: &str| {
         agent_ids
@@ -497,8 +501,79 @@ pub async fn seed(store: &Store) -> Result<()> {
     };
     if let (Some(alex), Some(lucia)) = (agent(DEMO_AGENT_EMAIL), agent("lucia@acme.example")) {
         seed_history(store, account, alex, lucia).await?;
+        if let [olivia, liam, ..] = contacts[..] {
+            seed_conversations(store, account, support, alex, (olivia, liam)).await?;
+        }
     }
     tracing::info!(account, "demo account seeded");
+    Ok(())
+}
+
+/// Two live chats: Olivia waits in Support's queue; Liam's is Alex's, answered, with a
+/// note for colleagues.
+async fn seed_conversations(
+    store: &Store,
+    account: Id,
+    support: Id,
+    alex: Id,
+    (olivia, liam): (Id, Id),
+) -> Result<()> {
+    let conversations = Conversations::new(
+        store.clone(),
+        events::Publisher {
+            store: store.clone(),
+            notifier: events::Notifier::default(),
+            retention: crate::config::Events::default().retention,
+        },
+    );
+    let chat = |text: &str| Inbound {
+        channel: Channel::Chat,
+        text: text.to_owned(),
+        automatic: false,
+        group: Some(support),
+        provider_id: None,
+    };
+    let alex = Agent {
+        id: alex,
+        role: Role::Agent,
+        name: "Alex Rivera".into(),
+    };
+    let (thread, _) = conversations
+        .inbound_from(
+            account,
+            liam,
+            chat("Hi! Can I move my plan renewal to the 1st of the month?"),
+        )
+        .await?;
+    conversations.take(account, thread.id, alex.clone()).await?;
+    conversations
+        .reply(
+            account,
+            thread.id,
+            alex.clone(),
+            "demo-liam-1",
+            "Hi Liam, yes: I can change it today. Would you like it from next month?",
+        )
+        .await?;
+    conversations
+        .note(
+            account,
+            thread.id,
+            alex,
+            "demo-liam-2",
+            "Renewal date changes need a supervisor in the CRM.",
+        )
+        .await?;
+    conversations
+        .inbound_from(account, liam, chat("Yes please, from next month."))
+        .await?;
+    conversations
+        .inbound_from(
+            account,
+            olivia,
+            chat("Hello, I was charged twice for my March invoice. Who can help me with facturación?"),
+        )
+        .await?;
     Ok(())
 }
 

@@ -33,7 +33,7 @@ pub use accounts::NewAccount;
 pub use agents::{AgentRow, NewAgent, StatusChange, normalize_email, validate_email};
 pub use calls::{CallRow, NewCall, PastCall, outcome_name};
 pub use carriers::{Carrier, Transport};
-pub use conversations::{IdentityKind, NewMessage, Record, Recorded};
+pub use conversations::{IdentityKind, NewMessage, Page, Record, Recorded};
 pub use directory::{InboundRoute, NewContact, NewIntegration, OverflowTo, RoutingChange};
 pub use events::PAGE;
 pub use flows::{MAX_PROMPT_BYTES, NewVoicemail, VoicemailRow};

@@ -510,13 +510,42 @@ async fn a_thread_is_read_a_page_at_a_time_and_read_positions_only_grow() {
         let mut older: Vec<String> = page.messages.iter().map(|m| m.text.clone()).collect();
         older.append(&mut texts);
         texts = older;
+        before = page.messages[0].id;
         if !page.more {
             break;
         }
-        before = page.messages[0].id;
     }
     let expected: Vec<String> = (0..120).map(|n| format!("message {n}")).collect();
     assert_eq!(texts, expected);
+
+    // A desktop that dropped the newest part of a long thread pages forward again.
+    let oldest: MessagePage = hub
+        .get(&ana, &format!("{path}?before={before}&limit=50"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(oldest.messages.is_empty() && !oldest.more);
+    let mut after = before; // the id of message 0
+    let mut forward = vec!["message 0".to_string()];
+    loop {
+        let page: MessagePage = hub
+            .get(&ana, &format!("{path}?after={after}&limit=50"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        forward.extend(page.messages.iter().map(|m| m.text.clone()));
+        if !page.more {
+            break;
+        }
+        after = page.messages.last().unwrap().id;
+    }
+    assert_eq!(forward, expected);
+    let both = hub
+        .get(&ana, &format!("{path}?before={before}&after={before}"))
+        .await;
+    assert_eq!(both.status(), reqwest::StatusCode::BAD_REQUEST);
 
     let upto = newest.messages[9].id; // message 79
     let read_to: Thread = read(&hub, &ana, thread.id, upto)

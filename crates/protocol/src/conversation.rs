@@ -178,7 +178,9 @@ impl Thread {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessagePage {
     pub messages: Vec<Message>,
-    /// Whether older messages remain (ask with `before` = the first message's id).
+    /// Whether more remain beyond this page: older ones (ask with `before` = the first
+    /// message's id), or, for a page asked with `after`, newer ones (ask with `after` = the
+    /// last message's id).
     pub more: bool,
 }
 

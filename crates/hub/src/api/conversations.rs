@@ -14,6 +14,7 @@ use switchboard_protocol::{
 use crate::auth::Caller;
 use crate::conversation::{Agent, AssignTo};
 use crate::error::{Json, Path, Query};
+use crate::store::Page;
 use crate::{AppState, Error, Result};
 
 /// The caller as their messages are signed.
@@ -93,6 +94,8 @@ pub async fn thread(
 pub struct PageQuery {
     /// Messages before this one (by id); the newest without.
     before: Option<Id>,
+    /// Messages after this one (by id), oldest first; `more` then says whether newer remain.
+    after: Option<Id>,
     /// At most this many (50 unless told, at most 200).
     limit: Option<u32>,
 }
@@ -110,10 +113,20 @@ pub async fn messages(
     Query(page): Query<PageQuery>,
 ) -> Result<Json<MessagePage>> {
     let limit = page.limit.unwrap_or(50).clamp(1, MAX_PAGE);
+    let which = match (page.before, page.after) {
+        (None, None) => Page::Newest,
+        (Some(before), None) => Page::Before(before),
+        (None, Some(after)) => Page::After(after),
+        (Some(_), Some(_)) => {
+            return Err(Error::BadRequest(
+                "ask with before or after, not both".into(),
+            ));
+        }
+    };
     Ok(Json(
         state
             .store
-            .messages(caller.account_id, id, page.before, limit)
+            .messages(caller.account_id, id, which, limit)
             .await?,
     ))
 }

@@ -39,6 +39,14 @@ impl IdentityKind {
     }
 }
 
+/// Which page of a thread's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    Newest,
+    Before(Id),
+    After(Id),
+}
+
 /// A message to store.
 #[derive(Debug, Clone)]
 pub struct NewMessage {
@@ -713,24 +721,30 @@ impl Store {
         Ok(threads)
     }
 
-    /// Up to `limit` messages of the thread before message `before` (the newest without),
-    /// oldest first.
+    /// Up to `limit` messages of the thread, oldest first: the newest ones, or those just
+    /// before message `before`, or those just after message `after` (an agent who scrolled
+    /// back comes forward again). `more` says whether others remain beyond the page: older
+    /// ones, or newer ones when asked with `after`.
     pub async fn messages(
         &self,
         account_id: Id,
         thread_id: Id,
-        before: Option<Id>,
+        page: Page,
         limit: u32,
     ) -> Result<MessagePage> {
         let mut conn = self.pool.acquire().await?;
         // The thread must be the account's: this also answers "not found" for another's.
         thread(&mut conn, account_id, thread_id).await?;
+        let (condition, from) = match page {
+            Page::Newest => ("id < ? ORDER BY id DESC", i64::MAX),
+            Page::Before(id) => ("id < ? ORDER BY id DESC", id),
+            Page::After(id) => ("id > ? ORDER BY id ASC", id),
+        };
         let rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND id < ?
-             ORDER BY id DESC LIMIT ?"
+            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND {condition} LIMIT ?"
         ))
         .bind(thread_id)
-        .bind(before.unwrap_or(i64::MAX))
+        .bind(from)
         .bind(i64::from(limit) + 1)
         .fetch_all(&mut *conn)
         .await?;
@@ -740,7 +754,9 @@ impl Store {
             .take(limit as usize)
             .map(MessageRow::into_message)
             .collect::<Result<Vec<_>>>()?;
-        messages.reverse();
+        if !matches!(page, Page::After(_)) {
+            messages.reverse();
+        }
         Ok(MessagePage { messages, more })
     }
 
