@@ -14,6 +14,8 @@ use url::Url;
 
 use crate::{Error, Result};
 
+pub mod conversations;
+
 #[derive(Debug, Clone)]
 pub struct Hub {
     base: Url,

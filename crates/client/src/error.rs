@@ -25,8 +25,8 @@ pub enum Error {
     Keychain(String),
     #[error("{0}")]
     Io(Arc<std::io::Error>),
-    /// This machine's own store (the notes drafts) failed.
-    #[error("notes on this computer: {0}")]
+    /// This machine's own store (notes drafts, the outbox) failed.
+    #[error("the store on this computer: {0}")]
     Local(String),
 }
 
@@ -35,6 +35,18 @@ impl Error {
         match self {
             Error::Hub { code, .. } => Some(*code),
             _ => None,
+        }
+    }
+
+    /// The hub understood the request and will never accept it as it is (not allowed, not
+    /// found, invalid): sending it again unchanged is pointless. A lost session, a request
+    /// that timed out or was throttled, and the hub's own failures are not refusals.
+    pub fn is_refusal(&self) -> bool {
+        match self {
+            Error::Hub { status, .. } => {
+                (400..500).contains(status) && !matches!(status, 401 | 408 | 425 | 429)
+            }
+            _ => false,
         }
     }
 

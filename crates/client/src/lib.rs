@@ -6,7 +6,9 @@ pub mod config;
 pub mod environment;
 pub mod error;
 pub mod events;
+pub mod local;
 pub mod notes;
+pub mod outbox;
 pub mod secrets;
 
 pub use api::Hub;

@@ -1,16 +1,14 @@
 //! Call notes kept on this machine as they are typed (F-41): nothing is lost if the app,
 //! the machine or the hub goes away. Each draft remembers which revision the hub has, so
 //! what it lacks is sent again after a restart or a lost connection.
-//!
-//! One SQLite file, opened on first use. Every method runs its SQL on tokio's blocking pool.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use switchboard_protocol::{CallNotes, ErrorCode, Id, SaveNotes};
 
-use crate::{Error, Hub, Result};
+use crate::local::Local;
+use crate::{Hub, Result};
 
 /// An agent's notes and disposition for one call, as typed on this machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,64 +56,35 @@ impl Draft {
     }
 }
 
-/// The drafts store; cheap to clone (one connection, shared).
+/// The drafts store; cheap to clone (it shares the desktop's local store).
 #[derive(Debug, Clone)]
 pub struct Drafts {
-    path: Option<PathBuf>,
-    connection: Arc<Mutex<Option<Connection>>>,
+    local: Local,
 }
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS drafts (
-    hub        TEXT    NOT NULL,
-    agent      INTEGER NOT NULL,
-    call       INTEGER NOT NULL,
-    notes      TEXT    NOT NULL,
-    disposition INTEGER,
-    revision   INTEGER NOT NULL,
-    synced     INTEGER NOT NULL DEFAULT 0,
-    refused    TEXT,
-    edited_at  INTEGER NOT NULL DEFAULT (unixepoch()),
-    PRIMARY KEY (hub, agent, call)
-);";
 
 /// Drafts the hub has kept are forgotten after this many days.
 const KEEP_SYNCED_DAYS: i64 = 30;
 
 impl Drafts {
-    /// The store in `path` (created on first use).
-    pub fn at(path: PathBuf) -> Self {
-        Self {
-            path: Some(path),
-            connection: Arc::default(),
-        }
+    pub fn new(local: Local) -> Self {
+        Self { local }
     }
 
-    /// A store that lasts as long as this value (tests, or a machine with no data folder).
+    /// The drafts in the local store at `path`.
+    pub fn at(path: PathBuf) -> Self {
+        Self::new(Local::at(path))
+    }
+
+    /// Drafts that last as long as this value (tests, or a machine with no data folder).
     pub fn in_memory() -> Self {
-        Self {
-            path: None,
-            connection: Arc::default(),
-        }
+        Self::new(Local::in_memory())
     }
 
     async fn with<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Result<T> {
-        let (path, connection) = (self.path.clone(), self.connection.clone());
-        tokio::task::spawn_blocking(move || {
-            let mut guard = connection.lock().unwrap_or_else(|e| e.into_inner());
-            if guard.is_none() {
-                *guard = Some(open(path.as_ref())?);
-            }
-            match guard.as_ref() {
-                Some(connection) => work(connection).map_err(local),
-                None => Err(Error::Local("the notes store is not open".into())),
-            }
-        })
-        .await
-        .map_err(|e| Error::Local(e.to_string()))?
+        self.local.with(work).await
     }
 
     /// Keeps this revision of a draft, unless a newer one is already kept.
@@ -250,34 +219,6 @@ fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
 
 fn revision(revision: u64) -> i64 {
     i64::try_from(revision).unwrap_or(i64::MAX)
-}
-
-fn open(path: Option<&PathBuf>) -> Result<Connection> {
-    let connection = match path {
-        Some(path) => {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| Error::Local(format!("{}: {e}", parent.display())))?;
-            }
-            Connection::open(path)
-        }
-        None => Connection::open_in_memory(),
-    }
-    .map_err(local)?;
-    // Each keystroke is a small transaction: WAL keeps it cheap, and a write survives the
-    // app being killed once it returns.
-    connection
-        .pragma_update(None, "journal_mode", "WAL")
-        .map_err(local)?;
-    connection
-        .pragma_update(None, "synchronous", "NORMAL")
-        .map_err(local)?;
-    connection.execute_batch(SCHEMA).map_err(local)?;
-    Ok(connection)
-}
-
-fn local(error: rusqlite::Error) -> Error {
-    Error::Local(error.to_string())
 }
 
 #[cfg(test)]
