@@ -8,7 +8,7 @@ use iced::widget::{center, text};
 use iced::{Subscription, Task, Theme};
 use switchboard_client::config::Language;
 use switchboard_client::environment::Environment;
-use switchboard_client::notes::Drafts;
+use switchboard_client::local::Local;
 use switchboard_client::secrets::Keychain;
 use switchboard_client::{Config, Error};
 use switchboard_protocol::Bootstrap;
@@ -216,11 +216,11 @@ impl App {
         self.config.email = boot.me.email.clone();
         self.config.remember = session.remembered;
         self.config.hub_url = (!session.builtin).then(|| session.hub.address().to_owned());
-        let workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc())
+        let mut workspace = workspace::Workspace::new(session, boot, OffsetDateTime::now_utc())
             .with_audio(self.flags.audio.clone())
             .with_devices(self.config.devices.clone())
             .with_dial_country(self.config.dial_country.as_deref())
-            .with_drafts(Drafts::at(self.flags.env.data_dir.join("notes.sqlite3")));
+            .with_local(Local::at(self.flags.env.data_dir.join("local.sqlite3")));
         let start = workspace.start().map(Message::workspace);
         self.screen = Screen::Workspace(Box::new(workspace));
         Task::batch([self.save_config(), start])

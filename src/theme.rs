@@ -74,6 +74,45 @@ pub mod container {
             })
     }
 
+    /// A message the agents wrote to the customer.
+    pub fn ours(theme: &Theme) -> Style {
+        let palette = theme.extended_palette();
+        Style::default()
+            .background(palette.primary.weak.color)
+            .color(palette.primary.weak.text)
+            .border(Border {
+                color: palette.primary.base.color,
+                width: 1.0,
+                radius: 8.0.into(),
+            })
+    }
+
+    /// An internal note: the customer never sees it.
+    pub fn note(theme: &Theme) -> Style {
+        let palette = theme.extended_palette();
+        Style::default()
+            .background(palette.warning.weak.color)
+            .color(palette.warning.weak.text)
+            .border(Border {
+                color: palette.warning.base.color,
+                width: 1.0,
+                radius: 8.0.into(),
+            })
+    }
+
+    /// A row of a list that stands out (a conversation waiting for someone to take it).
+    pub fn highlight(theme: &Theme) -> Style {
+        let palette = theme.extended_palette();
+        Style::default()
+            .background(palette.success.weak.color)
+            .color(palette.success.weak.text)
+            .border(Border {
+                color: palette.success.base.color,
+                width: 1.0,
+                radius: 8.0.into(),
+            })
+    }
+
     /// A floating menu: a panel with a stronger edge. (No shadow: tiny-skia draws blurred
     /// shadows over the menu's own content.)
     pub fn menu(theme: &Theme) -> Style {

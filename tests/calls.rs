@@ -168,34 +168,6 @@ async fn a_missing_microphone_stops_the_call_before_anything_rings() {
     );
 }
 
-/// Runs a screen's task as the app's runtime would, returning the messages it produced.
-async fn outputs<M: Send + 'static>(task: iced::Task<M>) -> Vec<M> {
-    use futures::StreamExt;
-    let Some(stream) = iced_runtime::task::into_stream(task) else {
-        return Vec::new();
-    };
-    stream
-        .filter_map(|action| async move {
-            match action {
-                iced_runtime::Action::Output(message) => Some(message),
-                _ => None,
-            }
-        })
-        .collect()
-        .await
-}
-
-/// Runs the actions' tasks and feeds what they produce back, until nothing is left to run.
-async fn settle(ws: &mut Workspace, mut pending: Vec<Action>) {
-    while let Some(action) = pending.pop() {
-        if let Action::Run(task) = action {
-            for message in outputs(task).await {
-                pending.push(ws.update(message));
-            }
-        }
-    }
-}
-
 /// The agent's real event stream from the hub.
 fn stream(session: &Session, after: u64) -> futures::channel::mpsc::Receiver<Update> {
     let (sender, receiver) = futures::channel::mpsc::channel(64);
@@ -222,7 +194,7 @@ async fn until(
             .expect("the awaited event arrived")
             .expect("the stream runs");
         let action = ws.update(Message::Stream(update));
-        settle(ws, vec![action]).await;
+        common::settle(ws, vec![action]).await;
     }
 }
 
@@ -258,7 +230,7 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
         "lucía".into(),
     )));
     let actions = common::click(&mut alex_ws, "Call");
-    settle(&mut alex_ws, actions).await;
+    common::settle(&mut alex_ws, actions).await;
     assert!(matches!(alex_ws.call(), Some(Call::Ringing { .. })));
     assert!(common::shows(&alex_ws, "Calling Lucía Fernández…"));
 
@@ -269,7 +241,7 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
     .await;
     assert!(common::shows(&lucia_ws, "Incoming call from Alex Rivera"));
     let actions = common::click(&mut lucia_ws, "Accept");
-    settle(&mut lucia_ws, actions).await;
+    common::settle(&mut lucia_ws, actions).await;
     assert!(matches!(lucia_ws.call(), Some(Call::Live(_))));
     assert!(common::shows(&lucia_ws, "Hang up"));
 
@@ -282,7 +254,7 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
 
     // Alex hangs up; both bars go away.
     let actions = common::click(&mut alex_ws, "Hang up");
-    settle(&mut alex_ws, actions).await;
+    common::settle(&mut alex_ws, actions).await;
     assert!(alex_ws.call().is_none());
     until(&mut lucia_ws, &mut lucia_updates, |ws| ws.call().is_none()).await;
     assert!(!common::shows(&lucia_ws, "Hang up"));
@@ -320,7 +292,7 @@ async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_h
             name: "Lucía Fernández".into(),
         },
     ));
-    settle(&mut alex_ws, vec![action]).await;
+    common::settle(&mut alex_ws, vec![action]).await;
     let call_id = alex_ws.call().and_then(Call::id).unwrap();
     let (_live, lucia_engine) = call::answer(
         hub.clone(),
@@ -343,7 +315,7 @@ async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_h
         let Some(Action::Run(task)) = pending.pop() else {
             continue;
         };
-        for message in outputs(task).await {
+        for message in common::outputs(task).await {
             pending.push(alex_ws.update(message));
         }
     }
@@ -371,7 +343,7 @@ async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_h
         .with_audio(audio("alex.wav"))
         .with_drafts(Drafts::at(drafts_file));
     let start = alex_ws.start();
-    settle(&mut alex_ws, vec![Action::Run(start)]).await;
+    common::settle(&mut alex_ws, vec![Action::Run(start)]).await;
     assert!(common::shows(&alex_ws, "After-call work"));
     assert_eq!(alex_ws.notes().text().unwrap().trim_end(), typed);
     assert!(alex_ws.notes().synced());

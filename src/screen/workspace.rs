@@ -1,6 +1,7 @@
 //! The signed-in workspace: navigation, the top bar with the status widget, the live
 //! directory, and the connection to the hub's event stream.
 
+pub mod conversations;
 pub mod devices;
 pub mod dialpad;
 pub mod directory;
@@ -34,7 +35,9 @@ use switchboard_protocol::{
 };
 use time::OffsetDateTime;
 
+use switchboard_client::local::Local;
 use switchboard_client::notes::Drafts;
+use switchboard_client::outbox::Outbox;
 
 use crate::call::Audio;
 use crate::session::Session;
@@ -111,6 +114,7 @@ pub struct Workspace {
     /// The call the tabs are about (a new one opens on its Snapshot).
     tabs_for: Option<Id>,
     notes: notes::Notes,
+    conversations: conversations::Conversations,
     last_call: Option<LastCall>,
     history: history::History,
     voice: voice::Voice,
@@ -150,6 +154,7 @@ pub enum Message {
     Focused(bool),
     TabPicked(Tab),
     Notes(notes::Message),
+    Conversations(conversations::Message),
     History(history::Message),
     Voice(voice::Message),
     /// The agent's last call, to wrap up after a restart.
@@ -211,6 +216,7 @@ impl Workspace {
             tab: Tab::default(),
             tabs_for: None,
             notes: notes::Notes::new(Drafts::in_memory()),
+            conversations: conversations::Conversations::new(Outbox::new(Local::in_memory())),
             last_call: None,
             history: history::History::default(),
             voice: voice::Voice::default(),
@@ -223,10 +229,20 @@ impl Workspace {
         self
     }
 
+    /// The store on this computer for notes being typed and messages on their way.
+    pub fn with_local(mut self, local: Local) -> Self {
+        self.notes = notes::Notes::new(Drafts::new(local.clone()));
+        self.conversations = conversations::Conversations::new(Outbox::new(local));
+        self
+    }
+
     /// What the workspace does once shown: send the notes the hub lacks, and in after-call
     /// work, bring back the call being wrapped up (the app may have been restarted).
-    pub fn start(&self) -> Task<Message> {
-        let resend = self.notes.resend(&self.notes_context()).map(Message::Notes);
+    pub fn start(&mut self) -> Task<Message> {
+        let resend = Task::batch([
+            self.notes.resend(&self.notes_context()).map(Message::Notes),
+            self.conversations_start(),
+        ]);
         if self.me.presence.status.kind() != switchboard_protocol::StatusKind::AfterCallWork {
             return resend;
         }
@@ -250,6 +266,47 @@ impl Workspace {
 
     pub fn notes(&self) -> &notes::Notes {
         &self.notes
+    }
+
+    pub fn conversations(&self) -> &conversations::Conversations {
+        &self.conversations
+    }
+
+    /// Sends the messages written while the hub was out of reach, and fetches the inbox.
+    fn conversations_start(&mut self) -> Task<Message> {
+        let cx = conversations_context(&self.session, &self.me, self.now);
+        Task::batch([
+            self.conversations.resend(&cx),
+            self.conversations.refresh(&cx),
+        ])
+        .map(Message::Conversations)
+    }
+
+    fn conversations_update(&mut self, message: conversations::Message) -> Action {
+        let cx = conversations_context(&self.session, &self.me, self.now);
+        let action = self.conversations.update(message, &cx);
+        self.conversations_action(action)
+    }
+
+    fn conversations_action(&mut self, action: conversations::Action) -> Action {
+        match action {
+            conversations::Action::None => Action::None,
+            conversations::Action::Run(task) => Action::Run(task.map(Message::Conversations)),
+            conversations::Action::Failed(error) => self.failed(&error),
+            conversations::Action::Waiting { name } => {
+                if self.focused {
+                    Action::None
+                } else {
+                    Action::Run(
+                        Task::future(crate::call::notify(
+                            fl!("notify-conversation"),
+                            fl!("notify-conversation-body", name = name),
+                        ))
+                        .discard(),
+                    )
+                }
+            }
+        }
     }
 
     /// The dial pad starts at the country the agent picked last, if any.
@@ -309,6 +366,7 @@ impl Workspace {
 
     pub fn update(&mut self, message: Message) -> Action {
         match message {
+            Message::Conversations(message) => return self.conversations_update(message),
             Message::Navigate(view) => {
                 self.view = view;
                 self.status_menu = false;
@@ -318,6 +376,11 @@ impl Workspace {
                 }
                 if view == View::Settings && !self.audio.headless() {
                     return Action::Run(devices::list().map(Message::Devices));
+                }
+                if view == View::Conversations {
+                    let cx = conversations_context(&self.session, &self.me, self.now);
+                    let refresh = self.conversations.refresh(&cx);
+                    return Action::Run(refresh.map(Message::Conversations));
                 }
             }
             Message::StatusMenuToggled => self.status_menu = !self.status_menu,
@@ -581,9 +644,15 @@ impl Workspace {
         .style(theme::container::top_bar);
 
         let mut navigation = column![].spacing(4).padding(10).width(190);
+        let waiting = self.conversations.waiting(self.me.id);
         for view in View::NAVIGATION {
+            let label = if view == View::Conversations && waiting > 0 {
+                format!("{} ({waiting})", view.label())
+            } else {
+                view.label()
+            };
             navigation = navigation.push(
-                button(text(view.label()).size(15))
+                button(text(label).size(15))
                     .width(Length::Fill)
                     .padding([9, 12])
                     .style(theme::button::nav(view == self.view))
@@ -596,7 +665,16 @@ impl Workspace {
 
         let content: Element<'_, Message> = match self.view {
             View::Dialer => self.dialer(),
-            View::Conversations => placeholder(fl!("placeholder-conversations")),
+            View::Conversations => self
+                .conversations
+                .view(conversations::Look {
+                    me: self.me.id,
+                    now: self.now,
+                    agents: &self.agents,
+                    groups: &self.ring_groups,
+                    dispositions: &self.dispositions,
+                })
+                .map(Message::Conversations),
             View::Contacts => placeholder(fl!("placeholder-contacts")),
             View::History => self
                 .history
@@ -714,6 +792,21 @@ fn context<'a>(
         now,
         focused,
         country: &account.settings.default_country,
+    }
+}
+
+/// What the conversations need from the workspace (free-standing, as `context`).
+fn conversations_context<'a>(
+    session: &'a Session,
+    me: &Me,
+    now: OffsetDateTime,
+) -> conversations::Context<'a> {
+    conversations::Context {
+        hub: &session.hub,
+        hub_name: switchboard_client::outbox::hub_name(&session.hub, session.builtin),
+        token: &session.token,
+        me: me.id,
+        now,
     }
 }
 

@@ -229,3 +229,50 @@ pub fn shows_containing(workspace: &Workspace, part: &str) -> bool {
     })
     .is_ok()
 }
+
+/// Runs a screen's task as the app's runtime would, returning the messages it produced.
+pub async fn outputs<M: Send + 'static>(task: iced::Task<M>) -> Vec<M> {
+    use futures::StreamExt;
+    let Some(stream) = iced_runtime::task::into_stream(task) else {
+        return Vec::new();
+    };
+    stream
+        .filter_map(|action| async move {
+            match action {
+                iced_runtime::Action::Output(message) => Some(message),
+                _ => None,
+            }
+        })
+        .collect()
+        .await
+}
+
+/// Runs the actions' tasks and feeds what they produce back, until nothing is left to run.
+pub async fn settle(ws: &mut Workspace, mut pending: Vec<workspace::Action>) {
+    while let Some(action) = pending.pop() {
+        if let workspace::Action::Run(task) = action {
+            for message in outputs(task).await {
+                pending.push(ws.update(message));
+            }
+        }
+    }
+}
+
+/// Clicks the text editor with `id`, types `text` and presses Enter, in one go (the editor
+/// keeps its focus), feeding the resulting messages to `update`.
+pub fn type_and_enter(
+    workspace: &mut Workspace,
+    id: &'static str,
+    text: &str,
+) -> Vec<workspace::Action> {
+    let config = switchboard_client::Config::default();
+    let messages: Vec<_> = {
+        let mut ui = simulator(workspace.view(&config));
+        ui.click(iced_test::selector::id(id))
+            .unwrap_or_else(|e| panic!("cannot click #{id}: {e}"));
+        ui.typewrite(text);
+        ui.tap_key(iced::keyboard::key::Named::Enter);
+        ui.into_messages().collect()
+    };
+    messages.into_iter().map(|m| workspace.update(m)).collect()
+}

@@ -14,7 +14,8 @@ use crate::{Hub, Result};
 /// A reply or note on its way to the hub.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outgoing {
-    /// The hub's address: the same thread id means different threads on different hubs.
+    /// The hub's name ([`hub_name`]): the same thread id means different threads on
+    /// different hubs.
     pub hub: String,
     pub agent: Id,
     /// The idempotency key the hub stores it under.
@@ -28,10 +29,10 @@ pub struct Outgoing {
 }
 
 impl Outgoing {
-    /// A new message with a fresh key.
-    pub fn new(hub: &Hub, agent: Id, thread: Id, kind: Kind, text: String) -> Self {
+    /// A new message with a fresh key, for the hub named `hub` (see [`hub_name`]).
+    pub fn new(hub: &str, agent: Id, thread: Id, kind: Kind, text: String) -> Self {
         Self {
-            hub: hub.address().to_owned(),
+            hub: hub.to_owned(),
             agent,
             key: uuid::Uuid::new_v4().to_string(),
             thread,
@@ -174,6 +175,17 @@ impl Outbox {
     }
 }
 
+/// The name the outbox keeps a hub's messages under: its address, or `builtin` for the hub
+/// built into the desktop, whose port changes at every start (its messages must still go out
+/// after a restart).
+pub fn hub_name(hub: &Hub, builtin: bool) -> String {
+    if builtin {
+        "builtin".to_owned()
+    } else {
+        hub.address().to_owned()
+    }
+}
+
 /// Sends one message and records the outcome here: the hub has it (forgotten here, the
 /// hub's message returned), refused for good (kept with the reason, the error returned), or
 /// not reached (the error; it is sent again later with the same key).
@@ -221,4 +233,78 @@ fn row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Outgoing> {
 
 fn millis(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn written(thread: Id, text: &str) -> Outgoing {
+        Outgoing::new("builtin", 7, thread, Kind::Reply, text.to_owned())
+    }
+
+    #[tokio::test]
+    async fn what_is_written_waits_here_across_a_restart_until_the_hub_has_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("local.sqlite3");
+        let (first, second) = (written(1, "first"), written(2, "second"));
+        {
+            let outbox = Outbox::new(Local::at(file.clone()));
+            outbox.keep(&first).await.unwrap();
+            outbox.keep(&second).await.unwrap();
+            outbox.keep(&first).await.unwrap(); // kept once, whatever happens twice
+        }
+        let outbox = Outbox::new(Local::at(file));
+        let waiting = outbox.waiting("builtin", 7).await.unwrap();
+        assert_eq!(waiting.len(), 2);
+        assert_eq!(
+            waiting[0].key, first.key,
+            "the same key goes out after a restart"
+        );
+        assert_eq!(waiting[0].text, "first");
+        assert!(
+            outbox
+                .waiting("http://other.test", 7)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(outbox.waiting("builtin", 8).await.unwrap().is_empty());
+
+        outbox.delivered("builtin", &first.key).await.unwrap();
+        let waiting = outbox.waiting("builtin", 7).await.unwrap();
+        let keys: Vec<&str> = waiting.iter().map(|m| m.key.as_str()).collect();
+        assert_eq!(keys, [second.key.as_str()]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_message_stays_with_its_reason_until_retried_or_discarded() {
+        let outbox = Outbox::new(Local::in_memory());
+        let message = written(3, "hello");
+        outbox.keep(&message).await.unwrap();
+        outbox
+            .refused("builtin", &message.key, "too long".into())
+            .await
+            .unwrap();
+        assert!(
+            outbox.waiting("builtin", 7).await.unwrap().is_empty(),
+            "not resent"
+        );
+        let shown = outbox.of_thread("builtin", 7, 3).await.unwrap();
+        assert_eq!(shown[0].refused.as_deref(), Some("too long"));
+
+        let again = outbox
+            .retry("builtin", &message.key)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(again.refused, None);
+        assert_eq!(again.key, message.key);
+        assert_eq!(outbox.waiting("builtin", 7).await.unwrap().len(), 1);
+
+        outbox.discard("builtin", &message.key).await.unwrap();
+        assert!(outbox.of_thread("builtin", 7, 3).await.unwrap().is_empty());
+    }
 }

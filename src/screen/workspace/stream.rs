@@ -8,7 +8,7 @@ use switchboard_client::Hub;
 use switchboard_client::events::{self, Backoff, Update};
 use switchboard_protocol::{Event, Presence};
 
-use super::{Action, Connection, Message, View, Workspace};
+use super::{Action, Connection, Message, View, Workspace, conversations_context};
 
 impl Workspace {
     pub(super) fn set_my_presence(&mut self, presence: Presence) {
@@ -22,9 +22,13 @@ impl Workspace {
         match update {
             Update::Connected => {
                 self.connection = Connection::Online;
-                // Back online: notes typed meanwhile reach the hub.
+                // Back online: notes typed and messages written meanwhile reach the hub, and
+                // the inbox catches up.
                 let resend = self.notes.resend(&self.notes_context());
-                return Action::Run(resend.map(Message::Notes));
+                return Action::Run(Task::batch([
+                    resend.map(Message::Notes),
+                    self.conversations_start(),
+                ]));
             }
             Update::Disconnected { reason, .. } => self.connection = Connection::Lost { reason },
             Update::SessionEnded => return Action::SessionLost,
@@ -66,13 +70,37 @@ impl Workspace {
                     });
                     return action.also(reload);
                 }
-                // Conversations have no screen on the desktop yet (issue 14 goes on).
-                Event::ThreadUpdated { .. }
-                | Event::MessageCreated { .. }
-                | Event::MessageUpdated { .. }
-                | Event::ContactMerged { .. }
-                | Event::Typing { .. }
-                | Event::Unknown => {}
+                Event::ThreadUpdated { thread } => {
+                    let refresh = self.conversations.wants_refresh(&thread, self.me.id);
+                    self.conversations.thread_updated(*thread, self.me.id);
+                    if refresh {
+                        let cx = conversations_context(&self.session, &self.me, self.now);
+                        let task = self.conversations.refresh(&cx);
+                        return Action::Run(task.map(Message::Conversations));
+                    }
+                }
+                Event::MessageCreated { message } => {
+                    let from_customer = message.author == switchboard_protocol::Author::Contact;
+                    let here = self.conversations.open_thread().map(|t| t.id)
+                        == Some(message.thread_id)
+                        && self.view == View::Conversations;
+                    self.conversations.message_created(*message);
+                    if from_customer && here {
+                        let cx = conversations_context(&self.session, &self.me, self.now);
+                        let read = self.conversations.read_new(&cx, self.focused);
+                        return Action::Run(read.map(Message::Conversations));
+                    }
+                }
+                Event::MessageUpdated { message } => self.conversations.message_updated(*message),
+                Event::Typing { thread_id, name } => {
+                    self.conversations.typing(thread_id, name, self.now)
+                }
+                Event::ContactMerged { from, thread, .. } => {
+                    let cx = conversations_context(&self.session, &self.me, self.now);
+                    let task = self.conversations.merged(from, thread, &cx);
+                    return Action::Run(task.map(Message::Conversations));
+                }
+                Event::Unknown => {}
             },
         }
         Action::None

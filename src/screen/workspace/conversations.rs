@@ -1,0 +1,1156 @@
+//! Conversations (F-50, F-51): the agent's inbox — their conversations and those waiting in
+//! their groups — and the thread opened from it, with a composer whose messages are kept on
+//! this machine until the hub has them (sent once, after a restart too), canned replies, and
+//! take / hand on / resolve.
+
+mod thread;
+
+pub use thread::{PAGE, WINDOW};
+
+use std::collections::HashSet;
+
+use iced::widget::{
+    button, column, container, pick_list, row, scrollable, space, text, text_editor,
+};
+use iced::{Alignment, Length, Task, keyboard};
+use switchboard_client::api::conversations::{Kind, Page};
+use switchboard_client::outbox::{self, Outbox, Outgoing};
+use switchboard_client::{Error, Hub};
+use switchboard_protocol::{
+    AgentSummary, AssignEpisode, Author, CannedReply, Channel, Disposition, EpisodeState, Id,
+    MAX_MESSAGE_CHARS, Message as Sent, MessagePage, RingGroup, Thread,
+};
+use time::OffsetDateTime;
+
+use crate::widget::{self, Element};
+use crate::{fl, font, theme};
+
+/// How often, at most, colleagues and the customer are told the agent is typing.
+const TYPING_EVERY_SECS: i64 = 3;
+
+/// What the conversations need from the workspace.
+pub struct Context<'a> {
+    pub hub: &'a Hub,
+    /// What the outbox knows this hub as (see [`outbox::hub_name`]).
+    pub hub_name: String,
+    pub token: &'a str,
+    pub me: Id,
+    pub now: OffsetDateTime,
+}
+
+#[derive(Debug)]
+pub struct Conversations {
+    outbox: Outbox,
+    inbox: Vec<Thread>,
+    /// Whether the inbox was fetched once, and whether a fetch is in flight (and another is
+    /// owed after it).
+    loaded: bool,
+    fetching: bool,
+    fetch_again: bool,
+    /// Conversations already announced as waiting (each rings once).
+    announced: HashSet<Id>,
+    open: Option<thread::Open>,
+    composer: text_editor::Content,
+    kind: Kind,
+    /// When the customer was last told the agent is typing.
+    typing_sent: Option<OffsetDateTime>,
+    /// Resolving: the disposition asked for.
+    resolving: Option<Option<Id>>,
+    /// Handing on: to whom.
+    handing: Option<Option<HandTo>>,
+    /// The outbox is being sent (after a start or a reconnection).
+    resending: bool,
+    problem: Option<String>,
+}
+
+impl Clone for Conversations {
+    fn clone(&self) -> Self {
+        Self {
+            outbox: self.outbox.clone(),
+            inbox: self.inbox.clone(),
+            loaded: self.loaded,
+            fetching: self.fetching,
+            fetch_again: self.fetch_again,
+            announced: self.announced.clone(),
+            open: self.open.clone(),
+            composer: text_editor::Content::with_text(&self.composer.text()),
+            kind: self.kind,
+            typing_sent: self.typing_sent,
+            resolving: self.resolving,
+            handing: self.handing.clone(),
+            resending: self.resending,
+            problem: self.problem.clone(),
+        }
+    }
+}
+
+/// Someone to hand a conversation to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandTo {
+    Agent(Id, String),
+    Group(Id, String),
+}
+
+impl std::fmt::Display for HandTo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HandTo::Agent(_, name) => write!(f, "{name}"),
+            HandTo::Group(_, name) => {
+                write!(f, "{}", fl!("conversation-group", name = name.clone()))
+            }
+        }
+    }
+}
+
+/// A disposition as the pick list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pick(Id, String);
+
+impl std::fmt::Display for Pick {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.1)
+    }
+}
+
+/// A canned reply as the pick list shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canned(CannedReply);
+
+impl std::fmt::Display for Canned {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "/{}", self.0.shortcut)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Message {
+    InboxLoaded(Result<Vec<Thread>, Error>),
+    Opened(Id),
+    /// A contact's thread, found or made (from Contacts).
+    ThreadFound(Result<Thread, Error>),
+    Paged(Id, Page, Result<MessagePage, Error>),
+    /// The agent's messages in a thread that the hub does not have yet.
+    OutboxRead(Id, Result<Vec<Outgoing>, Error>),
+    CannedLoaded(Id, Result<Vec<CannedReply>, Error>),
+    Scrolled(scrollable::Viewport),
+    Edited(text_editor::Action),
+    KindPicked(Kind),
+    CannedPicked(Canned),
+    Send,
+    /// The message is kept on this machine: now it goes to the hub.
+    Kept(Outgoing, Result<(), Error>),
+    Delivered(Outgoing, Result<Sent, Error>),
+    Retry(String),
+    Discard(String),
+    Retried(Result<Option<Outgoing>, Error>),
+    Discarded(String, Result<(), Error>),
+    /// The outbox was sent after a start or a reconnection: what reached the hub.
+    Resent(Result<Vec<Sent>, Error>),
+    Take(Id),
+    ResolveAsked,
+    DispositionPicked(Pick),
+    ResolveConfirmed,
+    HandAsked,
+    HandToPicked(HandTo),
+    HandConfirmed,
+    Cancel,
+    /// The hub's answer to take, resolve or hand on.
+    Changed(Result<Thread, Error>),
+    Told(Result<(), Error>),
+    Read(Result<Thread, Error>),
+    Close,
+    ProblemDismissed,
+}
+
+pub enum Action {
+    None,
+    Run(Task<Message>),
+    /// The session is gone.
+    Failed(Error),
+    /// A conversation is waiting for someone to take it: notify (the window may be hidden).
+    Waiting {
+        name: String,
+    },
+}
+
+impl Conversations {
+    pub fn new(outbox: Outbox) -> Self {
+        Self {
+            outbox,
+            inbox: Vec::new(),
+            loaded: false,
+            fetching: false,
+            fetch_again: false,
+            announced: HashSet::new(),
+            open: None,
+            composer: text_editor::Content::new(),
+            kind: Kind::Reply,
+            typing_sent: None,
+            resolving: None,
+            handing: None,
+            resending: false,
+            problem: None,
+        }
+    }
+
+    pub fn inbox(&self) -> &[Thread] {
+        &self.inbox
+    }
+
+    pub fn open_thread(&self) -> Option<&Thread> {
+        self.open.as_ref().map(|open| &open.thread)
+    }
+
+    /// The opened thread's messages in memory (a window of it).
+    pub fn shown(&self) -> Vec<&Sent> {
+        self.open
+            .as_ref()
+            .map(|open| open.messages().collect())
+            .unwrap_or_default()
+    }
+
+    /// The opened thread's messages not yet confirmed by the hub.
+    pub fn outgoing(&self) -> &[Outgoing] {
+        self.open.as_ref().map_or(&[], |open| &open.outgoing)
+    }
+
+    pub fn composer_text(&self) -> String {
+        self.composer.text()
+    }
+
+    pub fn problem(&self) -> Option<&str> {
+        self.problem.as_deref()
+    }
+
+    /// Waiting conversations nobody has taken, for the navigation badge.
+    pub fn waiting(&self, me: Id) -> usize {
+        self.inbox
+            .iter()
+            .filter(|t| {
+                t.episode.as_ref().is_some_and(|e| {
+                    e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me)
+                }) && (t.unread > 0 || t.episode.as_ref().is_some_and(|e| e.assignee.is_none()))
+            })
+            .count()
+    }
+
+    /// Fetches the inbox (once in flight; a request meanwhile fetches again after it).
+    pub fn refresh(&mut self, cx: &Context<'_>) -> Task<Message> {
+        if self.fetching {
+            self.fetch_again = true;
+            return Task::none();
+        }
+        self.fetching = true;
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        Task::perform(async move { hub.inbox(&token).await }, Message::InboxLoaded)
+    }
+
+    /// Sends what the outbox holds (after a start, or once the connection is back).
+    pub fn resend(&mut self, cx: &Context<'_>) -> Task<Message> {
+        if self.resending {
+            return Task::none();
+        }
+        self.resending = true;
+        let (hub, token, outbox, me) = (
+            cx.hub.clone(),
+            cx.token.to_owned(),
+            self.outbox.clone(),
+            cx.me,
+        );
+        let name = cx.hub_name.clone();
+        Task::perform(
+            async move {
+                let mut reached = Vec::new();
+                for message in outbox.waiting(&name, me).await? {
+                    match outbox::deliver(&hub, &token, &outbox, &message).await {
+                        Ok(stored) => reached.push(stored),
+                        // Refused for good: kept with its reason, shown with Retry.
+                        Err(error) if error.is_refusal() => {}
+                        // Still unreachable: the rest waits for the next reconnection.
+                        Err(error) => return Err(error),
+                    }
+                }
+                Ok(reached)
+            },
+            Message::Resent,
+        )
+    }
+
+    /// Opens a contact's thread (from Contacts or a call).
+    pub fn open_contact(&mut self, contact: Id, cx: &Context<'_>) -> Task<Message> {
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        Task::perform(
+            async move { hub.contact_conversation(&token, contact).await },
+            Message::ThreadFound,
+        )
+    }
+
+    fn open(&mut self, thread: Thread, cx: &Context<'_>) -> Task<Message> {
+        let id = thread.id;
+        if self.open.as_ref().is_some_and(|open| open.id() == id) {
+            return Task::none();
+        }
+        self.open = Some(thread::Open::new(thread));
+        self.composer = text_editor::Content::new();
+        self.kind = Kind::Reply;
+        self.resolving = None;
+        self.handing = None;
+        let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+        let (outbox, address, me) = (self.outbox.clone(), cx.hub_name.clone(), cx.me);
+        Task::batch([
+            fetch(cx, id, Page::Newest),
+            Task::perform(
+                async move { outbox.of_thread(&address, me, id).await },
+                move |found| Message::OutboxRead(id, found),
+            ),
+            Task::perform(
+                async move { hub.canned_replies(&token, id).await },
+                move |found| Message::CannedLoaded(id, found),
+            ),
+            thread::to_newest(),
+        ])
+    }
+
+    pub fn update(&mut self, message: Message, cx: &Context<'_>) -> Action {
+        match message {
+            Message::InboxLoaded(result) => {
+                self.fetching = false;
+                let again = std::mem::take(&mut self.fetch_again).then(|| self.refresh(cx));
+                match result {
+                    Ok(threads) => {
+                        self.loaded = true;
+                        self.inbox = threads;
+                        if let Some(open) = &mut self.open
+                            && let Some(fresh) = self.inbox.iter().find(|t| t.id == open.id())
+                            && fresh.newer_than(&open.thread)
+                        {
+                            open.thread = fresh.clone();
+                        }
+                        let waiting = self.announce();
+                        return match (waiting, again) {
+                            (Some(name), _) => Action::Waiting { name },
+                            (None, Some(task)) => Action::Run(task),
+                            (None, None) => Action::None,
+                        };
+                    }
+                    Err(error) => return self.failed(error),
+                }
+            }
+            Message::Opened(id) => {
+                if let Some(thread) = self.inbox.iter().find(|t| t.id == id).cloned() {
+                    return Action::Run(self.open(thread, cx));
+                }
+            }
+            Message::ThreadFound(Ok(thread)) => return Action::Run(self.open(thread, cx)),
+            Message::ThreadFound(Err(error)) => return self.failed(error),
+            Message::Paged(id, page, result) => {
+                let Some(open) = self.open.as_mut().filter(|open| open.id() == id) else {
+                    return Action::None;
+                };
+                match result {
+                    Ok(answer) => {
+                        open.paged(page, answer);
+                        return Action::Run(self.mark_read(cx));
+                    }
+                    Err(error) => {
+                        open.fetching = None;
+                        return self.failed(error);
+                    }
+                }
+            }
+            Message::OutboxRead(id, Ok(found)) => {
+                if let Some(open) = self.open.as_mut().filter(|open| open.id() == id) {
+                    let shown: HashSet<String> = open
+                        .messages()
+                        .filter_map(|m| m.client_key.clone())
+                        .collect();
+                    for outgoing in found {
+                        if !shown.contains(&outgoing.key)
+                            && !open.outgoing.iter().any(|o| o.key == outgoing.key)
+                        {
+                            open.outgoing.push(outgoing);
+                        }
+                    }
+                }
+            }
+            Message::OutboxRead(_, Err(error)) => return self.failed(error),
+            Message::CannedLoaded(id, Ok(canned)) => {
+                if let Some(open) = self.open.as_mut().filter(|open| open.id() == id) {
+                    open.canned = canned;
+                }
+            }
+            // Canned replies are a help, not the conversation: the thread works without them.
+            Message::CannedLoaded(_, Err(error)) => {
+                tracing::warn!(%error, "canned replies not loaded");
+            }
+            Message::Scrolled(viewport) => {
+                let (top, bottom) = thread::ends(&viewport);
+                let Some(open) = &mut self.open else {
+                    return Action::None;
+                };
+                let page = (top.then(|| open.next_page(true)).flatten())
+                    .or_else(|| bottom.then(|| open.next_page(false)).flatten());
+                if let Some(page) = page {
+                    open.fetching = Some(page);
+                    return Action::Run(fetch(cx, open.id(), page));
+                }
+            }
+            Message::Edited(action) => {
+                let edit = action.is_edit();
+                self.composer.perform(action);
+                if edit && self.kind == Kind::Reply {
+                    return Action::Run(self.tell_typing(cx));
+                }
+            }
+            Message::KindPicked(kind) => self.kind = kind,
+            Message::CannedPicked(Canned(reply)) => {
+                let mut text = self.composer.text();
+                if !text.trim().is_empty() && !text.ends_with(char::is_whitespace) {
+                    text.push(' ');
+                }
+                text.push_str(&reply.text);
+                self.composer = text_editor::Content::with_text(&text);
+                self.composer
+                    .perform(text_editor::Action::Move(text_editor::Motion::DocumentEnd));
+            }
+            Message::Send => return self.send(cx),
+            Message::Kept(outgoing, Ok(())) => {
+                let (hub, token, outbox) =
+                    (cx.hub.clone(), cx.token.to_owned(), self.outbox.clone());
+                return Action::Run(Task::perform(
+                    {
+                        let outgoing = outgoing.clone();
+                        async move { outbox::deliver(&hub, &token, &outbox, &outgoing).await }
+                    },
+                    move |result| Message::Delivered(outgoing.clone(), result),
+                ));
+            }
+            Message::Kept(outgoing, Err(error)) => {
+                // Not kept on this machine: it stays in the composer rather than be lost.
+                if let Some(open) = &mut self.open {
+                    open.outgoing.retain(|o| o.key != outgoing.key);
+                }
+                self.composer = text_editor::Content::with_text(&outgoing.text);
+                return self.failed(error);
+            }
+            Message::Delivered(outgoing, Ok(stored)) => {
+                if let Some(open) = self.open.as_mut().filter(|o| o.id() == outgoing.thread) {
+                    open.created(stored);
+                    open.outgoing.retain(|o| o.key != outgoing.key);
+                }
+            }
+            Message::Delivered(outgoing, Err(error)) => {
+                if error.is_session_lost() {
+                    return Action::Failed(error);
+                }
+                if error.is_refusal()
+                    && let Some(open) = self.open.as_mut().filter(|o| o.id() == outgoing.thread)
+                    && let Some(shown) = open.outgoing.iter_mut().find(|o| o.key == outgoing.key)
+                {
+                    shown.refused = Some(crate::screen::describe(&error));
+                }
+                // Not reached: it stays pending here and goes out on reconnection.
+            }
+            Message::Retry(key) => {
+                let (outbox, hub) = (self.outbox.clone(), cx.hub_name.clone());
+                return Action::Run(Task::perform(
+                    async move { outbox.retry(&hub, &key).await },
+                    Message::Retried,
+                ));
+            }
+            Message::Retried(Ok(Some(outgoing))) => {
+                if let Some(open) = &mut self.open
+                    && let Some(shown) = open.outgoing.iter_mut().find(|o| o.key == outgoing.key)
+                {
+                    shown.refused = None;
+                }
+                return self.update(Message::Kept(outgoing, Ok(())), cx);
+            }
+            Message::Retried(Ok(None)) => {}
+            Message::Retried(Err(error)) => return self.failed(error),
+            Message::Discard(key) => {
+                let (outbox, hub) = (self.outbox.clone(), cx.hub_name.clone());
+                return Action::Run(Task::perform(
+                    {
+                        let key = key.clone();
+                        async move { outbox.discard(&hub, &key).await }
+                    },
+                    move |result| Message::Discarded(key.clone(), result),
+                ));
+            }
+            Message::Discarded(key, Ok(())) => {
+                if let Some(open) = &mut self.open {
+                    open.outgoing.retain(|o| o.key != key);
+                }
+            }
+            Message::Discarded(_, Err(error)) => return self.failed(error),
+            Message::Resent(result) => {
+                self.resending = false;
+                match result {
+                    Ok(reached) => {
+                        for stored in reached {
+                            if let Some(open) =
+                                self.open.as_mut().filter(|o| o.id() == stored.thread_id)
+                            {
+                                open.created(stored);
+                            }
+                        }
+                        // Those refused meanwhile show why.
+                        if let Some(open) = &self.open {
+                            let (outbox, address, me, id) =
+                                (self.outbox.clone(), cx.hub_name.clone(), cx.me, open.id());
+                            return Action::Run(Task::perform(
+                                async move { outbox.of_thread(&address, me, id).await },
+                                move |found| Message::OutboxRead(id, found),
+                            ));
+                        }
+                    }
+                    Err(error) if error.is_session_lost() => return Action::Failed(error),
+                    // Unreachable again: the next reconnection tries again.
+                    Err(error) => tracing::info!(%error, "outbox not sent yet"),
+                }
+            }
+            Message::Take(id) => {
+                let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+                let take =
+                    Task::perform(async move { hub.take(&token, id).await }, Message::Changed);
+                let open = self
+                    .inbox
+                    .iter()
+                    .find(|t| t.id == id)
+                    .cloned()
+                    .map(|thread| self.open(thread, cx));
+                return Action::Run(Task::batch([take].into_iter().chain(open)));
+            }
+            Message::ResolveAsked => {
+                self.handing = None;
+                self.resolving = Some(None);
+            }
+            Message::DispositionPicked(Pick(id, _)) => self.resolving = Some(Some(id)),
+            Message::ResolveConfirmed => {
+                let (Some(disposition), Some(open)) = (self.resolving.take(), &self.open) else {
+                    return Action::None;
+                };
+                let (hub, token, id) = (cx.hub.clone(), cx.token.to_owned(), open.id());
+                return Action::Run(Task::perform(
+                    async move { hub.resolve(&token, id, disposition).await },
+                    Message::Changed,
+                ));
+            }
+            Message::HandAsked => {
+                self.resolving = None;
+                self.handing = Some(None);
+            }
+            Message::HandToPicked(to) => self.handing = Some(Some(to)),
+            Message::HandConfirmed => {
+                let (Some(Some(to)), Some(open)) = (self.handing.take(), &self.open) else {
+                    return Action::None;
+                };
+                let note = self.composer.text().trim().to_owned();
+                let body = match to {
+                    HandTo::Agent(id, _) => AssignEpisode {
+                        agent_id: Some(id),
+                        group_id: None,
+                        note,
+                    },
+                    HandTo::Group(id, _) => AssignEpisode {
+                        agent_id: None,
+                        group_id: Some(id),
+                        note,
+                    },
+                };
+                self.composer = text_editor::Content::new();
+                let (hub, token, id) = (cx.hub.clone(), cx.token.to_owned(), open.id());
+                return Action::Run(Task::perform(
+                    async move { hub.assign(&token, id, &body).await },
+                    Message::Changed,
+                ));
+            }
+            Message::Cancel => {
+                self.resolving = None;
+                self.handing = None;
+            }
+            Message::Changed(Ok(thread)) => self.thread_updated(thread, cx.me),
+            Message::Changed(Err(error)) => return self.failed(error),
+            // Typing signs and read marks are best effort: the conversation goes on without.
+            Message::Told(Err(error)) if error.is_session_lost() => return Action::Failed(error),
+            Message::Told(_) => {}
+            Message::Read(Ok(thread)) => self.thread_updated(thread, cx.me),
+            Message::Read(Err(error)) if error.is_session_lost() => return Action::Failed(error),
+            Message::Read(Err(_)) => {}
+            Message::Close => self.open = None,
+            Message::ProblemDismissed => self.problem = None,
+        }
+        Action::None
+    }
+
+    fn send(&mut self, cx: &Context<'_>) -> Action {
+        let text = self.composer.text().trim().to_owned();
+        let Some(open) = &mut self.open else {
+            return Action::None;
+        };
+        if text.is_empty() {
+            return Action::None;
+        }
+        if text.chars().count() > MAX_MESSAGE_CHARS {
+            self.problem = Some(fl!("conversation-too-long", max = MAX_MESSAGE_CHARS));
+            return Action::None;
+        }
+        let outgoing = Outgoing::new(&cx.hub_name, cx.me, open.id(), self.kind, text);
+        open.outgoing.push(outgoing.clone());
+        self.composer = text_editor::Content::new();
+        self.typing_sent = None;
+        let outbox = self.outbox.clone();
+        Action::Run(Task::batch([
+            Task::perform(
+                {
+                    let outgoing = outgoing.clone();
+                    async move { outbox.keep(&outgoing).await }
+                },
+                move |result| Message::Kept(outgoing.clone(), result),
+            ),
+            thread::to_newest(),
+        ]))
+    }
+
+    fn tell_typing(&mut self, cx: &Context<'_>) -> Task<Message> {
+        let Some(open) = &self.open else {
+            return Task::none();
+        };
+        if self
+            .typing_sent
+            .is_some_and(|at| cx.now - at < time::Duration::seconds(TYPING_EVERY_SECS))
+        {
+            return Task::none();
+        }
+        self.typing_sent = Some(cx.now);
+        let (hub, token, id) = (cx.hub.clone(), cx.token.to_owned(), open.id());
+        Task::perform(async move { hub.typing(&token, id).await }, Message::Told)
+    }
+
+    /// Marks the customer's messages read when the agent has the thread open.
+    fn mark_read(&self, cx: &Context<'_>) -> Task<Message> {
+        let Some(open) = &self.open else {
+            return Task::none();
+        };
+        let Some(newest) = open.newest_from_contact() else {
+            return Task::none();
+        };
+        if newest <= open.thread.read_upto {
+            return Task::none();
+        }
+        let (hub, token, id) = (cx.hub.clone(), cx.token.to_owned(), open.id());
+        Task::perform(
+            async move { hub.read_upto(&token, id, newest).await },
+            Message::Read,
+        )
+    }
+
+    fn failed(&mut self, error: Error) -> Action {
+        if error.is_session_lost() {
+            return Action::Failed(error);
+        }
+        self.problem = Some(crate::screen::describe(&error));
+        Action::None
+    }
+
+    /// Conversations newly waiting in the inbox: remembered, and the first one's contact
+    /// named (to notify).
+    fn announce(&mut self) -> Option<String> {
+        let mut first = None;
+        for thread in &self.inbox {
+            let waiting = thread
+                .episode
+                .as_ref()
+                .is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none());
+            if waiting && self.announced.insert(thread.id) && first.is_none() {
+                first = Some(thread.contact_name.clone());
+            }
+        }
+        first
+    }
+
+    // What the event stream says.
+
+    /// A thread changed (a new episode, taken, handed on, resolved, read).
+    pub fn thread_updated(&mut self, thread: Thread, me: Id) {
+        if let Some(open) = &mut self.open
+            && open.id() == thread.id
+            && (thread.newer_than(&open.thread) || thread.version == open.thread.version)
+        {
+            open.thread = thread.clone();
+        }
+        let mine = thread
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me));
+        match self.inbox.iter().position(|t| t.id == thread.id) {
+            Some(at) if !self.inbox[at].newer_than(&thread) => {
+                if mine {
+                    self.inbox.remove(at);
+                    self.inbox.insert(0, thread);
+                } else {
+                    self.inbox.remove(at);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A thread changed that the inbox may not list: whether to fetch the inbox again (the
+    /// hub knows whose groups it waits in).
+    pub fn wants_refresh(&self, thread: &Thread, me: Id) -> bool {
+        let listed = self.inbox.iter().any(|t| t.id == thread.id);
+        let for_me = thread
+            .episode
+            .as_ref()
+            .is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me));
+        !listed && for_me
+    }
+
+    pub fn message_created(&mut self, message: Sent) {
+        if let Some(open) = self.open.as_mut().filter(|o| o.id() == message.thread_id) {
+            open.created(message.clone());
+        }
+        if let Some(thread) = self.inbox.iter_mut().find(|t| t.id == message.thread_id)
+            && thread
+                .last_message
+                .as_ref()
+                .is_none_or(|m| m.id < message.id)
+        {
+            thread.last_message = Some(message);
+        }
+    }
+
+    pub fn message_updated(&mut self, message: Sent) {
+        if let Some(open) = self.open.as_mut().filter(|o| o.id() == message.thread_id) {
+            open.updated(message);
+        }
+    }
+
+    pub fn typing(&mut self, thread: Id, name: String, now: OffsetDateTime) {
+        if let Some(open) = self.open.as_mut().filter(|o| o.id() == thread) {
+            open.typing(name, now);
+        }
+    }
+
+    /// Two contacts became one: a thread opened on the one that went is reopened on the
+    /// survivor's.
+    pub fn merged(&mut self, from_contact: Id, thread: Id, cx: &Context<'_>) -> Task<Message> {
+        self.inbox.retain(|t| t.contact_id != from_contact);
+        let reopen = self
+            .open
+            .as_ref()
+            .is_some_and(|open| open.thread.contact_id == from_contact && open.id() != thread);
+        if reopen {
+            self.open = None;
+            let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+            return Task::perform(
+                async move { hub.conversation(&token, thread).await },
+                Message::ThreadFound,
+            );
+        }
+        Task::none()
+    }
+
+    /// The customer's messages arriving while the thread is open are read.
+    pub fn read_new(&self, cx: &Context<'_>, focused: bool) -> Task<Message> {
+        if focused {
+            self.mark_read(cx)
+        } else {
+            Task::none()
+        }
+    }
+
+    pub fn view<'a>(&'a self, look: Look<'a>) -> Element<'a, Message> {
+        let list = self.list(look.me, look.now);
+        let Some(open) = &self.open else {
+            let hint = container(
+                text(if self.loaded && self.inbox.is_empty() {
+                    fl!("conversations-empty")
+                } else {
+                    fl!("conversations-pick")
+                })
+                .style(theme::text::muted),
+            )
+            .center(Length::Fill);
+            return row![list, hint].spacing(16).into();
+        };
+        row![list, self.thread_view(open, &look)].spacing(16).into()
+    }
+
+    fn list(&self, me: Id, now: OffsetDateTime) -> Element<'_, Message> {
+        let mut items = column![].spacing(6);
+        for thread in &self.inbox {
+            items = items.push(inbox_row(
+                thread,
+                me,
+                now,
+                self.open.as_ref().is_some_and(|o| o.id() == thread.id),
+            ));
+        }
+        let mut list =
+            column![text(fl!("nav-conversations")).size(22).font(font::BOLD)].spacing(12);
+        if let Some(problem) = &self.problem {
+            list = list.push(
+                container(
+                    row![
+                        text(problem.clone()).size(13).width(Length::Fill),
+                        button(text(fl!("dismiss")).size(12))
+                            .style(theme::button::item)
+                            .on_press(Message::ProblemDismissed),
+                    ]
+                    .align_y(Alignment::Center),
+                )
+                .padding(8)
+                .style(theme::container::error_banner),
+            );
+        }
+        if !self.loaded {
+            list = list.push(text(fl!("conversations-loading")).style(theme::text::muted));
+        }
+        list.push(scrollable(items).height(Length::Fill))
+            .width(320)
+            .into()
+    }
+
+    fn thread_view<'a>(&'a self, open: &'a thread::Open, look: &Look<'a>) -> Element<'a, Message> {
+        let thread = &open.thread;
+        let episode = thread.episode.as_ref();
+        let is_open = episode.is_some_and(|e| e.state == EpisodeState::Open);
+        let mine = episode.is_some_and(|e| e.assignee == Some(look.me));
+        let waiting = is_open && episode.is_some_and(|e| e.assignee.is_none());
+
+        let mut head = row![
+            column![
+                text(&thread.contact_name).size(18).font(font::BOLD),
+                text(episode_line(thread, look))
+                    .size(12)
+                    .style(theme::text::muted),
+            ]
+            .spacing(2)
+            .width(Length::Fill),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center);
+        if waiting {
+            head = head.push(
+                button(text(fl!("conversation-take")))
+                    .style(theme::button::primary)
+                    .on_press(Message::Take(thread.id)),
+            );
+        }
+        if is_open {
+            head = head
+                .push(
+                    button(text(fl!("conversation-hand-on")))
+                        .style(theme::button::item)
+                        .on_press(Message::HandAsked),
+                )
+                .push(
+                    button(text(fl!("conversation-resolve")))
+                        .style(theme::button::item)
+                        .on_press(Message::ResolveAsked),
+                );
+        }
+        head = head.push(
+            button(text(fl!("conversation-close")))
+                .style(theme::button::item)
+                .on_press(Message::Close),
+        );
+
+        let timeline = open.view(
+            look.me,
+            look.now,
+            thread::Handlers {
+                scrolled: Message::Scrolled,
+                retry: Message::Retry,
+                discard: Message::Discard,
+            },
+        );
+
+        let mut page = column![head].spacing(10);
+        if let Some(picked) = &self.resolving {
+            page = page.push(self.resolve_bar(*picked, look));
+        }
+        if let Some(picked) = &self.handing {
+            page = page.push(self.hand_bar(picked.as_ref(), look));
+        }
+        page = page.push(timeline);
+        page = page.push(self.composer(open, mine || !is_open || waiting));
+        container(page).width(Length::Fill).into()
+    }
+
+    fn resolve_bar<'a>(&'a self, picked: Option<Id>, look: &Look<'a>) -> Element<'a, Message> {
+        let options: Vec<Pick> = look
+            .dispositions
+            .iter()
+            .map(|d| Pick(d.id, d.label.clone()))
+            .collect();
+        let selected = picked.and_then(|id| options.iter().find(|p| p.0 == id).cloned());
+        container(
+            row![
+                text(fl!("conversation-resolve-with")).size(13),
+                pick_list(options, selected, Message::DispositionPicked)
+                    .placeholder(fl!("conversation-no-disposition")),
+                space().width(Length::Fill),
+                button(text(fl!("conversation-resolve")))
+                    .style(theme::button::primary)
+                    .on_press(Message::ResolveConfirmed),
+                button(text(fl!("conversation-cancel")))
+                    .style(theme::button::item)
+                    .on_press(Message::Cancel),
+            ]
+            .spacing(10)
+            .align_y(Alignment::Center),
+        )
+        .padding(8)
+        .style(theme::container::panel)
+        .into()
+    }
+
+    fn hand_bar<'a>(&'a self, picked: Option<&HandTo>, look: &Look<'a>) -> Element<'a, Message> {
+        let mut options: Vec<HandTo> = look
+            .agents
+            .iter()
+            .map(|a| HandTo::Agent(a.id, a.name.clone()))
+            .collect();
+        options.extend(
+            look.groups
+                .iter()
+                .map(|g| HandTo::Group(g.id, g.name.clone())),
+        );
+        let confirm = button(text(fl!("conversation-hand-on")))
+            .style(theme::button::primary)
+            .on_press_maybe(picked.map(|_| Message::HandConfirmed));
+        container(
+            column![
+                row![
+                    text(fl!("conversation-hand-to")).size(13),
+                    pick_list(options, picked.cloned(), Message::HandToPicked)
+                        .placeholder(fl!("conversation-hand-pick")),
+                    space().width(Length::Fill),
+                    confirm,
+                    button(text(fl!("conversation-cancel")))
+                        .style(theme::button::item)
+                        .on_press(Message::Cancel),
+                ]
+                .spacing(10)
+                .align_y(Alignment::Center),
+                text(fl!("conversation-hand-note"))
+                    .size(12)
+                    .style(theme::text::muted),
+            ]
+            .spacing(4),
+        )
+        .padding(8)
+        .style(theme::container::panel)
+        .into()
+    }
+
+    fn composer<'a>(&'a self, open: &'a thread::Open, may_reply: bool) -> Element<'a, Message> {
+        let kind = self.kind;
+        let editor = text_editor(&self.composer)
+            .id("composer")
+            .placeholder(match kind {
+                Kind::Reply => fl!("composer-reply-placeholder"),
+                Kind::Note => fl!("composer-note-placeholder"),
+            })
+            .height(Length::Fixed(84.0))
+            .on_action(Message::Edited)
+            .key_binding(|press| {
+                let enter = matches!(
+                    press.key.as_ref(),
+                    keyboard::Key::Named(keyboard::key::Named::Enter)
+                );
+                if enter && !press.modifiers.shift() {
+                    Some(text_editor::Binding::Custom(Message::Send))
+                } else {
+                    text_editor::Binding::from_key_press(press)
+                }
+            });
+        let canned: Vec<Canned> = open.canned.iter().cloned().map(Canned).collect();
+        let mut tools = row![
+            button(text(fl!("composer-reply")).size(13))
+                .style(theme::button::tab(kind == Kind::Reply))
+                .on_press_maybe(may_reply.then_some(Message::KindPicked(Kind::Reply))),
+            button(text(fl!("composer-note")).size(13))
+                .style(theme::button::tab(kind == Kind::Note))
+                .on_press(Message::KindPicked(Kind::Note)),
+        ]
+        .spacing(6)
+        .align_y(Alignment::Center);
+        if !canned.is_empty() {
+            tools = tools.push(
+                pick_list(canned, None::<Canned>, Message::CannedPicked)
+                    .placeholder(fl!("composer-canned"))
+                    .text_size(13),
+            );
+        }
+        tools = tools
+            .push(space().width(Length::Fill))
+            .push(
+                text(fl!("composer-hint"))
+                    .size(11)
+                    .style(theme::text::muted),
+            )
+            .push(
+                button(text(fl!("composer-send")))
+                    .style(theme::button::primary)
+                    .on_press(Message::Send),
+            );
+        column![tools, editor].spacing(6).into()
+    }
+}
+
+/// What the view needs from the workspace.
+pub struct Look<'a> {
+    pub me: Id,
+    pub now: OffsetDateTime,
+    pub agents: &'a [AgentSummary],
+    pub groups: &'a [RingGroup],
+    pub dispositions: &'a [Disposition],
+}
+
+fn fetch(cx: &Context<'_>, thread: Id, page: Page) -> Task<Message> {
+    let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
+    Task::perform(
+        async move { hub.messages(&token, thread, page, PAGE).await },
+        move |result| Message::Paged(thread, page, result),
+    )
+}
+
+fn episode_line(thread: &Thread, look: &Look<'_>) -> String {
+    let Some(episode) = &thread.episode else {
+        return fl!("conversation-no-episode");
+    };
+    let channel = match episode.channel {
+        Channel::Chat => fl!("channel-chat"),
+        Channel::Sms => fl!("channel-sms"),
+        Channel::Email => fl!("channel-email"),
+        Channel::Note => fl!("channel-note"),
+    };
+    let who = match (episode.state, episode.assignee) {
+        (EpisodeState::Resolved, _) => fl!("conversation-state-resolved"),
+        (EpisodeState::Open, None) => {
+            let group = episode
+                .group_id
+                .and_then(|g| look.groups.iter().find(|x| x.id == g))
+                .map(|g| g.name.clone())
+                .unwrap_or_default();
+            fl!("conversation-state-waiting", group = group)
+        }
+        (EpisodeState::Open, Some(agent)) if agent == look.me => fl!("conversation-state-mine"),
+        (EpisodeState::Open, Some(agent)) => {
+            let name = look
+                .agents
+                .iter()
+                .find(|a| a.id == agent)
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            fl!("conversation-state-theirs", name = name)
+        }
+    };
+    format!("{channel} · {who}")
+}
+
+fn inbox_row<'a>(
+    thread: &'a Thread,
+    me: Id,
+    now: OffsetDateTime,
+    open: bool,
+) -> Element<'a, Message> {
+    let episode = thread.episode.as_ref();
+    let waiting = episode.is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none());
+    let last = thread
+        .last_message
+        .as_ref()
+        .map(|m| {
+            let who = match &m.author {
+                Author::Contact => String::new(),
+                Author::Agent { id, .. } if *id == me => format!("{}: ", fl!("conversation-you")),
+                Author::Agent { name, .. } => format!("{name}: "),
+                Author::System => String::new(),
+            };
+            let line: String = m
+                .text
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(60)
+                .collect();
+            format!("{who}{line}")
+        })
+        .unwrap_or_default();
+    let since = episode
+        .filter(|e| e.state == EpisodeState::Open && e.first_response_at.is_none())
+        .map(|e| {
+            fl!(
+                "conversation-waiting-for",
+                time = widget::duration((now - e.opened_at).whole_seconds())
+            )
+        });
+    let mut top = row![
+        text(&thread.contact_name)
+            .size(14)
+            .font(font::BOLD)
+            .width(Length::Fill),
+    ]
+    .spacing(6)
+    .align_y(Alignment::Center);
+    if let Some(m) = &thread.last_message {
+        top = top.push(
+            text(widget::when(m.at, now))
+                .size(11)
+                .style(theme::text::muted),
+        );
+    }
+    if thread.unread > 0 {
+        top = top.push(
+            container(text(thread.unread.to_string()).size(11))
+                .padding([1, 6])
+                .style(theme::container::highlight),
+        );
+    }
+    let mut body = column![top, text(last).size(12).style(theme::text::muted)].spacing(2);
+    let mut bottom = row![].spacing(8).align_y(Alignment::Center);
+    if let Some(episode) = episode {
+        bottom = bottom.push(
+            text(match episode.channel {
+                Channel::Chat => fl!("channel-chat"),
+                Channel::Sms => fl!("channel-sms"),
+                Channel::Email => fl!("channel-email"),
+                Channel::Note => fl!("channel-note"),
+            })
+            .size(11)
+            .style(theme::text::muted),
+        );
+    }
+    if let Some(since) = since {
+        bottom = bottom.push(text(since).size(11).style(theme::text::warning));
+    }
+    if waiting {
+        bottom = bottom.push(space().width(Length::Fill)).push(
+            button(text(fl!("conversation-accept")).size(12))
+                .style(theme::button::primary)
+                .on_press(Message::Take(thread.id)),
+        );
+    }
+    body = body.push(bottom);
+    let style = if waiting {
+        theme::container::highlight
+    } else {
+        theme::container::panel
+    };
+    button(container(body).padding(8).width(Length::Fill).style(style))
+        .padding(0)
+        .style(if open {
+            theme::button::item
+        } else {
+            theme::button::bare
+        })
+        .width(Length::Fill)
+        .on_press(Message::Opened(thread.id))
+        .into()
+}

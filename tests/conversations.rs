@@ -1,0 +1,193 @@
+//! The Conversations screen against the real built-in hub and its demo seed: the inbox, a
+//! thread, the composer (Enter sends), and the outbox — a reply written while the hub is
+//! unreachable waits on this computer, survives a restart and reaches the hub once, also when
+//! the hub had stored it but its answer was lost.
+
+#![cfg(feature = "builtin-hub")]
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+
+use switchboard::screen::workspace::{Message, View, Workspace, conversations};
+use switchboard::session::{self, Outcome, Session};
+use switchboard_client::api::conversations::{Kind, Page};
+use switchboard_client::environment::Environment;
+use switchboard_client::local::Local;
+use switchboard_client::outbox::{self, Outbox};
+use switchboard_client::{Config, Hub};
+use switchboard_protocol::{Bootstrap, Id, Thread};
+
+/// The built-in demo hub with Alex signed in (kept alive by the returned guard).
+async fn demo(home: &Path) -> (session::Started, Session, Bootstrap) {
+    let started = session::start(
+        Environment::portable(home.to_owned()),
+        Config::default(),
+        None,
+    )
+    .await;
+    let Outcome::SignedIn(alex, boot) = started.outcome.clone() else {
+        panic!("the demo agent is signed in");
+    };
+    (started, alex, *boot)
+}
+
+fn local(home: &Path) -> Local {
+    Local::at(home.join("data").join("local.sqlite3"))
+}
+
+async fn thread_of(alex: &Session, name: &str) -> Thread {
+    let inbox = alex.hub.inbox(&alex.token).await.unwrap();
+    inbox.into_iter().find(|t| t.contact_name == name).unwrap()
+}
+
+/// The texts the hub holds in a thread, oldest first.
+async fn texts_at_hub(alex: &Session, thread: Id) -> Vec<String> {
+    let page = alex
+        .hub
+        .messages(&alex.token, thread, Page::Newest, 200)
+        .await
+        .unwrap();
+    page.messages.into_iter().map(|m| m.text).collect()
+}
+
+fn count(texts: &[String], text: &str) -> usize {
+    texts.iter().filter(|t| *t == text).count()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_inbox_opens_a_thread_and_enter_sends_the_reply() {
+    let home = tempfile::tempdir().unwrap();
+    let (_started, alex, boot) = demo(home.path()).await;
+    let mut ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
+        .with_local(local(home.path()));
+    let start = ws.start();
+    common::settle(
+        &mut ws,
+        vec![switchboard::screen::workspace::Action::Run(start)],
+    )
+    .await;
+
+    // Olivia waits in Support; Liam's chat is Alex's with two unread messages.
+    assert!(common::shows(&ws, "Conversations (2)"));
+    let actions = common::click(&mut ws, "Conversations (2)");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(&ws, "Olivia Martin"));
+    assert!(common::shows(&ws, "Accept"));
+    assert!(common::shows(&ws, "Liam Johnson"));
+
+    let actions = common::click(&mut ws, "Liam Johnson");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(&ws, "Yes please, from next month."));
+    assert!(common::shows(
+        &ws,
+        "Renewal date changes need a supervisor in the CRM."
+    ));
+    let liam = ws.conversations().open_thread().unwrap().clone();
+    assert_eq!(liam.unread, 0, "opening the thread read it");
+
+    let reply = "Done: your plan renews on the 1st from next month.";
+    let actions = common::type_and_enter(&mut ws, "composer", reply);
+    assert_eq!(
+        ws.conversations().composer_text().trim(),
+        "",
+        "Enter sent it"
+    );
+    common::settle(&mut ws, actions).await;
+    assert!(ws.conversations().outgoing().is_empty());
+    assert!(common::shows(&ws, reply));
+    assert!(!common::shows(&ws, "Not sent yet"));
+    assert_eq!(count(&texts_at_hub(&alex, liam.id).await, reply), 1);
+
+    // Shift+Enter is a new line, not a send; a note goes to colleagues only.
+    // (The tab, not the "Note" label on the seeded note above it.)
+    ws.update(Message::Conversations(conversations::Message::KindPicked(
+        Kind::Note,
+    )));
+    let actions = common::type_into(&mut ws, "composer", "Checked the renewal date");
+    common::settle(&mut ws, actions).await;
+    let actions = common::click(&mut ws, "Send");
+    common::settle(&mut ws, actions).await;
+    let shown = ws.conversations().shown();
+    let note = shown
+        .iter()
+        .find(|m| m.text == "Checked the renewal date")
+        .unwrap();
+    assert_eq!(note.channel, switchboard_protocol::Channel::Note);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_reply_written_offline_goes_out_once_after_a_restart() {
+    let home = tempfile::tempdir().unwrap();
+    let (_started, alex, boot) = demo(home.path()).await;
+    let liam = thread_of(&alex, "Liam Johnson").await;
+
+    // The hub is unreachable: the same built-in session, but nobody answers.
+    let offline = Session {
+        hub: Hub::new("http://127.0.0.1:9").unwrap(),
+        ..alex.clone()
+    };
+    let mut ws = Workspace::new(offline, boot.clone(), time::OffsetDateTime::now_utc())
+        .with_local(local(home.path()));
+    let actions = common::click(&mut ws, "Conversations");
+    common::settle(&mut ws, actions).await;
+    let action = ws.update(Message::Conversations(conversations::Message::ThreadFound(
+        Ok(liam.clone()),
+    )));
+    common::settle(&mut ws, vec![action]).await;
+    let stored_but_unanswered = "The refund is on its way.";
+    let never_reached = "You will see it within three days.";
+    for text in [stored_but_unanswered, never_reached] {
+        let actions = common::type_and_enter(&mut ws, "composer", text);
+        common::settle(&mut ws, actions).await;
+    }
+    assert!(common::shows(&ws, never_reached));
+    assert!(common::shows(&ws, "Not sent yet"));
+    assert_eq!(ws.conversations().outgoing().len(), 2);
+    drop(ws);
+
+    // The first one reached the hub, but its answer was lost before the app was closed.
+    let outbox = Outbox::new(local(home.path()));
+    let name = outbox::hub_name(&alex.hub, alex.builtin);
+    let waiting = outbox.waiting(&name, boot.me.id).await.unwrap();
+    assert_eq!(waiting.len(), 2, "both kept on this computer");
+    alex.hub
+        .write(&alex.token, liam.id, Kind::Reply, &waiting[0].body())
+        .await
+        .unwrap();
+
+    // The app starts again with the hub back: each goes out, once.
+    let boot = alex.hub.bootstrap(&alex.token).await.unwrap();
+    let mut ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
+        .with_local(local(home.path()));
+    let start = ws.start();
+    common::settle(
+        &mut ws,
+        vec![switchboard::screen::workspace::Action::Run(start)],
+    )
+    .await;
+    let at_hub = texts_at_hub(&alex, liam.id).await;
+    assert_eq!(count(&at_hub, stored_but_unanswered), 1);
+    assert_eq!(count(&at_hub, never_reached), 1);
+    assert!(
+        outbox
+            .waiting(&name, alex_id(&alex).await)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let navigate = ws.update(Message::Navigate(View::Conversations));
+    let action = ws.update(Message::Conversations(conversations::Message::ThreadFound(
+        Ok(liam),
+    )));
+    common::settle(&mut ws, vec![navigate, action]).await;
+    assert!(common::shows(&ws, never_reached));
+    assert!(!common::shows(&ws, "Not sent yet"));
+    assert!(ws.conversations().outgoing().is_empty());
+}
+
+async fn alex_id(alex: &Session) -> Id {
+    alex.hub.bootstrap(&alex.token).await.unwrap().me.id
+}
