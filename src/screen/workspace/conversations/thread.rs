@@ -22,7 +22,7 @@ pub const PAGE: u32 = 50;
 
 /// Most messages kept in memory for one thread: scrolling back further drops the newest
 /// (fetched again on the way forward), so memory stays bounded however long the thread.
-pub const WINDOW: usize = 300;
+pub const WINDOW: usize = 150;
 
 /// How long "… is typing" stays after the last sign.
 const TYPING_SHOWN_SECS: i64 = 6;
