@@ -49,6 +49,9 @@ pub struct Open {
     pub canned: Vec<CannedReply>,
     /// Who is typing, until when.
     typing: Option<(String, OffsetDateTime)>,
+    /// Messages created while the newest page was being fetched: added after it if it did
+    /// not bring them.
+    early: Vec<Message>,
 }
 
 impl Open {
@@ -62,6 +65,7 @@ impl Open {
             outgoing: Vec::new(),
             canned: Vec::new(),
             typing: None,
+            early: Vec::new(),
         }
     }
 
@@ -91,6 +95,9 @@ impl Open {
                 self.messages = answer.messages.into();
                 self.older = answer.more;
                 self.newer = false;
+                for message in std::mem::take(&mut self.early) {
+                    self.created(message);
+                }
                 self.forget_confirmed();
                 true
             }
@@ -146,7 +153,12 @@ impl Open {
         if let Some(key) = &message.client_key {
             self.outgoing.retain(|o| &o.key != key);
         }
-        if self.newer || self.fetching == Some(Page::Newest) {
+        if self.fetching == Some(Page::Newest) {
+            // The newest page may or may not bring it: kept until it is answered.
+            self.early.push(message);
+            return false;
+        }
+        if self.newer {
             // Not at the newest end: it is fetched in order with the rest.
             return false;
         }
@@ -409,4 +421,141 @@ pub fn ends(viewport: &scrollable::Viewport) -> (bool, bool) {
     // Anchored at the bottom: the offset counts from the newest end.
     let from_bottom = viewport.absolute_offset().y;
     (from_bottom >= room - 40.0, from_bottom <= 40.0)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const THREAD: Id = 9;
+
+    fn message(id: Id) -> Message {
+        Message {
+            id,
+            thread_id: THREAD,
+            episode_id: Some(1),
+            channel: Channel::Chat,
+            author: Author::Contact,
+            text: format!("message {id}"),
+            status: MessageStatus::Accepted,
+            failure: None,
+            client_key: None,
+            at: OffsetDateTime::UNIX_EPOCH,
+        }
+    }
+
+    fn thread() -> Thread {
+        Thread {
+            id: THREAD,
+            contact_id: 1,
+            contact_name: "Olivia".into(),
+            episode: None,
+            last_message: None,
+            unread: 0,
+            read_upto: 0,
+            version: 1,
+        }
+    }
+
+    /// The hub's answer for `page` from a thread of messages 1..=total.
+    fn answer(total: Id, page: Page) -> MessagePage {
+        let limit = Id::from(PAGE);
+        let (from, to) = match page {
+            Page::Newest => ((total - limit + 1).max(1), total),
+            Page::Before(id) => ((id - limit).max(1), id - 1),
+            Page::After(id) => (id + 1, (id + limit).min(total)),
+        };
+        MessagePage {
+            messages: (from..=to).map(message).collect(),
+            more: match page {
+                Page::After(_) => to < total,
+                _ => from > 1,
+            },
+        }
+    }
+
+    fn ids(open: &Open) -> (Id, Id, usize) {
+        let first = open.messages().next().unwrap().id;
+        let last = open.messages().last().unwrap().id;
+        (first, last, open.messages().count())
+    }
+
+    /// Fetches what scrolling to the top (or bottom) asks for, as the screen does.
+    fn scroll(open: &mut Open, total: Id, top: bool) -> bool {
+        let Some(page) = open.next_page(top) else {
+            return false;
+        };
+        open.fetching = Some(page);
+        open.paged(page, answer(total, page));
+        true
+    }
+
+    #[test]
+    fn scrolling_through_a_long_thread_keeps_a_bounded_window_without_gaps() {
+        let total = 2_000;
+        let mut open = Open::new(thread());
+        open.paged(Page::Newest, answer(total, Page::Newest));
+        assert_eq!(ids(&open), (1_951, 2_000, 50));
+        while scroll(&mut open, total, true) {
+            let (first, last, count) = ids(&open);
+            assert!(count <= WINDOW);
+            assert_eq!(last - first + 1, count as Id, "no gap in the window");
+        }
+        assert_eq!(ids(&open).0, 1, "the first message is reached");
+        assert_eq!(open.next_page(false), Some(Page::After(WINDOW as Id)));
+
+        // A message arriving meanwhile is not put after a gap: it comes in order.
+        assert!(!open.created(message(total + 1)));
+        let total = total + 1;
+        while scroll(&mut open, total, false) {
+            assert!(open.messages().count() <= WINDOW);
+        }
+        assert_eq!(
+            ids(&open).1,
+            total,
+            "back at the newest, the new one included"
+        );
+        assert_eq!(open.next_page(false), None);
+    }
+
+    #[test]
+    fn a_message_created_while_the_newest_page_is_fetched_is_not_lost() {
+        let mut open = Open::new(thread());
+        assert!(!open.created(message(61)), "kept aside for now");
+        open.paged(Page::Newest, answer(60, Page::Newest));
+        assert_eq!(ids(&open), (11, 61, 51));
+
+        // Brought by the page too: shown once.
+        let mut open = Open::new(thread());
+        open.created(message(60));
+        open.paged(Page::Newest, answer(60, Page::Newest));
+        assert_eq!(ids(&open), (11, 60, 50));
+    }
+
+    #[test]
+    fn statuses_only_move_forward_and_confirmed_outgoing_ones_are_forgotten() {
+        let mut open = Open::new(thread());
+        open.paged(Page::Newest, answer(3, Page::Newest));
+        let read = Message {
+            status: MessageStatus::Read,
+            ..message(3)
+        };
+        open.updated(read);
+        open.updated(Message {
+            status: MessageStatus::Delivered,
+            ..message(3)
+        });
+        assert_eq!(open.messages().last().unwrap().status, MessageStatus::Read);
+
+        let outgoing = Outgoing::new("builtin", 2, THREAD, Kind::Reply, "hi".into());
+        open.outgoing.push(outgoing.clone());
+        let stored = Message {
+            client_key: Some(outgoing.key.clone()),
+            ..message(4)
+        };
+        assert!(open.created(stored));
+        assert!(open.outgoing.is_empty(), "no longer shown as pending");
+    }
 }
