@@ -188,6 +188,131 @@ async fn a_reply_written_offline_goes_out_once_after_a_restart() {
     assert!(ws.conversations().outgoing().is_empty());
 }
 
+/// Alex's real event stream from the hub.
+fn stream(
+    session: &Session,
+    after: u64,
+) -> futures::channel::mpsc::Receiver<switchboard_client::events::Update> {
+    use switchboard_client::events::{self, Backoff};
+    let (sender, receiver) = futures::channel::mpsc::channel(64);
+    tokio::spawn(events::run(
+        session.hub.clone(),
+        session.token.clone(),
+        after,
+        Backoff::default(),
+        sender,
+    ));
+    receiver
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_visitor_writing_on_the_website_waits_in_the_inbox_and_is_taken() {
+    use futures::StreamExt;
+    use serde_json::{Value, json};
+    let home = tempfile::tempdir().unwrap();
+    let (_started, alex, boot) = demo(home.path()).await;
+    let support = boot
+        .ring_groups
+        .iter()
+        .find(|g| g.name == "Support")
+        .unwrap()
+        .id;
+    let mut updates = stream(&alex, boot.event_seq);
+    let mut ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
+        .with_local(local(home.path()));
+    let start = ws.start();
+    common::settle(
+        &mut ws,
+        vec![switchboard::screen::workspace::Action::Run(start)],
+    )
+    .await;
+    let navigate = ws.update(Message::Navigate(View::Conversations));
+    common::settle(&mut ws, vec![navigate]).await;
+    assert!(common::shows(&ws, "Conversations (2)"));
+
+    // Dana (an admin) puts a chat widget on the shop's website, routed to Support.
+    let (dana, _) = session::sign_in(
+        alex.hub.clone(),
+        switchboard_hub::demo::DEMO_ADMIN_EMAIL,
+        switchboard_hub::demo::DEMO_PASSWORD,
+        false,
+        true,
+        None,
+    )
+    .await
+    .unwrap();
+    let http = reqwest::Client::new();
+    let api = format!("{}/api/v1", alex.hub.address());
+    let made: Value = http
+        .post(format!("{api}/widgets"))
+        .bearer_auth(&dana.token)
+        .json(&json!({ "name": "Shop", "origins": ["https://shop.example"], "group_id": support }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let widget = made["widget"]["public_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{made}"));
+
+    // A visitor writes from the website.
+    let site = alex.hub.address().to_owned();
+    let started: Value = http
+        .post(format!("{site}/widget/v1/session"))
+        .json(&json!({ "widget": widget }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = started["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{started}"));
+    let text = "Do you ship to the Canary Islands?";
+    let written = http
+        .post(format!("{site}/widget/v1/messages"))
+        .bearer_auth(token)
+        .json(&json!({ "key": "first", "text": text }))
+        .send()
+        .await
+        .unwrap();
+    assert!(written.status().is_success());
+
+    // Alex's workspace hears of it from its event stream: it waits in the inbox.
+    while !common::shows(&ws, "Conversations (3)") {
+        let update = tokio::time::timeout(std::time::Duration::from_secs(30), updates.next())
+            .await
+            .expect("the hub's event arrived")
+            .expect("the stream runs");
+        let action = ws.update(Message::Stream(update));
+        common::settle(&mut ws, vec![action]).await;
+    }
+    assert!(common::shows_containing(&ws, "Do you ship to the Canary"));
+    let waiting = ws
+        .conversations()
+        .inbox()
+        .iter()
+        .find(|t| t.last_message.as_ref().is_some_and(|m| m.text == text))
+        .unwrap();
+    assert!(waiting.episode.as_ref().unwrap().assignee.is_none());
+    let id = waiting.id;
+
+    // Alex accepts it: it opens, and it is his.
+    let action = ws.update(Message::Conversations(conversations::Message::Take(id)));
+    common::settle(&mut ws, vec![action]).await;
+    let open = ws.conversations().open_thread().unwrap();
+    assert_eq!(open.id, id);
+    assert_eq!(
+        open.episode.as_ref().unwrap().assignee,
+        Some(alex_id(&alex).await)
+    );
+    assert!(common::shows(&ws, text));
+    assert!(common::shows(&ws, "Conversations (2)"), "no longer waiting");
+}
+
 async fn alex_id(alex: &Session) -> Id {
     alex.hub.bootstrap(&alex.token).await.unwrap().me.id
 }
