@@ -106,7 +106,6 @@ error-no-longer-ringing = The call is no longer ringing: someone else took it, o
 error-unavailable = That colleague cannot take calls right now.
 error-forbidden = Your role does not allow this.
 error-too-large = That is larger than the hub accepts.
-placeholder-conversations = SMS, email and live-chat conversations will appear here, one thread per customer.
 placeholder-contacts = Your account’s contacts will be searchable and editable here.
 
 ## Status

@@ -106,7 +106,6 @@ error-no-longer-ringing = La llamada ya no está sonando: la atendió otra perso
 error-unavailable = Ese compañero no puede atender llamadas ahora mismo.
 error-forbidden = Tu rol no permite hacer esto.
 error-too-large = Es más grande de lo que el hub acepta.
-placeholder-conversations = Aquí aparecerán las conversaciones de SMS, correo y chat en vivo, un hilo por cliente.
 placeholder-contacts = Aquí podrás buscar y editar los contactos de tu cuenta.
 
 ## Estado
