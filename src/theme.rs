@@ -76,38 +76,29 @@ pub mod container {
 
     /// A message the agents wrote to the customer.
     pub fn ours(theme: &Theme) -> Style {
-        let palette = theme.extended_palette();
-        Style::default()
-            .background(palette.primary.weak.color)
-            .color(palette.primary.weak.text)
-            .border(Border {
-                color: palette.primary.base.color,
-                width: 1.0,
-                radius: 8.0.into(),
-            })
+        let colors = theme.extended_palette().primary;
+        tinted(colors.weak, colors.base.color)
     }
 
     /// An internal note: the customer never sees it.
     pub fn note(theme: &Theme) -> Style {
-        let palette = theme.extended_palette();
-        Style::default()
-            .background(palette.warning.weak.color)
-            .color(palette.warning.weak.text)
-            .border(Border {
-                color: palette.warning.base.color,
-                width: 1.0,
-                radius: 8.0.into(),
-            })
+        let colors = theme.extended_palette().warning;
+        tinted(colors.weak, colors.base.color)
     }
 
     /// A row of a list that stands out (a conversation waiting for someone to take it).
     pub fn highlight(theme: &Theme) -> Style {
-        let palette = theme.extended_palette();
+        let colors = theme.extended_palette().success;
+        tinted(colors.weak, colors.base.color)
+    }
+
+    /// A rounded box in a weak shade of one of the palette's colours, edged with its base.
+    fn tinted(weak: iced::theme::palette::Pair, edge: Color) -> Style {
         Style::default()
-            .background(palette.success.weak.color)
-            .color(palette.success.weak.text)
+            .background(weak.color)
+            .color(weak.text)
             .border(Border {
-                color: palette.success.base.color,
+                color: edge,
                 width: 1.0,
                 radius: 8.0.into(),
             })

@@ -16,7 +16,7 @@ use switchboard::call::{self, Audio, Failure};
 use switchboard::screen::workspace::{Action, Message, Workspace, directory};
 use switchboard::session::{self, Outcome, Session, Started};
 use switchboard_client::environment::Environment;
-use switchboard_client::events::{self, Backoff, Update};
+use switchboard_client::events::Update;
 use switchboard_client::{Config, Hub};
 use switchboard_hub::demo::DEMO_PASSWORD;
 use switchboard_protocol::{CallState, Id, Target};
@@ -168,19 +168,6 @@ async fn a_missing_microphone_stops_the_call_before_anything_rings() {
     );
 }
 
-/// The agent's real event stream from the hub.
-fn stream(session: &Session, after: u64) -> futures::channel::mpsc::Receiver<Update> {
-    let (sender, receiver) = futures::channel::mpsc::channel(64);
-    tokio::spawn(events::run(
-        session.hub.clone(),
-        session.token.clone(),
-        after,
-        Backoff::default(),
-        sender,
-    ));
-    receiver
-}
-
 /// Feeds the workspace its stream until `done` holds (at most 20 s).
 async fn until(
     ws: &mut Workspace,
@@ -219,8 +206,8 @@ async fn dial_an_agent_accept_and_hang_up_on_the_screens() {
         ..Audio::default()
     };
     let now = time::OffsetDateTime::now_utc();
-    let mut alex_updates = stream(&alex, alex_boot.event_seq);
-    let mut lucia_updates = stream(&lucia, lucia_boot.event_seq);
+    let mut alex_updates = common::stream(&alex, alex_boot.event_seq);
+    let mut lucia_updates = common::stream(&lucia, lucia_boot.event_seq);
     let mut alex_ws = Workspace::new(alex.clone(), *alex_boot, now).with_audio(audio("alex.wav"));
     let mut lucia_ws = Workspace::new(lucia, lucia_boot, now).with_audio(audio("lucia.wav"));
 
@@ -280,7 +267,7 @@ async fn notes_typed_before_the_app_is_killed_mid_call_come_back_and_reach_the_h
     };
     let drafts_file = home.path().join("data").join("notes.sqlite3");
     let now = time::OffsetDateTime::now_utc();
-    let mut updates = stream(&alex, alex_boot.event_seq);
+    let mut updates = common::stream(&alex, alex_boot.event_seq);
     let mut alex_ws = Workspace::new(alex.clone(), *alex_boot, now)
         .with_audio(audio("alex.wav"))
         .with_drafts(Drafts::at(drafts_file.clone()));

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::Path;
 
-use switchboard::screen::workspace::{Message, View, Workspace, conversations};
+use switchboard::screen::workspace::{Action, Message, View, Workspace, conversations};
 use switchboard::session::{self, Outcome, Session};
 use switchboard_client::api::conversations::{Kind, Page};
 use switchboard_client::environment::Environment;
@@ -52,6 +52,15 @@ async fn texts_at_hub(alex: &Session, thread: Id) -> Vec<String> {
     page.messages.into_iter().map(|m| m.text).collect()
 }
 
+/// The workspace of `session`, started (outbox sent, inbox fetched) on this home's store.
+async fn started(home: &Path, session: &Session, boot: Bootstrap) -> Workspace {
+    let mut ws = Workspace::new(session.clone(), boot, time::OffsetDateTime::now_utc())
+        .with_local(local(home));
+    let start = ws.start();
+    common::settle(&mut ws, vec![Action::Run(start)]).await;
+    ws
+}
+
 fn count(texts: &[String], text: &str) -> usize {
     texts.iter().filter(|t| *t == text).count()
 }
@@ -60,14 +69,7 @@ fn count(texts: &[String], text: &str) -> usize {
 async fn the_inbox_opens_a_thread_and_enter_sends_the_reply() {
     let home = tempfile::tempdir().unwrap();
     let (_started, alex, boot) = demo(home.path()).await;
-    let mut ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
-        .with_local(local(home.path()));
-    let start = ws.start();
-    common::settle(
-        &mut ws,
-        vec![switchboard::screen::workspace::Action::Run(start)],
-    )
-    .await;
+    let mut ws = started(home.path(), &alex, boot).await;
 
     // Olivia waits in Support; Liam's chat is Alex's with two unread messages.
     assert!(common::shows(&ws, "Conversations (2)"));
@@ -159,14 +161,7 @@ async fn a_reply_written_offline_goes_out_once_after_a_restart() {
 
     // The app starts again with the hub back: each goes out, once.
     let boot = alex.hub.bootstrap(&alex.token).await.unwrap();
-    let mut ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
-        .with_local(local(home.path()));
-    let start = ws.start();
-    common::settle(
-        &mut ws,
-        vec![switchboard::screen::workspace::Action::Run(start)],
-    )
-    .await;
+    let mut ws = started(home.path(), &alex, boot).await;
     let at_hub = texts_at_hub(&alex, liam.id).await;
     assert_eq!(count(&at_hub, stored_but_unanswered), 1);
     assert_eq!(count(&at_hub, never_reached), 1);
@@ -188,23 +183,6 @@ async fn a_reply_written_offline_goes_out_once_after_a_restart() {
     assert!(ws.conversations().outgoing().is_empty());
 }
 
-/// Alex's real event stream from the hub.
-fn stream(
-    session: &Session,
-    after: u64,
-) -> futures::channel::mpsc::Receiver<switchboard_client::events::Update> {
-    use switchboard_client::events::{self, Backoff};
-    let (sender, receiver) = futures::channel::mpsc::channel(64);
-    tokio::spawn(events::run(
-        session.hub.clone(),
-        session.token.clone(),
-        after,
-        Backoff::default(),
-        sender,
-    ));
-    receiver
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_visitor_writing_on_the_website_waits_in_the_inbox_and_is_taken() {
     use futures::StreamExt;
@@ -217,15 +195,8 @@ async fn a_visitor_writing_on_the_website_waits_in_the_inbox_and_is_taken() {
         .find(|g| g.name == "Support")
         .unwrap()
         .id;
-    let mut updates = stream(&alex, boot.event_seq);
-    let mut ws = Workspace::new(alex.clone(), boot, time::OffsetDateTime::now_utc())
-        .with_local(local(home.path()));
-    let start = ws.start();
-    common::settle(
-        &mut ws,
-        vec![switchboard::screen::workspace::Action::Run(start)],
-    )
-    .await;
+    let mut updates = common::stream(&alex, boot.event_seq);
+    let mut ws = started(home.path(), &alex, boot).await;
     let navigate = ws.update(Message::Navigate(View::Conversations));
     common::settle(&mut ws, vec![navigate]).await;
     assert!(common::shows(&ws, "Conversations (2)"));

@@ -87,6 +87,7 @@ dismiss = Dismiss
 ## Navigation
 nav-dialer = Dialer
 nav-conversations = Conversations
+nav-conversations-waiting = Conversations ({ $count })
 nav-contacts = Contacts
 nav-history = History
 nav-settings = Settings

@@ -87,6 +87,7 @@ dismiss = Cerrar
 ## Navegación
 nav-dialer = Teclado
 nav-conversations = Conversaciones
+nav-conversations-waiting = Conversaciones ({ $count })
 nav-contacts = Contactos
 nav-history = Historial
 nav-settings = Ajustes

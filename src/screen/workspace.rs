@@ -7,6 +7,7 @@ pub mod dialpad;
 pub mod directory;
 pub mod history;
 pub mod identity;
+mod messaging;
 pub mod notes;
 pub mod phone;
 mod settings;
@@ -16,6 +17,7 @@ mod tabs;
 pub mod voice;
 mod wrap_up;
 
+use messaging::conversations_context;
 use stream::{StreamKey, connect};
 pub use tabs::Tab;
 use wrap_up::LastCall;
@@ -272,43 +274,6 @@ impl Workspace {
         &self.conversations
     }
 
-    /// Sends the messages written while the hub was out of reach, and fetches the inbox.
-    fn conversations_start(&mut self) -> Task<Message> {
-        let cx = conversations_context(&self.session, &self.me, self.now);
-        Task::batch([
-            self.conversations.resend(&cx),
-            self.conversations.refresh(&cx),
-        ])
-        .map(Message::Conversations)
-    }
-
-    fn conversations_update(&mut self, message: conversations::Message) -> Action {
-        let cx = conversations_context(&self.session, &self.me, self.now);
-        let action = self.conversations.update(message, &cx);
-        self.conversations_action(action)
-    }
-
-    fn conversations_action(&mut self, action: conversations::Action) -> Action {
-        match action {
-            conversations::Action::None => Action::None,
-            conversations::Action::Run(task) => Action::Run(task.map(Message::Conversations)),
-            conversations::Action::Failed(error) => self.failed(&error),
-            conversations::Action::Waiting { name } => {
-                if self.focused {
-                    Action::None
-                } else {
-                    Action::Run(
-                        Task::future(crate::call::notify(
-                            fl!("notify-conversation"),
-                            fl!("notify-conversation-body", name = name),
-                        ))
-                        .discard(),
-                    )
-                }
-            }
-        }
-    }
-
     /// The dial pad starts at the country the agent picked last, if any.
     pub fn with_dial_country(mut self, country: Option<&str>) -> Self {
         if let Some(country) = country {
@@ -378,9 +343,7 @@ impl Workspace {
                     return Action::Run(devices::list().map(Message::Devices));
                 }
                 if view == View::Conversations {
-                    let cx = conversations_context(&self.session, &self.me, self.now);
-                    let refresh = self.conversations.refresh(&cx);
-                    return Action::Run(refresh.map(Message::Conversations));
+                    return Action::Run(self.conversations_refresh());
                 }
             }
             Message::StatusMenuToggled => self.status_menu = !self.status_menu,
@@ -647,7 +610,7 @@ impl Workspace {
         let waiting = self.conversations.waiting(self.me.id);
         for view in View::NAVIGATION {
             let label = if view == View::Conversations && waiting > 0 {
-                format!("{} ({waiting})", view.label())
+                fl!("nav-conversations-waiting", count = waiting)
             } else {
                 view.label()
             };
@@ -792,21 +755,6 @@ fn context<'a>(
         now,
         focused,
         country: &account.settings.default_country,
-    }
-}
-
-/// What the conversations need from the workspace (free-standing, as `context`).
-fn conversations_context<'a>(
-    session: &'a Session,
-    me: &Me,
-    now: OffsetDateTime,
-) -> conversations::Context<'a> {
-    conversations::Context {
-        hub: &session.hub,
-        hub_name: switchboard_client::outbox::hub_name(&session.hub, session.builtin),
-        token: &session.token,
-        me: me.id,
-        now,
     }
 }
 

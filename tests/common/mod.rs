@@ -207,12 +207,33 @@ pub fn type_into(
     id: &'static str,
     text: &str,
 ) -> Vec<workspace::Action> {
+    keys_into(workspace, id, text, false)
+}
+
+/// As [`type_into`], then Enter, in one go (the editor keeps its focus).
+pub fn type_and_enter(
+    workspace: &mut Workspace,
+    id: &'static str,
+    text: &str,
+) -> Vec<workspace::Action> {
+    keys_into(workspace, id, text, true)
+}
+
+fn keys_into(
+    workspace: &mut Workspace,
+    id: &'static str,
+    text: &str,
+    enter: bool,
+) -> Vec<workspace::Action> {
     let config = switchboard_client::Config::default();
     let messages: Vec<_> = {
         let mut ui = simulator(workspace.view(&config));
         ui.click(iced_test::selector::id(id))
             .unwrap_or_else(|e| panic!("cannot click #{id}: {e}"));
         ui.typewrite(text);
+        if enter {
+            ui.tap_key(iced::keyboard::key::Named::Enter);
+        }
         ui.into_messages().collect()
     };
     messages.into_iter().map(|m| workspace.update(m)).collect()
@@ -258,21 +279,19 @@ pub async fn settle(ws: &mut Workspace, mut pending: Vec<workspace::Action>) {
     }
 }
 
-/// Clicks the text editor with `id`, types `text` and presses Enter, in one go (the editor
-/// keeps its focus), feeding the resulting messages to `update`.
-pub fn type_and_enter(
-    workspace: &mut Workspace,
-    id: &'static str,
-    text: &str,
-) -> Vec<workspace::Action> {
-    let config = switchboard_client::Config::default();
-    let messages: Vec<_> = {
-        let mut ui = simulator(workspace.view(&config));
-        ui.click(iced_test::selector::id(id))
-            .unwrap_or_else(|e| panic!("cannot click #{id}: {e}"));
-        ui.typewrite(text);
-        ui.tap_key(iced::keyboard::key::Named::Enter);
-        ui.into_messages().collect()
-    };
-    messages.into_iter().map(|m| workspace.update(m)).collect()
+/// The agent's real event stream from the hub.
+pub fn stream(
+    session: &Session,
+    after: u64,
+) -> futures::channel::mpsc::Receiver<switchboard_client::events::Update> {
+    use switchboard_client::events::{self, Backoff};
+    let (sender, receiver) = futures::channel::mpsc::channel(64);
+    tokio::spawn(events::run(
+        session.hub.clone(),
+        session.token.clone(),
+        after,
+        Backoff::default(),
+        sender,
+    ));
+    receiver
 }

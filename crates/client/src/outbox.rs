@@ -188,12 +188,14 @@ pub fn hub_name(hub: &Hub, builtin: bool) -> String {
 
 /// Sends one message and records the outcome here: the hub has it (forgotten here, the
 /// hub's message returned), refused for good (kept with the reason, the error returned), or
-/// not reached (the error; it is sent again later with the same key).
+/// not reached (the error; it is sent again later with the same key). `reason` words a
+/// refusal as the agent reads it (in their language); it is kept with the message.
 pub async fn deliver(
     hub: &Hub,
     token: &str,
     outbox: &Outbox,
     message: &Outgoing,
+    reason: impl FnOnce(&crate::Error) -> String,
 ) -> Result<Message> {
     match hub
         .write(token, message.thread, message.kind, &message.body())
@@ -206,7 +208,7 @@ pub async fn deliver(
         Err(error) => {
             if error.is_refusal() {
                 outbox
-                    .refused(&message.hub, &message.key, error.to_string())
+                    .refused(&message.hub, &message.key, reason(&error))
                     .await?;
             }
             Err(error)

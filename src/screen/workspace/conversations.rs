@@ -3,26 +3,31 @@
 //! this machine until the hub has them (sent once, after a restart too), canned replies, and
 //! take / hand on / resolve.
 
+mod composer;
+mod events;
+mod handing;
+mod inbox;
 mod thread;
+
+pub use composer::Canned;
+pub use handing::{HandTo, Pick};
 
 pub use thread::{PAGE, WINDOW};
 
 use std::collections::HashSet;
 
-use iced::widget::{
-    button, column, container, pick_list, row, scrollable, space, text, text_editor,
-};
-use iced::{Alignment, Length, Task, keyboard};
+use iced::widget::{button, column, container, row, scrollable, text, text_editor};
+use iced::{Alignment, Length, Task};
 use switchboard_client::api::conversations::{Kind, Page};
 use switchboard_client::outbox::{self, Outbox, Outgoing};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
-    AgentSummary, AssignEpisode, Author, CannedReply, Channel, Disposition, EpisodeState, Id,
-    MAX_MESSAGE_CHARS, Message as Sent, MessagePage, RingGroup, Thread,
+    AgentSummary, AssignEpisode, CannedReply, Disposition, EpisodeState, Id, MAX_MESSAGE_CHARS,
+    Message as Sent, MessagePage, RingGroup, Thread,
 };
 use time::OffsetDateTime;
 
-use crate::widget::{self, Element};
+use crate::widget::Element;
 use crate::{fl, font, theme};
 
 /// How often, at most, colleagues and the customer are told the agent is typing.
@@ -81,44 +86,6 @@ impl Clone for Conversations {
             resending: self.resending,
             problem: self.problem.clone(),
         }
-    }
-}
-
-/// Someone to hand a conversation to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HandTo {
-    Agent(Id, String),
-    Group(Id, String),
-}
-
-impl std::fmt::Display for HandTo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HandTo::Agent(_, name) => write!(f, "{name}"),
-            HandTo::Group(_, name) => {
-                write!(f, "{}", fl!("conversation-group", name = name.clone()))
-            }
-        }
-    }
-}
-
-/// A disposition as the pick list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pick(Id, String);
-
-impl std::fmt::Display for Pick {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.1)
-    }
-}
-
-/// A canned reply as the pick list shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Canned(CannedReply);
-
-impl std::fmt::Display for Canned {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "/{}", self.0.shortcut)
     }
 }
 
@@ -227,9 +194,8 @@ impl Conversations {
         self.inbox
             .iter()
             .filter(|t| {
-                t.episode.as_ref().is_some_and(|e| {
-                    e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me)
-                }) && (t.unread > 0 || t.episode.as_ref().is_some_and(|e| e.assignee.is_none()))
+                for_me(t, me)
+                    && (t.unread > 0 || t.episode.as_ref().is_some_and(|e| e.assignee.is_none()))
             })
             .count()
     }
@@ -262,7 +228,9 @@ impl Conversations {
             async move {
                 let mut reached = Vec::new();
                 for message in outbox.waiting(&name, me).await? {
-                    match outbox::deliver(&hub, &token, &outbox, &message).await {
+                    match outbox::deliver(&hub, &token, &outbox, &message, crate::screen::describe)
+                        .await
+                    {
                         Ok(stored) => reached.push(stored),
                         // Refused for good: kept with its reason, shown with Retry.
                         Err(error) if error.is_refusal() => {}
@@ -420,7 +388,16 @@ impl Conversations {
                 return Action::Run(Task::perform(
                     {
                         let outgoing = outgoing.clone();
-                        async move { outbox::deliver(&hub, &token, &outbox, &outgoing).await }
+                        async move {
+                            outbox::deliver(
+                                &hub,
+                                &token,
+                                &outbox,
+                                &outgoing,
+                                crate::screen::describe,
+                            )
+                            .await
+                        }
                     },
                     move |result| Message::Delivered(outgoing.clone(), result),
                 ));
@@ -670,100 +647,15 @@ impl Conversations {
         first
     }
 
-    // What the event stream says.
-
-    /// A thread changed (a new episode, taken, handed on, resolved, read).
-    pub fn thread_updated(&mut self, thread: Thread, me: Id) {
-        if let Some(open) = &mut self.open
-            && open.id() == thread.id
-            && (thread.newer_than(&open.thread) || thread.version == open.thread.version)
-        {
-            open.thread = thread.clone();
-        }
-        let mine = thread
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me));
-        match self.inbox.iter().position(|t| t.id == thread.id) {
-            Some(at) if !self.inbox[at].newer_than(&thread) => {
-                if mine {
-                    self.inbox.remove(at);
-                    self.inbox.insert(0, thread);
-                } else {
-                    self.inbox.remove(at);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// A thread changed that the inbox may not list: whether to fetch the inbox again (the
-    /// hub knows whose groups it waits in).
-    pub fn wants_refresh(&self, thread: &Thread, me: Id) -> bool {
-        let listed = self.inbox.iter().any(|t| t.id == thread.id);
-        let for_me = thread
-            .episode
-            .as_ref()
-            .is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me));
-        !listed && for_me
-    }
-
-    pub fn message_created(&mut self, message: Sent) {
-        if let Some(open) = self.open.as_mut().filter(|o| o.id() == message.thread_id) {
-            open.created(message.clone());
-        }
-        if let Some(thread) = self.inbox.iter_mut().find(|t| t.id == message.thread_id)
-            && thread
-                .last_message
-                .as_ref()
-                .is_none_or(|m| m.id < message.id)
-        {
-            thread.last_message = Some(message);
-        }
-    }
-
-    pub fn message_updated(&mut self, message: Sent) {
-        if let Some(open) = self.open.as_mut().filter(|o| o.id() == message.thread_id) {
-            open.updated(message);
-        }
-    }
-
-    pub fn typing(&mut self, thread: Id, name: String, now: OffsetDateTime) {
-        if let Some(open) = self.open.as_mut().filter(|o| o.id() == thread) {
-            open.typing(name, now);
-        }
-    }
-
-    /// Two contacts became one: a thread opened on the one that went is reopened on the
-    /// survivor's.
-    pub fn merged(&mut self, from_contact: Id, thread: Id, cx: &Context<'_>) -> Task<Message> {
-        self.inbox.retain(|t| t.contact_id != from_contact);
-        let reopen = self
-            .open
-            .as_ref()
-            .is_some_and(|open| open.thread.contact_id == from_contact && open.id() != thread);
-        if reopen {
-            self.open = None;
-            let (hub, token) = (cx.hub.clone(), cx.token.to_owned());
-            return Task::perform(
-                async move { hub.conversation(&token, thread).await },
-                Message::ThreadFound,
-            );
-        }
-        Task::none()
-    }
-
-    /// The customer's messages arriving while the thread is open are read.
-    pub fn read_new(&self, cx: &Context<'_>, focused: bool) -> Task<Message> {
-        if focused {
-            self.mark_read(cx)
-        } else {
-            Task::none()
-        }
-    }
-
     pub fn view<'a>(&'a self, look: Look<'a>) -> Element<'a, Message> {
-        let list = self.list(look.me, look.now);
+        let list = inbox::view(
+            &self.inbox,
+            self.open.as_ref().map(thread::Open::id),
+            self.loaded,
+            self.problem.as_deref(),
+            look.me,
+            look.now,
+        );
         let Some(open) = &self.open else {
             let hint = container(
                 text(if self.loaded && self.inbox.is_empty() {
@@ -777,41 +669,6 @@ impl Conversations {
             return row![list, hint].spacing(16).into();
         };
         row![list, self.thread_view(open, &look)].spacing(16).into()
-    }
-
-    fn list(&self, me: Id, now: OffsetDateTime) -> Element<'_, Message> {
-        let mut items = column![].spacing(6);
-        for thread in &self.inbox {
-            items = items.push(inbox_row(
-                thread,
-                me,
-                now,
-                self.open.as_ref().is_some_and(|o| o.id() == thread.id),
-            ));
-        }
-        let mut list =
-            column![text(fl!("nav-conversations")).size(22).font(font::BOLD)].spacing(12);
-        if let Some(problem) = &self.problem {
-            list = list.push(
-                container(
-                    row![
-                        text(problem.clone()).size(13).width(Length::Fill),
-                        button(text(fl!("dismiss")).size(12))
-                            .style(theme::button::item)
-                            .on_press(Message::ProblemDismissed),
-                    ]
-                    .align_y(Alignment::Center),
-                )
-                .padding(8)
-                .style(theme::container::error_banner),
-            );
-        }
-        if !self.loaded {
-            list = list.push(text(fl!("conversations-loading")).style(theme::text::muted));
-        }
-        list.push(scrollable(items).height(Length::Fill))
-            .width(320)
-            .into()
     }
 
     fn thread_view<'a>(&'a self, open: &'a thread::Open, look: &Look<'a>) -> Element<'a, Message> {
@@ -871,136 +728,28 @@ impl Conversations {
 
         let mut page = column![head].spacing(10);
         if let Some(picked) = &self.resolving {
-            page = page.push(self.resolve_bar(*picked, look));
+            page = page.push(handing::resolve_bar(*picked, look));
         }
         if let Some(picked) = &self.handing {
-            page = page.push(self.hand_bar(picked.as_ref(), look));
+            page = page.push(handing::hand_bar(picked.as_ref(), look));
         }
         page = page.push(timeline);
-        page = page.push(self.composer(open, mine || !is_open || waiting));
+        page = page.push(composer::view(
+            &self.composer,
+            self.kind,
+            &open.canned,
+            mine || !is_open || waiting,
+        ));
         container(page).width(Length::Fill).into()
     }
+}
 
-    fn resolve_bar<'a>(&'a self, picked: Option<Id>, look: &Look<'a>) -> Element<'a, Message> {
-        let options: Vec<Pick> = look
-            .dispositions
-            .iter()
-            .map(|d| Pick(d.id, d.label.clone()))
-            .collect();
-        let selected = picked.and_then(|id| options.iter().find(|p| p.0 == id).cloned());
-        container(
-            row![
-                text(fl!("conversation-resolve-with")).size(13),
-                pick_list(options, selected, Message::DispositionPicked)
-                    .placeholder(fl!("conversation-no-disposition")),
-                space().width(Length::Fill),
-                button(text(fl!("conversation-resolve")))
-                    .style(theme::button::primary)
-                    .on_press(Message::ResolveConfirmed),
-                button(text(fl!("conversation-cancel")))
-                    .style(theme::button::item)
-                    .on_press(Message::Cancel),
-            ]
-            .spacing(10)
-            .align_y(Alignment::Center),
-        )
-        .padding(8)
-        .style(theme::container::panel)
-        .into()
-    }
-
-    fn hand_bar<'a>(&'a self, picked: Option<&HandTo>, look: &Look<'a>) -> Element<'a, Message> {
-        let mut options: Vec<HandTo> = look
-            .agents
-            .iter()
-            .map(|a| HandTo::Agent(a.id, a.name.clone()))
-            .collect();
-        options.extend(
-            look.groups
-                .iter()
-                .map(|g| HandTo::Group(g.id, g.name.clone())),
-        );
-        let confirm = button(text(fl!("conversation-hand-on")))
-            .style(theme::button::primary)
-            .on_press_maybe(picked.map(|_| Message::HandConfirmed));
-        container(
-            column![
-                row![
-                    text(fl!("conversation-hand-to")).size(13),
-                    pick_list(options, picked.cloned(), Message::HandToPicked)
-                        .placeholder(fl!("conversation-hand-pick")),
-                    space().width(Length::Fill),
-                    confirm,
-                    button(text(fl!("conversation-cancel")))
-                        .style(theme::button::item)
-                        .on_press(Message::Cancel),
-                ]
-                .spacing(10)
-                .align_y(Alignment::Center),
-                text(fl!("conversation-hand-note"))
-                    .size(12)
-                    .style(theme::text::muted),
-            ]
-            .spacing(4),
-        )
-        .padding(8)
-        .style(theme::container::panel)
-        .into()
-    }
-
-    fn composer<'a>(&'a self, open: &'a thread::Open, may_reply: bool) -> Element<'a, Message> {
-        let kind = self.kind;
-        let editor = text_editor(&self.composer)
-            .id("composer")
-            .placeholder(match kind {
-                Kind::Reply => fl!("composer-reply-placeholder"),
-                Kind::Note => fl!("composer-note-placeholder"),
-            })
-            .height(Length::Fixed(84.0))
-            .on_action(Message::Edited)
-            .key_binding(|press| {
-                let enter = matches!(
-                    press.key.as_ref(),
-                    keyboard::Key::Named(keyboard::key::Named::Enter)
-                );
-                if enter && !press.modifiers.shift() {
-                    Some(text_editor::Binding::Custom(Message::Send))
-                } else {
-                    text_editor::Binding::from_key_press(press)
-                }
-            });
-        let canned: Vec<Canned> = open.canned.iter().cloned().map(Canned).collect();
-        let mut tools = row![
-            button(text(fl!("composer-reply")).size(13))
-                .style(theme::button::tab(kind == Kind::Reply))
-                .on_press_maybe(may_reply.then_some(Message::KindPicked(Kind::Reply))),
-            button(text(fl!("composer-note")).size(13))
-                .style(theme::button::tab(kind == Kind::Note))
-                .on_press(Message::KindPicked(Kind::Note)),
-        ]
-        .spacing(6)
-        .align_y(Alignment::Center);
-        if !canned.is_empty() {
-            tools = tools.push(
-                pick_list(canned, None::<Canned>, Message::CannedPicked)
-                    .placeholder(fl!("composer-canned"))
-                    .text_size(13),
-            );
-        }
-        tools = tools
-            .push(space().width(Length::Fill))
-            .push(
-                text(fl!("composer-hint"))
-                    .size(11)
-                    .style(theme::text::muted),
-            )
-            .push(
-                button(text(fl!("composer-send")))
-                    .style(theme::button::primary)
-                    .on_press(Message::Send),
-            );
-        column![tools, editor].spacing(6).into()
-    }
+/// Whether a thread is open work for the agent: theirs, or waiting for someone to take it.
+fn for_me(thread: &Thread, me: Id) -> bool {
+    thread
+        .episode
+        .as_ref()
+        .is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none_or(|a| a == me))
 }
 
 /// What the view needs from the workspace.
@@ -1024,12 +773,7 @@ fn episode_line(thread: &Thread, look: &Look<'_>) -> String {
     let Some(episode) = &thread.episode else {
         return fl!("conversation-no-episode");
     };
-    let channel = match episode.channel {
-        Channel::Chat => fl!("channel-chat"),
-        Channel::Sms => fl!("channel-sms"),
-        Channel::Email => fl!("channel-email"),
-        Channel::Note => fl!("channel-note"),
-    };
+    let channel = thread::channel_label(episode.channel);
     let who = match (episode.state, episode.assignee) {
         (EpisodeState::Resolved, _) => fl!("conversation-state-resolved"),
         (EpisodeState::Open, None) => {
@@ -1052,105 +796,4 @@ fn episode_line(thread: &Thread, look: &Look<'_>) -> String {
         }
     };
     format!("{channel} · {who}")
-}
-
-fn inbox_row<'a>(
-    thread: &'a Thread,
-    me: Id,
-    now: OffsetDateTime,
-    open: bool,
-) -> Element<'a, Message> {
-    let episode = thread.episode.as_ref();
-    let waiting = episode.is_some_and(|e| e.state == EpisodeState::Open && e.assignee.is_none());
-    let last = thread
-        .last_message
-        .as_ref()
-        .map(|m| {
-            let who = match &m.author {
-                Author::Contact => String::new(),
-                Author::Agent { id, .. } if *id == me => format!("{}: ", fl!("conversation-you")),
-                Author::Agent { name, .. } => format!("{name}: "),
-                Author::System => String::new(),
-            };
-            let line: String = m
-                .text
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(60)
-                .collect();
-            format!("{who}{line}")
-        })
-        .unwrap_or_default();
-    let since = episode
-        .filter(|e| e.state == EpisodeState::Open && e.first_response_at.is_none())
-        .map(|e| {
-            fl!(
-                "conversation-waiting-for",
-                time = widget::duration((now - e.opened_at).whole_seconds())
-            )
-        });
-    let mut top = row![
-        text(&thread.contact_name)
-            .size(14)
-            .font(font::BOLD)
-            .width(Length::Fill),
-    ]
-    .spacing(6)
-    .align_y(Alignment::Center);
-    if let Some(m) = &thread.last_message {
-        top = top.push(
-            text(widget::when(m.at, now))
-                .size(11)
-                .style(theme::text::muted),
-        );
-    }
-    if thread.unread > 0 {
-        top = top.push(
-            container(text(thread.unread.to_string()).size(11))
-                .padding([1, 6])
-                .style(theme::container::highlight),
-        );
-    }
-    let mut body = column![top, text(last).size(12).style(theme::text::muted)].spacing(2);
-    let mut bottom = row![].spacing(8).align_y(Alignment::Center);
-    if let Some(episode) = episode {
-        bottom = bottom.push(
-            text(match episode.channel {
-                Channel::Chat => fl!("channel-chat"),
-                Channel::Sms => fl!("channel-sms"),
-                Channel::Email => fl!("channel-email"),
-                Channel::Note => fl!("channel-note"),
-            })
-            .size(11)
-            .style(theme::text::muted),
-        );
-    }
-    if let Some(since) = since {
-        bottom = bottom.push(text(since).size(11).style(theme::text::warning));
-    }
-    if waiting {
-        bottom = bottom.push(space().width(Length::Fill)).push(
-            button(text(fl!("conversation-accept")).size(12))
-                .style(theme::button::primary)
-                .on_press(Message::Take(thread.id)),
-        );
-    }
-    body = body.push(bottom);
-    let style = if waiting {
-        theme::container::highlight
-    } else {
-        theme::container::panel
-    };
-    button(container(body).padding(8).width(Length::Fill).style(style))
-        .padding(0)
-        .style(if open {
-            theme::button::item
-        } else {
-            theme::button::bare
-        })
-        .width(Length::Fill)
-        .on_press(Message::Opened(thread.id))
-        .into()
 }

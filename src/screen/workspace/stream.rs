@@ -74,9 +74,7 @@ impl Workspace {
                     let refresh = self.conversations.wants_refresh(&thread, self.me.id);
                     self.conversations.thread_updated(*thread, self.me.id);
                     if refresh {
-                        let cx = conversations_context(&self.session, &self.me, self.now);
-                        let task = self.conversations.refresh(&cx);
-                        return Action::Run(task.map(Message::Conversations));
+                        return Action::Run(self.conversations_refresh());
                     }
                 }
                 Event::MessageCreated { message } => {

@@ -288,7 +288,7 @@ fn author_name(message: &Message) -> String {
     }
 }
 
-fn channel_label(channel: Channel) -> String {
+pub fn channel_label(channel: Channel) -> String {
     match channel {
         Channel::Chat => fl!("channel-chat"),
         Channel::Sms => fl!("channel-sms"),
