@@ -84,6 +84,7 @@ pub fn refusal(code: ErrorCode) -> String {
         ErrorCode::VisitorBlocked => fl!("error-visitor-blocked"),
         ErrorCode::InvalidRating => fl!("error-invalid-rating"),
         ErrorCode::InvalidAttachment => fl!("error-invalid-attachment"),
+        ErrorCode::IdentityTaken => fl!("error-identity-taken"),
         ErrorCode::Unknown => fl!("error-unknown-code"),
     }
 }

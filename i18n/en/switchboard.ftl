@@ -75,6 +75,7 @@ error-identity-not-vouched = The website's signature of its signed-in user does 
 error-visitor-blocked = This website visitor has been blocked.
 error-invalid-rating = A rating is 1 to 5 stars, with a comment of at most 1000 characters.
 error-invalid-attachment = This file cannot be attached: it is empty, or a web page or script.
+error-identity-taken = Another contact already has this number or address. Merge the two contacts instead.
 error-unexpected = Something went wrong: { $message }
 error-keychain = The keychain is not available, so you will be asked to sign in next time.
 error-builtin-hub = The hub on this computer could not start: { $reason }

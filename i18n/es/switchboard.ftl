@@ -75,6 +75,7 @@ error-identity-not-vouched = La firma del sitio web para su usuario no coincide,
 error-visitor-blocked = Este visitante del sitio web ha sido bloqueado.
 error-invalid-rating = Una valoración es de 1 a 5 estrellas, con un comentario de 1000 caracteres como máximo.
 error-invalid-attachment = Este archivo no se puede adjuntar: está vacío, o es una página web o un script.
+error-identity-taken = Otro contacto ya tiene este número o dirección. Fusione los dos contactos en su lugar.
 error-unexpected = Algo salió mal: { $message }
 error-keychain = El llavero del sistema no está disponible: la próxima vez tendrás que iniciar sesión.
 error-builtin-hub = El hub de este equipo no pudo arrancar: { $reason }

@@ -64,6 +64,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(contacts::lookup_contacts))
         .routes(routes!(contacts::contact))
         .routes(routes!(contacts::create_contact))
+        .routes(routes!(contacts::update_contact))
         .routes(routes!(conversations::inbox))
         .routes(routes!(conversations::search))
         .routes(routes!(conversations::thread))

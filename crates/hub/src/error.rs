@@ -138,6 +138,7 @@ impl Error {
             | ErrorCode::Consulting
             | ErrorCode::ThreeWay
             | ErrorCode::NotACustomersCall
+            | ErrorCode::IdentityTaken
             | ErrorCode::AlreadyConsulting
             | ErrorCode::NotConsulting
             | ErrorCode::ColleagueNotAnswered
@@ -227,6 +228,9 @@ fn words(code: ErrorCode) -> &'static str {
             "a rating is 1 to 5 stars with a comment of at most 1000 characters"
         }
         ErrorCode::InvalidAttachment => "an attachment must not be empty, nor a web page or script",
+        ErrorCode::IdentityTaken => {
+            "another contact has this number or address; merge the two contacts instead"
+        }
         ErrorCode::InvalidCannedReply => {
             "a canned reply needs a shortcut (a-z, 0-9, -) and text whose placeholders are {contact}, {first_name} and {agent}"
         }

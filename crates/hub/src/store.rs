@@ -8,6 +8,7 @@ mod api_keys;
 mod calls;
 mod canned;
 mod carriers;
+mod contacts;
 mod conversations;
 mod directory;
 mod events;

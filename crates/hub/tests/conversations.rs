@@ -673,6 +673,124 @@ async fn merging_two_contacts_makes_one_thread_and_one_piece_of_work() {
 }
 
 #[tokio::test]
+async fn an_edited_contact_is_recognised_by_its_new_number_and_address_and_never_takes_anothers() {
+    let hub = common::start().await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let chat_thread = visitor_writes(&hub, "v-ada", "Hello?").await;
+    let mut events = hub.events(&ana, 0).await;
+    let path = format!("/contacts/{}", chat_thread.contact_id);
+
+    let edited = hub
+        .put(
+            &ana,
+            &path,
+            json!({
+                "name": " Ada Lovelace ",
+                "company": "Analytical Engines",
+                "phones": [{ "number": "(415) 555-0199", "label": "mobile" }],
+                "emails": ["Ada@Example.com"],
+            }),
+        )
+        .await;
+    assert_eq!(edited.status(), StatusCode::OK);
+    let edited: switchboard_protocol::Contact = edited.json().await.unwrap();
+    assert_eq!(edited.name, "Ada Lovelace");
+    assert_eq!(edited.phones[0].number, "+14155550199");
+    assert_eq!(edited.emails, ["Ada@Example.com"]);
+    // Agents with her conversation open see the new name.
+    let renamed = next_of(&mut events, |event| match event {
+        Event::ThreadUpdated { thread } if thread.newer_than(&chat_thread) => Some(thread),
+        _ => None,
+    })
+    .await;
+    assert_eq!(renamed.id, chat_thread.id);
+    assert_eq!(renamed.contact_name, "Ada Lovelace");
+
+    // She writes by email and by SMS: the same thread.
+    for (kind, value, channel) in [
+        (IdentityKind::Email, "ada@example.com", Channel::Email),
+        (IdentityKind::Phone, "+14155550199", Channel::Sms),
+    ] {
+        let (thread, _) = hub
+            .state
+            .conversations
+            .inbound(
+                hub.alpha,
+                (kind, value),
+                "Someone",
+                Inbound {
+                    channel,
+                    ..chat("It's Ada")
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(thread.id, chat_thread.id, "{value}");
+    }
+
+    // Grace has her own number: Ada's card cannot take it, and is left as it was.
+    let grace = hub
+        .post(
+            &ana,
+            "/contacts",
+            json!({ "name": "Grace", "phones": [{ "number": "+14155550123", "label": "" }] }),
+        )
+        .await;
+    assert_eq!(grace.status(), StatusCode::CREATED);
+    let taking = hub
+        .put(
+            &ana,
+            &path,
+            json!({ "name": "Ada", "phones": [{ "number": "+14155550123", "label": "" }] }),
+        )
+        .await;
+    assert_eq!(
+        error_of(taking).await,
+        (StatusCode::CONFLICT, ErrorCode::IdentityTaken)
+    );
+    let unchanged: switchboard_protocol::Contact = hub.get(&ana, &path).await.json().await.unwrap();
+    assert_eq!(unchanged.name, "Ada Lovelace");
+    assert_eq!(unchanged.phones[0].number, "+14155550199");
+
+    // Bad input is refused with its reason; another account's agent finds nothing.
+    for (body, expected) in [
+        (json!({ "name": "  " }), ErrorCode::ContactNameRequired),
+        (
+            json!({ "name": "Ada", "phones": [{ "number": "12", "label": "" }] }),
+            ErrorCode::InvalidNumber,
+        ),
+        (
+            json!({ "name": "Ada", "emails": ["not an email"] }),
+            ErrorCode::InvalidEmail,
+        ),
+    ] {
+        let refused = hub.put(&ana, &path, body).await;
+        assert_eq!(error_of(refused).await, (StatusCode::BAD_REQUEST, expected));
+    }
+    let foreign = hub.put(&zoe, &path, json!({ "name": "Mine now" })).await;
+    assert_eq!(foreign.status(), StatusCode::NOT_FOUND);
+
+    // Her address dropped from the card: she is no longer recognised by it.
+    let dropped = hub
+        .put(
+            &ana,
+            &path,
+            json!({ "name": "Ada Lovelace", "phones": [{ "number": "+14155550199", "label": "" }] }),
+        )
+        .await;
+    assert_eq!(dropped.status(), StatusCode::OK);
+    assert_eq!(
+        count(
+            &hub,
+            "SELECT COUNT(*) FROM contact_identities WHERE value = 'ada@example.com'"
+        )
+        .await,
+        0
+    );
+}
+
+#[tokio::test]
 async fn another_accounts_conversations_are_out_of_reach() {
     let hub = common::start().await;
     let zoe = hub.sign_in("zoe@beta.test").await;

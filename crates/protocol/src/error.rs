@@ -149,6 +149,8 @@ pub enum ErrorCode {
     InvalidRating,
     /// An attachment's type is not accepted, or it is empty.
     InvalidAttachment,
+    /// Another contact already has this number or address: merge the two contacts instead.
+    IdentityTaken,
 
     /// A code this client does not know yet (a newer hub).
     #[serde(other)]

@@ -1,4 +1,4 @@
-//! The account's contacts: searched, looked up by number, added.
+//! The account's contacts: searched, looked up by number, added, edited.
 
 use std::sync::Arc;
 
@@ -80,6 +80,52 @@ pub async fn create_contact(
     caller: Caller,
     Json(body): Json<NewContactBody>,
 ) -> Result<(axum::http::StatusCode, Json<Contact>)> {
+    let new = checked(&state, caller.account_id, &body).await?;
+    let id = state.store.create_contact(caller.account_id, &new).await?;
+    tracing::info!(contact = id, agent = caller.agent_id, "contact created");
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(state.store.contact(caller.account_id, id).await?),
+    ))
+}
+
+/// Changes a contact: its name, company, numbers and email addresses (the whole list of
+/// each, as the agent left it). Numbers and addresses are how a customer who writes is
+/// recognised, so one that another contact has is refused: merge the two instead.
+#[utoipa::path(
+    put, path = "/contacts/{id}", tag = "contacts", request_body = NewContactBody,
+    params(("id" = Id, Path)),
+    responses(
+        (status = 200, body = Contact),
+        (status = 400, description = "No name, a bad number or email", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Another contact has one of the numbers or addresses", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_contact(
+    State(state): State<Arc<AppState>>,
+    caller: Caller,
+    Path(id): Path<Id>,
+    Json(body): Json<NewContactBody>,
+) -> Result<Json<Contact>> {
+    let edit = checked(&state, caller.account_id, &body).await?;
+    state
+        .store
+        .update_contact(caller.account_id, id, &edit, state.events.retention)
+        .await?;
+    state.events.notifier.notify(caller.account_id);
+    tracing::info!(contact = id, agent = caller.agent_id, "contact edited");
+    Ok(Json(state.store.contact(caller.account_id, id).await?))
+}
+
+/// A contact as an agent wrote it, checked: a name, numbers in E.164 (national ones read
+/// in the account's country), emails that look like emails, nothing oversized.
+async fn checked(
+    state: &AppState,
+    account_id: Id,
+    body: &NewContactBody,
+) -> Result<crate::store::NewContact> {
     let name = body.name.trim();
     if name.is_empty() || name.chars().count() > 200 {
         return Err(Error::refused(ErrorCode::ContactNameRequired));
@@ -87,7 +133,7 @@ pub async fn create_contact(
     if body.company.chars().count() > 200 || body.phones.len() > 20 || body.emails.len() > 20 {
         return Err(Error::refused(ErrorCode::ContactTooLarge));
     }
-    let account = state.store.account(caller.account_id).await?;
+    let account = state.store.account(account_id).await?;
     let mut phones = Vec::new();
     for phone in &body.phones {
         let e164 = phone::to_e164(&phone.number, &account.settings.default_country)?;
@@ -107,24 +153,13 @@ pub async fn create_contact(
             ));
         }
     }
-    let id = state
-        .store
-        .create_contact(
-            caller.account_id,
-            &crate::store::NewContact {
-                name: name.to_owned(),
-                company: body.company.trim().to_owned(),
-                phones,
-                emails: body.emails.iter().map(|e| e.trim().to_owned()).collect(),
-                links: Vec::new(),
-            },
-        )
-        .await?;
-    tracing::info!(contact = id, agent = caller.agent_id, "contact created");
-    Ok((
-        axum::http::StatusCode::CREATED,
-        Json(state.store.contact(caller.account_id, id).await?),
-    ))
+    Ok(crate::store::NewContact {
+        name: name.to_owned(),
+        company: body.company.trim().to_owned(),
+        phones,
+        emails: body.emails.iter().map(|e| e.trim().to_owned()).collect(),
+        links: Vec::new(),
+    })
 }
 
 /// One contact of the caller's account.
