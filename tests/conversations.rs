@@ -287,3 +287,112 @@ async fn a_visitor_writing_on_the_website_waits_in_the_inbox_and_is_taken() {
 async fn alex_id(alex: &Session) -> Id {
     alex.hub.bootstrap(&alex.token).await.unwrap().me.id
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn contacts_are_found_edited_merged_and_open_their_conversation() {
+    use switchboard::screen::workspace::contacts::Found;
+    let home = tempfile::tempdir().unwrap();
+    let (_started, alex, boot) = demo(home.path()).await;
+    let mut ws = started(home.path(), &alex, boot).await;
+
+    let actions = common::click(&mut ws, "Contacts");
+    common::settle(&mut ws, actions).await;
+    let actions = common::type_into(&mut ws, "contacts-search", "No");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(&ws, "Type at least 3 characters to search."));
+    let actions = common::type_into(&mut ws, "contacts-search", "a");
+    common::settle(&mut ws, actions).await;
+    assert_eq!(ws.contacts().search().query, "Noa");
+    assert!(common::shows(&ws, "Noah Brown"));
+    let actions = common::click(&mut ws, "Noah Brown");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(&ws, "Tailspin Toys"));
+    assert!(common::shows(&ws, "+1 206-555-0118"));
+    let noah = ws.contacts().contact().unwrap().id;
+
+    // A second number, with its label.
+    let actions = common::click(&mut ws, "Edit");
+    common::settle(&mut ws, actions).await;
+    let actions = common::click(&mut ws, "Add a number");
+    common::settle(&mut ws, actions).await;
+    let actions = common::type_into(&mut ws, "contact-number-1", "(206) 555-0199");
+    common::settle(&mut ws, actions).await;
+    let actions = common::type_into(&mut ws, "contact-label-1", "Home");
+    common::settle(&mut ws, actions).await;
+    let actions = common::click(&mut ws, "Save");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(&ws, "+1 206-555-0199"));
+    assert!(common::shows(&ws, "Home"));
+    let at_hub = alex.hub.contact(&alex.token, noah).await.unwrap();
+    let numbers: Vec<&str> = at_hub.phones.iter().map(|p| p.number.as_str()).collect();
+    assert_eq!(numbers, ["+12065550118", "+12065550199"]);
+
+    // Liam's number is Liam's: refused with the reason, and the form keeps what was typed.
+    let actions = common::click(&mut ws, "Edit");
+    common::settle(&mut ws, actions).await;
+    let actions = common::click(&mut ws, "Add a number");
+    common::settle(&mut ws, actions).await;
+    let actions = common::type_into(&mut ws, "contact-number-2", "(212) 555-0147");
+    common::settle(&mut ws, actions).await;
+    let actions = common::click(&mut ws, "Save");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(
+        &ws,
+        "Another contact already has this number or address. Merge the two contacts instead."
+    ));
+    let actions = common::click(&mut ws, "Cancel");
+    common::settle(&mut ws, actions).await;
+    assert!(!common::shows(&ws, "+1 212-555-0147"));
+    let at_hub = alex.hub.contact(&alex.token, noah).await.unwrap();
+    assert_eq!(at_hub.phones.len(), 2);
+
+    // Emma turns out to be Noah (a shared family account): merged, her address is his.
+    let actions = common::click(&mut ws, "Merge with…");
+    common::settle(&mut ws, actions).await;
+    let actions = common::type_into(&mut ws, "contacts-merge-search", "Emma");
+    common::settle(&mut ws, actions).await;
+    let actions = common::click(&mut ws, "Emma Williams");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(
+        &ws,
+        "Emma Williams will be merged into Noah Brown:"
+    ));
+    let actions = common::click(&mut ws, "Merge");
+    common::settle(&mut ws, actions).await;
+    assert!(common::shows(&ws, "emma.w@fabrikam.example"));
+    assert!(common::shows(&ws, "noah.brown@tailspin.example"));
+    assert_eq!(ws.contacts().contact().unwrap().id, noah);
+    // Searching for her finds Noah (by her address), and Emma no more.
+    let emma = alex.hub.search_contacts(&alex.token, "Emma").await.unwrap();
+    let names: Vec<&str> = emma.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(names, ["Noah Brown"]);
+
+    // His conversation opens in Conversations.
+    let actions = common::click(&mut ws, "Open conversation");
+    common::settle(&mut ws, actions).await;
+    assert_eq!(ws.view_shown(), View::Conversations);
+    let open = ws.conversations().open_thread().unwrap();
+    assert_eq!(
+        (open.contact_id, open.contact_name.as_str()),
+        (noah, "Noah Brown")
+    );
+
+    // A search that fails says so rather than showing nothing.
+    let mut offline = Workspace::new(
+        Session {
+            hub: Hub::new("http://127.0.0.1:9").unwrap(),
+            ..alex.clone()
+        },
+        demo(home.path()).await.2,
+        time::OffsetDateTime::now_utc(),
+    );
+    let actions = common::click(&mut offline, "Contacts");
+    common::settle(&mut offline, actions).await;
+    let actions = common::type_into(&mut offline, "contacts-search", "Olivia");
+    common::settle(&mut offline, actions).await;
+    assert!(matches!(
+        offline.contacts().search().found,
+        Found::Failed(_)
+    ));
+    assert!(common::shows_containing(&offline, "The search failed"));
+}

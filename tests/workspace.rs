@@ -7,7 +7,7 @@ mod common;
 
 use common::{click, noon, shows, simulator, workspace};
 use iced_test::selector;
-use switchboard::screen::workspace::{Action, Connection, Message, directory, phone};
+use switchboard::screen::workspace::{Action, Connection, Message, View, directory, phone};
 use switchboard_client::Config;
 use switchboard_client::events::Update;
 use switchboard_protocol::{Event, EventEnvelope, Presence, StatusKey};
@@ -970,6 +970,15 @@ fn a_ringing_customer_shows_the_context_and_who_they_are_with_their_crm_badges()
     // The CRM's badge opens the contact there (through the desktop's handler).
     let actions = click(&mut ws, "Acme CRM");
     assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+    // Our own badge opens her in Contacts (the call goes on above it).
+    let actions = click(&mut ws, "Contacts");
+    assert!(matches!(actions.as_slice(), [Action::Run(_)]));
+    assert_eq!(ws.view_shown(), View::Contacts);
+    assert!(matches!(
+        ws.contacts().shown(),
+        Some(switchboard::screen::workspace::contacts::Shown::Loading(3))
+    ));
+    assert!(ws.call().is_some());
     // An answer about another call changes nothing.
     ws.update(Message::Phone(phone::Message::CallerLooked(99, Ok(vec![]))));
     assert!(shows(&ws, "Grace Hopper · Northwind"));

@@ -1,6 +1,7 @@
 //! The signed-in workspace: navigation, the top bar with the status widget, the live
 //! directory, and the connection to the hub's event stream.
 
+pub mod contacts;
 pub mod conversations;
 pub mod devices;
 pub mod dialpad;
@@ -25,7 +26,7 @@ use wrap_up::LastCall;
 use std::time::Duration;
 
 use iced::widget::{
-    button, center, column, container, mouse_area, opaque, row, scrollable, space, stack, text,
+    button, column, container, mouse_area, opaque, row, scrollable, space, stack, text,
 };
 use iced::{Alignment, Length, Subscription, Task};
 use switchboard_client::config::{self, Language};
@@ -117,6 +118,7 @@ pub struct Workspace {
     tabs_for: Option<Id>,
     notes: notes::Notes,
     conversations: conversations::Conversations,
+    contacts: contacts::Contacts,
     last_call: Option<LastCall>,
     history: history::History,
     voice: voice::Voice,
@@ -157,6 +159,7 @@ pub enum Message {
     TabPicked(Tab),
     Notes(notes::Message),
     Conversations(conversations::Message),
+    Contacts(contacts::Message),
     History(history::Message),
     Voice(voice::Message),
     /// The agent's last call, to wrap up after a restart.
@@ -219,6 +222,7 @@ impl Workspace {
             tabs_for: None,
             notes: notes::Notes::new(Drafts::in_memory()),
             conversations: conversations::Conversations::new(Outbox::new(Local::in_memory())),
+            contacts: contacts::Contacts::default(),
             last_call: None,
             history: history::History::default(),
             voice: voice::Voice::default(),
@@ -272,6 +276,10 @@ impl Workspace {
 
     pub fn conversations(&self) -> &conversations::Conversations {
         &self.conversations
+    }
+
+    pub fn contacts(&self) -> &contacts::Contacts {
+        &self.contacts
     }
 
     /// The dial pad starts at the country the agent picked last, if any.
@@ -332,6 +340,7 @@ impl Workspace {
     pub fn update(&mut self, message: Message) -> Action {
         match message {
             Message::Conversations(message) => return self.conversations_update(message),
+            Message::Contacts(message) => return self.contacts_update(message),
             Message::Navigate(view) => {
                 self.view = view;
                 self.status_menu = false;
@@ -546,6 +555,7 @@ impl Workspace {
                 self.notice = Some(notice);
                 Action::None
             }
+            phone::Action::ShowContact(contact) => self.show_contact(contact),
         };
         let notes = self.follow_phone();
         action.also(notes)
@@ -638,7 +648,10 @@ impl Workspace {
                     dispositions: &self.dispositions,
                 })
                 .map(Message::Conversations),
-            View::Contacts => placeholder(fl!("placeholder-contacts")),
+            View::Contacts => self
+                .contacts
+                .view(self.phone.is_idle())
+                .map(Message::Contacts),
             View::History => self
                 .history
                 .view(self.me.id, self.now, self.phone.is_idle())
@@ -766,17 +779,6 @@ fn notes_context<'a>(session: &'a Session, me: &Me, now: OffsetDateTime) -> note
         me: me.id,
         now,
     }
-}
-
-fn placeholder<'a>(sentence: String) -> Element<'a, Message> {
-    center(
-        text(sentence)
-            .size(16)
-            .style(theme::text::muted)
-            .width(420)
-            .align_x(Alignment::Center),
-    )
-    .into()
 }
 
 fn focus(event: iced::Event, _: iced::event::Status, _: iced::window::Id) -> Option<Message> {

@@ -176,6 +176,24 @@ impl Hub {
         .await
     }
 
+    pub async fn contact(&self, token: &str, contact: Id) -> Result<Contact> {
+        let path = format!("contacts/{contact}");
+        self.send(self.request(Method::GET, &path, Some(token)))
+            .await
+    }
+
+    /// Replaces a contact's name, company, numbers and addresses.
+    pub async fn update_contact(
+        &self,
+        token: &str,
+        contact: Id,
+        edit: &NewContact,
+    ) -> Result<Contact> {
+        let path = format!("contacts/{contact}");
+        self.send(self.request(Method::PUT, &path, Some(token)).json(edit))
+            .await
+    }
+
     /// Calls another agent; `offer` is this engine's SDP.
     pub async fn start_call(
         &self,

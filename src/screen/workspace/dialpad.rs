@@ -209,6 +209,11 @@ impl DialPad {
         Action::None
     }
 
+    /// The caller ID picked for calls to numbers.
+    pub fn caller_id(&self) -> Option<Id> {
+        self.caller_id
+    }
+
     fn set_input(&mut self, input: String) -> Action {
         // Keep what a phone number can hold; pasted text loses letters and symbols.
         self.input = input

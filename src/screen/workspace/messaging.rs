@@ -1,13 +1,14 @@
-//! The workspace's side of the Conversations screen: what the screen is given, and what its
-//! actions become (a lost session, a notification while the window is in the background).
+//! The workspace's side of the Conversations and Contacts screens: what the screens are
+//! given, and what their actions become (a lost session, a notification while the window is
+//! in the background, a contact's conversation opened, a contact called).
 
 use iced::Task;
 use time::OffsetDateTime;
 
-use super::{Action, Message, Workspace, conversations};
+use super::{Action, Message, View, Workspace, contacts, conversations};
 use crate::fl;
 use crate::session::Session;
-use switchboard_protocol::Me;
+use switchboard_protocol::{Id, Me};
 
 impl Workspace {
     /// Sends the messages written while the hub was out of reach, and fetches the inbox.
@@ -29,6 +30,47 @@ impl Workspace {
         let cx = conversations_context(&self.session, &self.me, self.now);
         let action = self.conversations.update(message, &cx);
         self.conversations_action(action)
+    }
+
+    pub(super) fn contacts_update(&mut self, message: contacts::Message) -> Action {
+        let action = self
+            .contacts
+            .update(message, &self.session.hub, &self.session.token);
+        match action {
+            contacts::Action::None => Action::None,
+            contacts::Action::Run(task) => Action::Run(task.map(Message::Contacts)),
+            contacts::Action::Failed(error) => self.failed(&error),
+            contacts::Action::OpenConversation(contact) => {
+                self.view = View::Conversations;
+                let cx = conversations_context(&self.session, &self.me, self.now);
+                let open = Task::batch([
+                    self.conversations.refresh(&cx),
+                    self.conversations.open_contact(contact, &cx),
+                ]);
+                Action::Run(open.map(Message::Conversations))
+            }
+            contacts::Action::Call { target, name } => {
+                let target = match target {
+                    switchboard_protocol::Target::Number { e164, .. } => {
+                        switchboard_protocol::Target::Number {
+                            e164,
+                            caller_id: self.dialpad.caller_id(),
+                        }
+                    }
+                    agent => agent,
+                };
+                self.phone_update(super::phone::Message::Dial { target, name })
+            }
+        }
+    }
+
+    /// Shows a contact in Contacts (a call's Contacts badge).
+    pub(super) fn show_contact(&mut self, contact: Id) -> Action {
+        self.view = View::Contacts;
+        let task = self
+            .contacts
+            .show(contact, &self.session.hub, &self.session.token);
+        Action::Run(task.map(Message::Contacts))
     }
 
     fn conversations_action(&mut self, action: conversations::Action) -> Action {

@@ -140,6 +140,8 @@ pub enum Message {
     PastLoaded(Id, Result<Vec<CallRecord>, Error>),
     /// Open a contact in the CRM that knows them.
     OpenLink(String),
+    /// Show the caller's contact in Contacts (its own badge).
+    ShowContact(Id),
     /// Add the unknown caller to Contacts: open the form, type, save, or leave it.
     NewContact,
     NewContactName(String),
@@ -162,6 +164,8 @@ pub enum Action {
     /// A hub request failed (the workspace decides: notice, or back to sign-in).
     Failed(Error),
     Notice(String),
+    /// Show this contact in Contacts.
+    ShowContact(Id),
 }
 
 /// What a call needs from the workspace.
@@ -428,6 +432,7 @@ impl Phone {
             | Message::CancelContact
             | Message::SaveContact
             | Message::ContactSaved(..)) => return self.update_caller(message, cx),
+            Message::ShowContact(contact) => return Action::ShowContact(contact),
             Message::OpenLink(url) => {
                 // The desktop's handler opens it (a browser, or the CRM's own app).
                 return Action::Run(Task::perform(

@@ -71,11 +71,15 @@ impl Workspace {
                     return action.also(reload);
                 }
                 Event::ThreadUpdated { thread } => {
+                    let (hub, token) = (&self.session.hub, &self.session.token);
+                    let renamed = self.contacts.renamed(&thread, hub, token);
                     let refresh = self.conversations.wants_refresh(&thread, self.me.id);
                     self.conversations.thread_updated(*thread, self.me.id);
+                    let mut tasks = vec![renamed.map(Message::Contacts)];
                     if refresh {
-                        return Action::Run(self.conversations_refresh());
+                        tasks.push(self.conversations_refresh());
                     }
+                    return Action::Run(Task::batch(tasks));
                 }
                 Event::MessageCreated { message } => {
                     let from_customer = message.author == switchboard_protocol::Author::Contact;
@@ -93,10 +97,15 @@ impl Workspace {
                 Event::Typing { thread_id, name } => {
                     self.conversations.typing(thread_id, name, self.now)
                 }
-                Event::ContactMerged { from, thread, .. } => {
+                Event::ContactMerged { from, into, thread } => {
+                    let (hub, token) = (&self.session.hub, &self.session.token);
+                    let shown = self.contacts.merged(from, into, hub, token);
                     let cx = conversations_context(&self.session, &self.me, self.now);
                     let task = self.conversations.merged(from, thread, &cx);
-                    return Action::Run(task.map(Message::Conversations));
+                    return Action::Run(Task::batch([
+                        task.map(Message::Conversations),
+                        shown.map(Message::Contacts),
+                    ]));
                 }
                 Event::Unknown => {}
             },

@@ -243,15 +243,18 @@ pub(super) fn contact_card<'a>(number: &str, lookup: Option<&'a Lookup>) -> Elem
                 }
                 let mut badges = row![].spacing(6);
                 for badge in &contact.badges {
-                    // Contacts' own badge opens inside the workspace (its view comes later);
-                    // integrations open in their CRM.
-                    let open =
-                        (!badge.url.is_empty()).then(|| Message::OpenLink(badge.url.clone()));
+                    // Contacts' own badge opens inside the workspace; integrations open in
+                    // their CRM.
+                    let open = if badge.url.is_empty() {
+                        Message::ShowContact(contact.id)
+                    } else {
+                        Message::OpenLink(badge.url.clone())
+                    };
                     badges = badges.push(
                         button(text(badge.label.clone()).size(12))
                             .padding([3, 10])
                             .style(theme::button::item)
-                            .on_press_maybe(open),
+                            .on_press(open),
                     );
                 }
                 card = card.push(badges.wrap());
