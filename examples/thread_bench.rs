@@ -57,6 +57,7 @@ fn message(id: Id, at: OffsetDateTime) -> Sent {
         failure: None,
         client_key: ours.then(|| format!("key-{id}")),
         at: at + time::Duration::seconds(id),
+        attachments: Vec::new(),
     }
 }
 

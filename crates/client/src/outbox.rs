@@ -47,6 +47,7 @@ impl Outgoing {
         SendMessage {
             client_key: self.key.clone(),
             text: self.text.clone(),
+            attachments: Vec::new(),
         }
     }
 }

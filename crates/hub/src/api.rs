@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, and its OpenAPI document generated from these handlers.
 
 mod agents;
+pub(crate) mod attachments;
 mod biometrics;
 mod calls;
 mod canned;
@@ -76,6 +77,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(conversations::read))
         .routes(routes!(conversations::of_contact))
         .routes(routes!(conversations::merge))
+        .routes(routes!(attachments::upload))
+        .routes(routes!(attachments::download))
         .routes(routes!(conversations::typing))
         .routes(routes!(conversations::block))
         .routes(routes!(canned::list))

@@ -23,6 +23,7 @@ pub struct Config {
     pub identity: IdentityConfig,
     pub calls: Calls,
     pub widget: WidgetLimits,
+    pub attachments: Attachments,
 }
 
 /// Calls the hub carries.
@@ -246,6 +247,7 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             calls: Calls::default(),
             widget: WidgetLimits::default(),
+            attachments: Attachments::default(),
         }
     }
 }
@@ -258,6 +260,22 @@ impl Default for Auth {
             max_failures_per_email: 5,
             max_failures_per_address: 20,
             failure_window: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+/// Files sent with messages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Attachments {
+    /// The largest file one upload may carry, in bytes.
+    pub max_bytes: usize,
+}
+
+impl Default for Attachments {
+    fn default() -> Self {
+        Self {
+            max_bytes: 10 * 1024 * 1024,
         }
     }
 }

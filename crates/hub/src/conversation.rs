@@ -16,8 +16,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use switchboard_protocol::{
-    Channel, ErrorCode, Id, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, Message, MessageStatus, Role,
-    Thread,
+    Channel, ErrorCode, Id, MAX_ATTACHMENTS, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, Message,
+    MessageStatus, Role, Thread,
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
 
@@ -26,6 +26,26 @@ pub use machine::AssignTo;
 use crate::events::Publisher;
 use crate::store::{IdentityKind, Recorded};
 use crate::{Error, Result, Store};
+
+/// What an agent writes: the key their client made for it, its text, and the files they
+/// uploaded to the thread for it.
+#[derive(Debug, Clone, Copy)]
+pub struct Draft<'a> {
+    pub key: &'a str,
+    pub text: &'a str,
+    pub attachments: &'a [Id],
+}
+
+impl<'a> Draft<'a> {
+    /// Text alone.
+    pub fn text(key: &'a str, text: &'a str) -> Self {
+        Self {
+            key,
+            text,
+            attachments: &[],
+        }
+    }
+}
 
 /// An agent acting on a conversation, as their messages are signed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +66,8 @@ pub struct Inbound {
     pub group: Option<Id>,
     /// The channel's own id for the message, `(provider, id)`: delivered twice, stored once.
     pub provider_id: Option<(String, String)>,
+    /// Files the customer uploaded to their thread, sent with it.
+    pub attachments: Vec<Id>,
 }
 
 /// What can be asked of a thread.
@@ -57,6 +79,7 @@ enum Request {
         agent: Agent,
         key: String,
         text: String,
+        attachments: Vec<Id>,
         note: bool,
     },
     Take {
@@ -187,7 +210,7 @@ impl Conversations {
         contact: Id,
         inbound: Inbound,
     ) -> Result<(Thread, Message)> {
-        check_text(&inbound.text)?;
+        check_text(&inbound.text, &inbound.attachments)?;
         let thread = self.store.thread_of_contact(account, contact).await?;
         with_message(
             self.ask(account, thread, Request::Customer(inbound))
@@ -223,7 +246,7 @@ impl Conversations {
         name: &str,
         inbound: Inbound,
     ) -> Result<(Thread, Message)> {
-        check_text(&inbound.text)?;
+        check_text(&inbound.text, &inbound.attachments)?;
         let (_, thread) = self
             .store
             .contact_by_identity(account, identity.0, identity.1, name)
@@ -235,17 +258,16 @@ impl Conversations {
     }
 
     /// `agent` writes to the thread's customer on the channel of its open episode (or the
-    /// one the customer last wrote on). A retry with the same `key` answers the message the
-    /// first attempt stored.
+    /// one the customer last wrote on), with the files they uploaded to it. A retry with the
+    /// same `key` answers the message the first attempt stored.
     pub async fn reply(
         &self,
         account: Id,
         thread: Id,
         agent: Agent,
-        key: &str,
-        text: &str,
+        draft: Draft<'_>,
     ) -> Result<(Thread, Message)> {
-        self.write(account, thread, agent, (key, text), false).await
+        self.write(account, thread, agent, draft, false).await
     }
 
     /// `agent` adds an internal note to the thread; idempotent by `key` like a reply.
@@ -254,10 +276,9 @@ impl Conversations {
         account: Id,
         thread: Id,
         agent: Agent,
-        key: &str,
-        text: &str,
+        draft: Draft<'_>,
     ) -> Result<(Thread, Message)> {
-        self.write(account, thread, agent, (key, text), true).await
+        self.write(account, thread, agent, draft, true).await
     }
 
     async fn write(
@@ -265,15 +286,16 @@ impl Conversations {
         account: Id,
         thread: Id,
         agent: Agent,
-        (key, text): (&str, &str),
+        draft: Draft<'_>,
         note: bool,
     ) -> Result<(Thread, Message)> {
-        check_text(text)?;
-        check_key(key)?;
+        check_text(draft.text, draft.attachments)?;
+        check_key(draft.key)?;
         let request = Request::Write {
             agent,
-            key: key.to_owned(),
-            text: text.to_owned(),
+            key: draft.key.to_owned(),
+            text: draft.text.to_owned(),
+            attachments: draft.attachments.to_vec(),
             note,
         };
         with_message(self.ask(account, thread, request).await?)
@@ -424,9 +446,17 @@ fn with_message(recorded: Recorded) -> Result<(Thread, Message)> {
     Ok((recorded.thread, message))
 }
 
-fn check_text(text: &str) -> Result<()> {
-    if text.trim().is_empty() || text.chars().count() > MAX_MESSAGE_CHARS {
+/// A message needs text, or files (a picture alone says enough), and not too much of either.
+fn check_text(text: &str, attachments: &[Id]) -> Result<()> {
+    let empty = text.trim().is_empty() && attachments.is_empty();
+    if empty || text.chars().count() > MAX_MESSAGE_CHARS {
         return Err(Error::refused(ErrorCode::InvalidMessage));
+    }
+    if attachments.len() > MAX_ATTACHMENTS {
+        return Err(Error::refused_as(
+            ErrorCode::InvalidAttachment,
+            format!("a message carries at most {MAX_ATTACHMENTS} files"),
+        ));
     }
     Ok(())
 }

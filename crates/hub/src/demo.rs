@@ -5,7 +5,7 @@
 use switchboard_protocol::{AccountSettings, CallOutcome, Channel, Id, Role, SaveNotes, StatusKey};
 
 use crate::auth::hash_password;
-use crate::conversation::{Agent, Conversations, Inbound};
+use crate::conversation::{Agent, Conversations, Draft, Inbound};
 use crate::events;
 use crate::store::{NewAccount, NewAgent, NewContact, NewIntegration, PastCall, Store, now_ms};
 use crate::{Result, phone};
@@ -532,6 +532,7 @@ async fn seed_conversations(
         automatic: false,
         group: Some(support),
         provider_id: None,
+        attachments: Vec::new(),
     };
     let alex = Agent {
         id: alex,
@@ -551,8 +552,10 @@ async fn seed_conversations(
             account,
             thread.id,
             alex.clone(),
-            "demo-liam-1",
-            "Hi Liam, yes: I can change it today. Would you like it from next month?",
+            Draft::text(
+                "demo-liam-1",
+                "Hi Liam, yes: I can change it today. Would you like it from next month?",
+            ),
         )
         .await?;
     conversations
@@ -560,8 +563,10 @@ async fn seed_conversations(
             account,
             thread.id,
             alex,
-            "demo-liam-2",
-            "Renewal date changes need a supervisor in the CRM.",
+            Draft::text(
+                "demo-liam-2",
+                "Renewal date changes need a supervisor in the CRM.",
+            ),
         )
         .await?;
     conversations

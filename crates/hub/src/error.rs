@@ -227,7 +227,9 @@ fn words(code: ErrorCode) -> &'static str {
         ErrorCode::InvalidRating => {
             "a rating is 1 to 5 stars with a comment of at most 1000 characters"
         }
-        ErrorCode::InvalidAttachment => "an attachment must not be empty, nor a web page or script",
+        ErrorCode::InvalidAttachment => {
+            "a file must not be empty, and a message sends only files its sender uploaded to that conversation, at most 10"
+        }
         ErrorCode::IdentityTaken => {
             "another contact has this number or address; merge the two contacts instead"
         }

@@ -39,6 +39,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/widget/v1/end", post(visitor::end))
         .route("/widget/v1/rating", post(visitor::rate))
         .route("/widget/v1/transcript", get(visitor::transcript))
+        .route("/widget/v1/attachments", post(visitor::upload))
+        .route("/widget/v1/attachments/{id}", get(visitor::attachment))
         .route("/widget/v1/socket", get(socket::socket))
 }
 

@@ -26,6 +26,7 @@ fn chat(text: &str) -> Inbound {
         automatic: false,
         group: None,
         provider_id: None,
+        attachments: Vec::new(),
     }
 }
 

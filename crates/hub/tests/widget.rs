@@ -15,11 +15,21 @@ use std::time::Duration;
 
 use axum::extract::Query;
 use axum::response::Html;
+use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 use switchboard_protocol::{Author, Event, Message, MessageStatus, NewWidget};
 use tokio::sync::mpsc::UnboundedReceiver;
+
+/// A 1×1 picture, as a phone's camera would send a bigger one.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0xda, 0x63, 0xfc, 0xcf, 0xc0, 0x50,
+    0x0f, 0x00, 0x04, 0x85, 0x01, 0x80, 0x84, 0xa9, 0x8c, 0x21, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
 
 fn browser_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/browser")
@@ -135,7 +145,10 @@ async fn a_visitor_chats_with_an_agent_from_a_shops_page() {
         .unwrap();
 
     let out = tempfile::tempdir().unwrap();
+    let picture = out.path().join("receipt.png");
+    std::fs::write(&picture, PNG).unwrap();
     let config = json!({
+        "picture": picture,
         "shop": shop_origin,
         "userId": "user-42",
         "goodHash": sign(secret, "user-42"),
@@ -231,6 +244,46 @@ async fn a_visitor_chats_with_an_agent_from_a_shops_page() {
         .filter(|m| m.text == "Are you still there?")
         .count();
     assert_eq!(stored, 1, "the hub stored the offline message once");
+
+    // Her picture reaches Ana with the same bytes; Ana's PDF reaches her whole.
+    let attached = step(&mut lines, "attached").await;
+    assert_eq!(attached["width"], 1, "the page showed the picture");
+    let sent: Message = loop {
+        if let Event::MessageCreated { message } = events.next().await.event
+            && !message.attachments.is_empty()
+        {
+            break *message;
+        }
+    };
+    assert_eq!(sent.attachments[0].name, "receipt.png");
+    assert_eq!(sent.attachments[0].content_type, "image/png");
+    let download = hub
+        .get(&ana, &format!("/attachments/{}", sent.attachments[0].id))
+        .await;
+    assert_eq!(download.headers()["content-type"], "image/png");
+    assert_eq!(download.bytes().await.unwrap().as_ref(), PNG);
+    let pdf = b"%PDF-1.4\n% the order's delivery notes\n%%EOF\n".to_vec();
+    let uploaded: switchboard_protocol::Attachment = hub
+        .upload(&ana, thread, "notes.pdf", pdf.clone())
+        .await
+        .json()
+        .await
+        .unwrap();
+    let with_file = hub
+        .post(
+            &ana,
+            &format!("/conversations/{thread}/messages"),
+            json!({ "client_key": "ana-file", "text": "", "attachments": [uploaded.id] }),
+        )
+        .await;
+    assert_eq!(with_file.status(), 201);
+    tell(&mut stdin, "sent-file");
+    let got = step(&mut lines, "got-file").await;
+    assert_eq!(got["name"], "notes.pdf");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(got["base64"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(bytes, pdf);
 
     let transcript = step(&mut lines, "transcript").await;
     let transcript = transcript["transcript"].as_str().unwrap();
@@ -738,4 +791,154 @@ async fn a_pre_chat_form_keeps_the_name_and_refuses_a_malformed_email() {
         (name.as_str(), email.as_str()),
         ("Ann Lee", "ann@example.com")
     );
+}
+
+/// The visitor uploads `bytes` as `name`: the status and the answer.
+async fn upload(
+    hub: &common::Hub,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> (reqwest::StatusCode, Value) {
+    let response = hub
+        .http
+        .post(format!("{}/widget/v1/attachments", site(hub)))
+        .query(&[("name", name)])
+        .bearer_auth(token)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn fetch_file(hub: &common::Hub, token: &str, id: i64) -> reqwest::Response {
+    hub.http
+        .get(format!("{}/widget/v1/attachments/{id}", site(hub)))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn files_reach_only_their_conversation_and_never_run_as_pages() {
+    let hub = common::start_with(|config| config.attachments.max_bytes = 1024 * 1024).await;
+    let ana = hub.sign_in("ana@alpha.test").await;
+    let zoe = hub.sign_in("zoe@beta.test").await;
+    let shop = widget(&hub, hub.alpha, "wg_files").await;
+    let (alice, bob) = (
+        new_visitor(&hub, &shop).await,
+        new_visitor(&hub, &shop).await,
+    );
+
+    // A page sent as a file is kept as sent, and only ever downloaded.
+    let page = b"<html><script>alert(document.cookie)</script></html>".to_vec();
+    let (status, file) = upload(&hub, &alice, "../../receipt.html", page.clone()).await;
+    assert_eq!(status, 200, "{file}");
+    assert_eq!(file["name"], "receipt.html");
+    let id = file["id"].as_i64().unwrap();
+    let send = json!({ "key": "k-1", "text": "", "attachments": [id] });
+    let (status, seen) = visit(&hub, "messages", Some(&alice), send.clone()).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["attachments"][0]["id"], id);
+    let (_, again) = visit(&hub, "messages", Some(&alice), send).await;
+    assert_eq!(again["id"], seen["id"], "a retry is the same message");
+    let served = fetch_file(&hub, &alice, id).await;
+    assert_eq!(served.status(), 200);
+    let headers = served.headers().clone();
+    assert_eq!(headers["content-type"], "application/octet-stream");
+    assert!(
+        headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"receipt.html\"")
+    );
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(
+        headers["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert_eq!(served.bytes().await.unwrap().as_ref(), page.as_slice());
+
+    // The account's agents have it; another visitor and another account do not.
+    let for_ana = hub.get(&ana, &format!("/attachments/{id}")).await;
+    assert_eq!(for_ana.bytes().await.unwrap().as_ref(), page.as_slice());
+    assert_eq!(
+        hub.get(&zoe, &format!("/attachments/{id}")).await.status(),
+        404
+    );
+    assert_eq!(fetch_file(&hub, &bob, id).await.status(), 404);
+
+    // Nobody sends a file someone else uploaded.
+    let (_, hers) = upload(&hub, &alice, "photo.png", PNG.to_vec()).await;
+    let (status, refused) = visit(
+        &hub,
+        "messages",
+        Some(&bob),
+        json!({ "key": "b-1", "text": "look", "attachments": [hers["id"]] }),
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), refused["code"].as_str()),
+        (400, Some("invalid_attachment"))
+    );
+    let thread = seen_thread(&hub, seen["id"].as_i64().unwrap()).await;
+    let zoes = hub.upload(&zoe, thread, "x.txt", b"mine".to_vec()).await;
+    assert_eq!(
+        zoes.status(),
+        404,
+        "another account cannot upload to the thread"
+    );
+
+    // A file with an internal note stays with the agents.
+    let note_file: switchboard_protocol::Attachment = hub
+        .upload(
+            &ana,
+            thread,
+            "internal.txt",
+            b"refund approved by Ben".to_vec(),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(note_file.content_type, "text/plain");
+    let noted = hub
+        .post(
+            &ana,
+            &format!("/conversations/{thread}/notes"),
+            json!({ "client_key": "n-1", "text": "See file", "attachments": [note_file.id] }),
+        )
+        .await;
+    assert_eq!(noted.status(), 201);
+    assert_eq!(fetch_file(&hub, &alice, note_file.id).await.status(), 404);
+
+    // Too large, or empty: refused with the reason, nothing kept.
+    let (status, too_large) = upload(&hub, &alice, "big.bin", vec![7; 1024 * 1024 + 1]).await;
+    assert_eq!(status, 413);
+    assert_eq!(too_large["code"], "payload_too_large");
+    assert_eq!(too_large["message"], "a file may be at most 1 MB");
+    let (status, empty) = upload(&hub, &alice, "empty.txt", Vec::new()).await;
+    assert_eq!(
+        (status.as_u16(), empty["code"].as_str()),
+        (400, Some("invalid_attachment"))
+    );
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM attachments")
+        .fetch_one(&hub.db)
+        .await
+        .unwrap();
+    assert_eq!(kept, 3, "the page, the photo and the note's file");
+}
+
+/// The thread of a message.
+async fn seen_thread(hub: &common::Hub, message: i64) -> i64 {
+    sqlx::query_scalar("SELECT thread_id FROM messages WHERE id = ?")
+        .bind(message)
+        .fetch_one(&hub.db)
+        .await
+        .unwrap()
 }

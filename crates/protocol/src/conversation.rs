@@ -110,7 +110,37 @@ pub struct Message {
     #[serde(with = "time::serde::rfc3339")]
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime))]
     pub at: OffsetDateTime,
+    /// Files sent with the message (`GET /api/v1/attachments/{id}` has each).
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
+
+/// A file sent with a message: uploaded first, then named by the message that sends it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: Id,
+    /// The file's name as it was sent (without any folder).
+    pub name: String,
+    /// What the hub found the bytes to be (not what the sender claimed), e.g. `image/png`;
+    /// `application/octet-stream` when it cannot tell.
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+}
+
+impl Attachment {
+    /// Images shown where the message is (PNG, JPEG, GIF, WebP); other files are downloads.
+    pub fn is_image(&self) -> bool {
+        matches!(
+            self.content_type.as_str(),
+            "image/png" | "image/jpeg" | "image/gif" | "image/webp"
+        )
+    }
+}
+
+/// Most files one message carries.
+pub const MAX_ATTACHMENTS: usize = 10;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -191,7 +221,12 @@ pub struct MessagePage {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SendMessage {
     pub client_key: String,
+    /// May be empty when files are attached.
     pub text: String,
+    /// Files uploaded to the conversation beforehand (`POST …/attachments`), at most
+    /// [`MAX_ATTACHMENTS`].
+    #[serde(default)]
+    pub attachments: Vec<Id>,
 }
 
 /// Body of `POST /api/v1/conversations/{id}/resolve`.

@@ -147,7 +147,8 @@ pub enum ErrorCode {
     VisitorBlocked,
     /// A chat rating is 1 to 5 stars with a comment of at most 1000 characters.
     InvalidRating,
-    /// An attachment's type is not accepted, or it is empty.
+    /// A file is empty, or a message names a file its sender did not upload to that
+    /// conversation (or one already sent), or more than `MAX_ATTACHMENTS`.
     InvalidAttachment,
     /// Another contact already has this number or address: merge the two contacts instead.
     IdentityTaken,

@@ -19,10 +19,10 @@ pub use call::{
 };
 pub use contact::{Badge, Contact, ContactPhone, NewContact};
 pub use conversation::{
-    AssignEpisode, Author, CannedReply, Channel, CreatedWidget, Episode, EpisodeState,
-    MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, MAX_PAGE, MAX_SHORTCUT_CHARS, MergeContact, Message,
-    MessagePage, MessageStatus, NewWidget, ReadUpTo, ResolveEpisode, SearchHit, SendMessage,
-    SetCannedReply, Thread, Widget,
+    AssignEpisode, Attachment, Author, CannedReply, Channel, CreatedWidget, Episode, EpisodeState,
+    MAX_ATTACHMENTS, MAX_CLIENT_KEY_CHARS, MAX_MESSAGE_CHARS, MAX_PAGE, MAX_SHORTCUT_CHARS,
+    MergeContact, Message, MessagePage, MessageStatus, NewWidget, ReadUpTo, ResolveEpisode,
+    SearchHit, SendMessage, SetCannedReply, Thread, Widget,
 };
 pub use error::{ErrorBody, ErrorCode};
 pub use event::{Event, EventEnvelope};

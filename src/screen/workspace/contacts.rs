@@ -85,7 +85,8 @@ pub enum Message {
     MergeFound(String, Result<Vec<Contact>, Error>),
     MergePicked(Id),
     MergeConfirmed,
-    Merged(Result<Thread, Error>),
+    /// The merge is done: the contact left (the one shown).
+    Merged(Result<Id, Error>),
     /// Back to reading the contact (the form or the merge left as they were).
     Cancelled,
 }
@@ -258,12 +259,15 @@ impl Contacts {
                     merge.merging = true;
                     let (hub, token) = (hub.clone(), token.to_owned());
                     return run(Task::perform(
-                        async move { hub.merge_contacts(&token, into, from).await },
+                        async move {
+                            let thread = hub.merge_contacts(&token, into, from).await?;
+                            Ok(thread.contact_id)
+                        },
                         Message::Merged,
                     ));
                 }
             }
-            Message::Merged(Ok(thread)) => {
+            Message::Merged(Ok(survivor)) => {
                 let from = self
                     .merge()
                     .and_then(|merge| merge.picked.as_ref().map(|c| c.id));
@@ -271,7 +275,7 @@ impl Contacts {
                     listed.retain(|c| c.id != from);
                 }
                 // Its numbers and addresses are the survivor's now.
-                return run(self.show(thread.contact_id, hub, token));
+                return run(self.show(survivor, hub, token));
             }
             Message::Merged(Err(error)) => {
                 if error.is_session_lost() {

@@ -12,10 +12,19 @@ use switchboard_protocol::{
 };
 
 use crate::auth::Caller;
-use crate::conversation::{Agent, AssignTo};
+use crate::conversation::{Agent, AssignTo, Draft};
 use crate::error::{Json, Path, Query};
 use crate::store::Page;
 use crate::{AppState, Error, Result};
+
+/// What the agent sent, as the conversation takes it.
+fn draft(body: &SendMessage) -> Draft<'_> {
+    Draft {
+        key: &body.client_key,
+        text: &body.text,
+        attachments: &body.attachments,
+    }
+}
 
 /// The caller as their messages are signed.
 async fn agent(state: &AppState, caller: &Caller) -> Result<Agent> {
@@ -151,7 +160,7 @@ pub async fn reply(
     let agent = agent(&state, &caller).await?;
     let (_, message) = state
         .conversations
-        .reply(caller.account_id, id, agent, &body.client_key, &body.text)
+        .reply(caller.account_id, id, agent, draft(&body))
         .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
@@ -171,7 +180,7 @@ pub async fn note(
     let agent = agent(&state, &caller).await?;
     let (_, message) = state
         .conversations
-        .note(caller.account_id, id, agent, &body.client_key, &body.text)
+        .note(caller.account_id, id, agent, draft(&body))
         .await?;
     Ok((StatusCode::CREATED, Json(message)))
 }

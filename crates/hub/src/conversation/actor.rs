@@ -87,6 +87,7 @@ impl Actor {
                         client_key: None,
                         provider_id: inbound.provider_id,
                         automatic: inbound.automatic,
+                        attachments: inbound.attachments,
                     }),
                     disposition: None,
                 }
@@ -95,6 +96,7 @@ impl Actor {
                 agent,
                 key,
                 text,
+                attachments,
                 note,
             } => {
                 if let Some(known) = self.store.message_by_key(account, &key).await? {
@@ -118,7 +120,10 @@ impl Actor {
                 };
                 Record {
                     effects,
-                    message: Some(from_agent(&agent, channel, key, text)),
+                    message: Some(NewMessage {
+                        attachments,
+                        ..from_agent(&agent, channel, key, text)
+                    }),
                     disposition: None,
                 }
             }
@@ -222,6 +227,7 @@ fn from_agent(agent: &Agent, channel: Channel, key: String, text: String) -> New
         client_key: (!key.is_empty()).then_some(key),
         provider_id: None,
         automatic: false,
+        attachments: Vec::new(),
     }
 }
 

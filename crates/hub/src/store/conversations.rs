@@ -9,6 +9,7 @@ use switchboard_protocol::{
     Author, Channel, Episode, EpisodeState, ErrorCode, Event, Id, Message, MessageStatus, Thread,
 };
 
+use super::attachments::{ATTACHMENTS_COLUMN, Uploader, attachments_of, link};
 use super::events::append;
 use super::{Store, from_ms, now_ms};
 use crate::conversation::machine::{Effect, Open};
@@ -49,6 +50,8 @@ pub struct NewMessage {
     /// The channel's own id for it: `(provider, id)`.
     pub provider_id: Option<(String, String)>,
     pub automatic: bool,
+    /// Files its author uploaded to the thread, sent with it.
+    pub attachments: Vec<Id>,
 }
 
 /// What one input to a thread writes.
@@ -123,6 +126,9 @@ pub(super) struct MessageRow {
     failure: Option<String>,
     client_key: Option<String>,
     created_at: i64,
+    /// [`ATTACHMENTS_COLUMN`], where the query read it.
+    #[sqlx(default)]
+    attachments: Option<String>,
 }
 
 pub(super) const MESSAGE_COLUMNS: &str = "id, thread_id, episode_id, channel, author_kind, author_agent, \
@@ -149,6 +155,7 @@ impl MessageRow {
             failure: self.failure,
             client_key: self.client_key,
             at: from_ms(self.created_at),
+            attachments: attachments_of(self.attachments.as_deref()),
         })
     }
 }
@@ -192,7 +199,7 @@ pub(super) async fn message(
     id: Id,
 ) -> Result<Message> {
     sqlx::query_as::<_, MessageRow>(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ? AND account_id = ?"
+        "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages WHERE id = ? AND account_id = ?"
     ))
     .bind(id)
     .bind(account_id)
@@ -224,7 +231,7 @@ pub(super) async fn thread(conn: &mut SqliteConnection, account_id: Id, id: Id) 
     .map(EpisodeRow::into_episode)
     .transpose()?;
     let last_message = sqlx::query_as::<_, MessageRow>(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? ORDER BY id DESC LIMIT 1"
+        "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages WHERE thread_id = ? ORDER BY id DESC LIMIT 1"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -456,7 +463,7 @@ impl Store {
     /// The message a client made with this key, if any.
     pub async fn message_by_key(&self, account_id: Id, key: &str) -> Result<Option<Message>> {
         sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = ? AND client_key = ?"
+            "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages WHERE account_id = ? AND client_key = ?"
         ))
         .bind(account_id)
         .bind(key)
@@ -474,7 +481,7 @@ impl Store {
         id: &str,
     ) -> Result<Option<Message>> {
         sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
+            "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages
              WHERE account_id = ? AND provider = ? AND provider_id = ?"
         ))
         .bind(account_id)
@@ -607,6 +614,11 @@ impl Store {
                 }
                 Err(error) => return Err(error.into()),
             };
+            let uploader = match &new.author {
+                Author::Agent { id, .. } => Uploader::Agent(*id),
+                Author::Contact | Author::System => Uploader::Contact,
+            };
+            link(&mut tx, thread_id, id, uploader, &new.attachments).await?;
             let message = message(&mut tx, account_id, id).await?;
             events.push(Event::MessageCreated {
                 message: Box::new(message.clone()),

@@ -126,6 +126,7 @@ async fn join_threads(conn: &mut SqliteConnection, survivor: Id, merged: Id) -> 
     for statement in [
         "UPDATE episodes SET thread_id = ? WHERE thread_id = ?",
         "UPDATE messages SET thread_id = ? WHERE thread_id = ?",
+        "UPDATE attachments SET thread_id = ? WHERE thread_id = ?",
         "UPDATE threads SET read_upto = MAX(read_upto,
              (SELECT read_upto FROM threads WHERE id = ?2)) WHERE id = ?1",
     ] {

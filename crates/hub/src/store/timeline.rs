@@ -4,6 +4,7 @@
 use switchboard_protocol::{Id, MessagePage, SearchHit, Thread};
 
 use super::Store;
+use super::attachments::ATTACHMENTS_COLUMN;
 use super::conversations::{MESSAGE_COLUMNS, MessageRow, thread};
 use crate::Result;
 
@@ -60,7 +61,7 @@ impl Store {
             Page::After(id) => ("id > ? ORDER BY id ASC", id),
         };
         let rows = sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages WHERE thread_id = ? AND {condition} LIMIT ?"
+            "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages WHERE thread_id = ? AND {condition} LIMIT ?"
         ))
         .bind(thread_id)
         .bind(from)

@@ -2,6 +2,7 @@
 
 use switchboard_protocol::{Event, Id, Message, MessageStatus};
 
+use super::attachments::ATTACHMENTS_COLUMN;
 use super::conversations::{MESSAGE_COLUMNS, MessageRow, message, status_name};
 use super::events::append;
 use super::{Store, now_ms};
@@ -97,7 +98,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Message>> {
         sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
+            "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages
              WHERE thread_id = ? AND account_id = ? AND channel = 'chat' AND id > ?
              ORDER BY id LIMIT ?"
         ))
@@ -120,7 +121,7 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<Message>> {
         let mut messages = sqlx::query_as::<_, MessageRow>(&format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages
+            "SELECT {MESSAGE_COLUMNS}{ATTACHMENTS_COLUMN} FROM messages
              WHERE thread_id = ? AND account_id = ? AND channel = 'chat'
              ORDER BY id DESC LIMIT ?"
         ))

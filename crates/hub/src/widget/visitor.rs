@@ -10,12 +10,16 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use switchboard_protocol::{Author, Channel, ErrorCode, Id, MAX_CLIENT_KEY_CHARS, Message};
+use switchboard_protocol::{
+    Attachment, Author, Channel, ErrorCode, Id, MAX_CLIENT_KEY_CHARS, Message,
+};
 
+use crate::api::attachments::{read_file, serve};
 use crate::auth::{new_token, token_hash};
 use crate::conversation::{Inbound, News};
 use crate::error::Json;
-use crate::store::{IdentityKind, NewVisitor, VisitorRow};
+use crate::error::Query;
+use crate::store::{IdentityKind, NewVisitor, Uploader, VisitorRow};
 use crate::{AppState, Error, Result};
 
 /// How many recent messages a (re)opened chat window shows at once.
@@ -32,6 +36,8 @@ pub struct Seen {
     pub text: String,
     /// Milliseconds since 1970.
     pub at: i64,
+    /// Files sent with it (`GET /widget/v1/attachments/{id}`).
+    pub attachments: Vec<Attachment>,
 }
 
 impl Seen {
@@ -54,6 +60,7 @@ impl Seen {
             name,
             text: message.text.clone(),
             at: (message.at.unix_timestamp_nanos() / 1_000_000) as i64,
+            attachments: message.attachments.clone(),
         }
     }
 }
@@ -243,7 +250,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub struct Write {
     /// Made by the browser once per message: a retry with it stores nothing new.
     pub key: String,
+    #[serde(default)]
     pub text: String,
+    /// Files uploaded first (`POST /widget/v1/attachments`), sent with it.
+    #[serde(default)]
+    pub attachments: Vec<Id>,
 }
 
 /// The visitor writes; the same `key` again answers the message stored the first time.
@@ -281,10 +292,59 @@ pub async fn write(
                 automatic: false,
                 group,
                 provider_id: Some(provider_id),
+                attachments: write.attachments,
             },
         )
         .await?;
     Ok(Json(Seen::of(&message)))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UploadQuery {
+    pub name: String,
+}
+
+/// The visitor uploads a file to send with their next message (its `attachments`).
+pub async fn upload(
+    State(state): State<Arc<AppState>>,
+    Visitor(visitor): Visitor,
+    Query(query): Query<UploadQuery>,
+    body: axum::body::Body,
+) -> Result<Json<Attachment>> {
+    state.widget_limits.visitor(visitor.id)?;
+    let bytes = read_file(body, state.config.attachments.max_bytes).await?;
+    let thread = state
+        .store
+        .thread_of_contact(visitor.account_id, visitor.contact_id)
+        .await?;
+    let attachment = state
+        .store
+        .upload(
+            visitor.account_id,
+            thread,
+            Uploader::Contact,
+            &query.name,
+            &bytes,
+        )
+        .await?;
+    Ok(Json(attachment))
+}
+
+/// A file of the visitor's chat: theirs, or one an agent sent them (never a note's).
+pub async fn attachment(
+    State(state): State<Arc<AppState>>,
+    Visitor(visitor): Visitor,
+    axum::extract::Path(id): axum::extract::Path<Id>,
+) -> Result<Response> {
+    let thread = state
+        .store
+        .thread_of_contact(visitor.account_id, visitor.contact_id)
+        .await?;
+    let file = state.store.attachment(visitor.account_id, id).await?;
+    if file.thread_id != thread || !file.customers {
+        return Err(Error::NotFound("attachment"));
+    }
+    Ok(serve(file))
 }
 
 /// The visitor ends the chat (its End button).
@@ -366,7 +426,14 @@ pub async fn transcript(
                 ))
                 .unwrap_or_default();
             let who = if seen.mine { you } else { seen.name.as_str() };
-            text.push_str(&format!("[{at} UTC] {who}: {}\n", seen.text));
+            let mut said = seen.text.clone();
+            for file in &seen.attachments {
+                if !said.is_empty() {
+                    said.push(' ');
+                }
+                said.push_str(&format!("[{}]", file.name));
+            }
+            text.push_str(&format!("[{at} UTC] {who}: {said}\n"));
             after = message.id;
         }
         if page.len() < 500 {

@@ -64,15 +64,15 @@ try {
     await page.keyboard.type("Hello, where is my order?");
     await page.keyboard.press("Enter");
     await chat.locator("li.mine[data-id]", { hasText: "Hello, where is my order?" }).waitFor(WAIT);
-    // Tab order inside the chat: message box, Send, End chat, Download transcript.
+    // Tab order inside the chat: message box, Attach, Send, End chat, Download transcript.
     await chat.locator("#end:not([disabled])").waitFor(WAIT);
     const order = [];
     await chat.locator("#text").focus();
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
         await page.keyboard.press("Tab");
         order.push(await chat.locator("body").evaluate(() => document.activeElement.id));
     }
-    if (order.join(",") !== "send,end,transcript") throw new Error(`tab order: ${order}`);
+    if (order.join(",") !== "attach,send,end,transcript") throw new Error(`tab order: ${order}`);
     await chat.locator("#text").focus();
     say({ step: "sent" });
 
@@ -103,6 +103,20 @@ try {
     await chat.locator("li.mine[data-id]", { hasText: "Hello, where is my order?" }).waitFor(WAIT);
     const copies = await chat.locator("li", { hasText: "Are you still there?" }).count();
     say({ step: "offline-sent", copies });
+
+    // A picture from the visitor shows in place (fetched with the token, not by URL).
+    await chat.locator("#file").setInputFiles(config.picture);
+    const picture = chat.locator("li.mine[data-id] img[alt='receipt.png'][src^='blob:']");
+    await picture.waitFor(WAIT);
+    const width = await picture.evaluate(async (image) => { await image.decode(); return image.naturalWidth; });
+    say({ step: "attached", width });
+
+    // The agent sends a file back: a download button, whose bytes arrive whole.
+    await agentDid("sent-file");
+    const file = chat.locator("li:not(.mine) button.file", { hasText: "notes.pdf" });
+    await file.waitFor(WAIT);
+    const [got] = await Promise.all([page.waitForEvent("download", WAIT), file.click()]);
+    say({ step: "got-file", name: got.suggestedFilename(), base64: readFileSync(await got.path()).toString("base64") });
 
     // The transcript downloads with the whole chat.
     const [download] = await Promise.all([page.waitForEvent("download", WAIT), chat.locator("#transcript").click()]);

@@ -224,6 +224,24 @@ impl Hub {
             .unwrap()
     }
 
+    /// Uploads `bytes` as a file named `name` to conversation `thread`.
+    pub async fn upload(
+        &self,
+        agent: &Agent,
+        thread: Id,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        self.http
+            .post(format!("{}/conversations/{thread}/attachments", self.url))
+            .query(&[("name", name)])
+            .bearer_auth(&agent.token)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub async fn set_status(&self, agent: &Agent, status: &str) -> reqwest::Response {
         self.put(agent, "/me/status", json!({ "status": status }))
             .await

@@ -443,6 +443,7 @@ mod tests {
             failure: None,
             client_key: None,
             at: OffsetDateTime::UNIX_EPOCH,
+            attachments: Vec::new(),
         }
     }
 

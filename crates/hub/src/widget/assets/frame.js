@@ -20,6 +20,9 @@ const T = spanish ? {
     rate: "Enviar valoración", thanks: "¡Gracias por tu valoración!",
     prechatIntro: "Antes de empezar, dinos quién eres.", name: "Nombre", email: "Correo electrónico",
     startChat: "Empezar el chat", badEmail: "Ese correo electrónico no parece válido.",
+    attach: "Adjuntar", uploading: (name) => `Subiendo ${name}…`,
+    tooLarge: "Ese archivo es demasiado grande.", badFile: "Ese archivo no se puede enviar.",
+    download: (name, size) => `Descargar ${name} (${size})`,
 } : {
     lang: "en", title: "Chat with us", close: "Close", label: "Message", send: "Send",
     end: "End chat", transcript: "Download transcript", you: "You",
@@ -34,6 +37,9 @@ const T = spanish ? {
     rate: "Send rating", thanks: "Thank you for your rating!",
     prechatIntro: "Before we start, tell us who you are.", name: "Name", email: "Email",
     startChat: "Start chat", badEmail: "That email address does not look right.",
+    attach: "Attach", uploading: (name) => `Uploading ${name}…`,
+    tooLarge: "That file is too large.", badFile: "That file cannot be sent.",
+    download: (name, size) => `Download ${name} (${size})`,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -45,6 +51,7 @@ $("title").textContent = T.title;
 $("close").textContent = T.close;
 $("text-label").textContent = T.label;
 $("send").textContent = T.send;
+$("attach").textContent = T.attach;
 $("end").textContent = T.end;
 $("transcript").textContent = T.transcript;
 $("rating-legend").textContent = T.rateLegend;
@@ -98,6 +105,7 @@ function notice(words, error) {
 function canWrite(yes) {
     text.disabled = !yes;
     $("send").disabled = !yes;
+    $("attach").disabled = !yes;
 }
 
 function time(ms) {
@@ -132,6 +140,7 @@ function render(message) {
     body.className = "body";
     body.textContent = message.text;
     item.append(who, body);
+    for (const file of message.attachments || []) item.append(attachment(file));
     if (message.mine) {
         const state = document.createElement("span");
         state.className = "state";
@@ -139,6 +148,49 @@ function render(message) {
     }
     updateState(item, message);
     log.scrollTop = log.scrollHeight;
+}
+
+function size(bytes) {
+    if (bytes < 1024) return `${bytes} B`;
+    if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+    return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+// A file's bytes, asked for with the visitor's token (never put in a URL).
+async function fetchFile(file) {
+    const response = await fetch(`/widget/v1/attachments/${file.id}`, {
+        headers: { Authorization: `Bearer ${session.token}` },
+    });
+    if (!response.ok) throw new Error(response.statusText);
+    return URL.createObjectURL(await response.blob());
+}
+
+// A picture is shown in place; any other file is a button that downloads it.
+function attachment(file) {
+    if (file.content_type && ["image/png", "image/jpeg", "image/gif", "image/webp"].includes(file.content_type)) {
+        const image = document.createElement("img");
+        image.alt = file.name;
+        fetchFile(file).then((url) => { image.src = url; }).catch(() => { image.alt = `${file.name} ✕`; });
+        return image;
+    }
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "file quiet";
+    button.textContent = T.download(file.name, size(file.size));
+    button.addEventListener("click", async () => {
+        try {
+            const link = document.createElement("a");
+            link.href = await fetchFile(file);
+            link.download = file.name;
+            document.body.append(link);
+            link.click();
+            link.remove();
+            setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+        } catch {
+            notice(T.offline, true);
+        }
+    });
+    return button;
 }
 
 function updateState(item, message) {
@@ -215,6 +267,9 @@ async function start() {
     session = answer;
     localStorage.setItem(storeKey(), session.token);
     canWrite(true);
+    // Opened before the chat was ready (the box was disabled then): the cursor goes there now.
+    const idle = !document.activeElement || document.activeElement === document.body;
+    if (shown && $("prechat").hidden && idle) text.focus();
     notice(answer.attended ? "" : T.away);
     open = answer.open;
     $("end").disabled = !open;
@@ -229,7 +284,7 @@ async function start() {
         render(message);
         lastId = Math.max(lastId, message.id);
     }
-    for (const item of outbox()) render({ key: item.key, text: item.text, mine: true, at: item.at, pending: true });
+    for (const item of outbox()) render({ ...item, mine: true, pending: true });
     connect();
     flush();
 }
@@ -310,7 +365,9 @@ async function flush() {
     try {
         for (const item of outbox()) {
             try {
-                const message = await call("/widget/v1/messages", { key: item.key, text: item.text });
+                const message = await call("/widget/v1/messages", {
+                    key: item.key, text: item.text, attachments: (item.attachments || []).map((file) => file.id),
+                });
                 keyToId.set(item.key, message.id);
                 saveOutbox(outbox().filter((other) => other.key !== item.key));
                 // The socket may have brought it first: then the waiting one goes.
@@ -357,6 +414,35 @@ function ended() {
     log.append(element);
     $("rating").hidden = false;
 }
+
+// A file is uploaded at once (it needs the connection), then sent as a message of its own
+// through the outbox like any other.
+$("attach").addEventListener("click", () => $("file").click());
+$("file").addEventListener("change", async () => {
+    const file = $("file").files[0];
+    $("file").value = "";
+    if (!file || !session) return;
+    notice(T.uploading(file.name));
+    try {
+        const response = await fetch(`/widget/v1/attachments?name=${encodeURIComponent(file.name)}`, {
+            method: "POST",
+            headers: { Authorization: `Bearer ${session.token}` },
+            body: file,
+        });
+        const answer = await response.json().catch(() => ({}));
+        if (!response.ok) {
+            notice(response.status === 413 ? T.tooLarge : response.status === 400 ? T.badFile : T.offline, true);
+            return;
+        }
+        notice("");
+        const item = { key: newKey(), text: "", attachments: [answer], at: Date.now() };
+        saveOutbox([...outbox(), item]);
+        render({ ...item, mine: true, pending: true });
+        flush();
+    } catch {
+        notice(T.offline, true);
+    }
+});
 
 $("composer").addEventListener("submit", (event) => {
     event.preventDefault();
