@@ -220,7 +220,8 @@ impl App {
             .with_audio(self.flags.audio.clone())
             .with_devices(self.config.devices.clone())
             .with_dial_country(self.config.dial_country.as_deref())
-            .with_local(Local::at(self.flags.env.data_dir.join("local.sqlite3")));
+            .with_local(Local::at(self.flags.env.data_dir.join("local.sqlite3")))
+            .with_downloads(self.flags.env.downloads_dir.clone());
         let start = workspace.start().map(Message::workspace);
         self.screen = Screen::Workspace(Box::new(workspace));
         Task::batch([self.save_config(), start])

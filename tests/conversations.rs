@@ -55,7 +55,8 @@ async fn texts_at_hub(alex: &Session, thread: Id) -> Vec<String> {
 /// The workspace of `session`, started (outbox sent, inbox fetched) on this home's store.
 async fn started(home: &Path, session: &Session, boot: Bootstrap) -> Workspace {
     let mut ws = Workspace::new(session.clone(), boot, time::OffsetDateTime::now_utc())
-        .with_local(local(home));
+        .with_local(local(home))
+        .with_downloads(home.join("downloads"));
     let start = ws.start();
     common::settle(&mut ws, vec![Action::Run(start)]).await;
     ws
@@ -282,6 +283,43 @@ async fn a_visitor_writing_on_the_website_waits_in_the_inbox_and_is_taken() {
     );
     assert!(common::shows(&ws, text));
     assert!(common::shows(&ws, "Conversations (2)"), "no longer waiting");
+
+    // The visitor sends a photo of the parcel: it shows in the thread, and Save puts the
+    // same bytes in Alex's Downloads.
+    let photo = b"\xff\xd8\xff\xe0\0\x10JFIF\0 a parcel, dented".to_vec();
+    let uploaded: Value = http
+        .post(format!("{site}/widget/v1/attachments"))
+        .query(&[("name", "parcel.jpg")])
+        .bearer_auth(token)
+        .body(photo.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sent = http
+        .post(format!("{site}/widget/v1/messages"))
+        .bearer_auth(token)
+        .json(&json!({ "key": "photo", "text": "", "attachments": [uploaded["id"]] }))
+        .send()
+        .await
+        .unwrap();
+    assert!(sent.status().is_success());
+    let line = format!("parcel.jpg · {} B", photo.len());
+    while !common::shows(&ws, &line) {
+        let update = tokio::time::timeout(std::time::Duration::from_secs(30), updates.next())
+            .await
+            .expect("the hub's event arrived")
+            .expect("the stream runs");
+        let action = ws.update(Message::Stream(update));
+        common::settle(&mut ws, vec![action]).await;
+    }
+    let actions = common::click(&mut ws, "Save");
+    common::settle(&mut ws, actions).await;
+    let saved = home.path().join("downloads").join("parcel.jpg");
+    assert!(common::shows_containing(&ws, "Saved parcel.jpg to "));
+    assert_eq!(std::fs::read(saved).unwrap(), photo);
 }
 
 async fn alex_id(alex: &Session) -> Id {

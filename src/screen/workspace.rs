@@ -242,6 +242,12 @@ impl Workspace {
         self
     }
 
+    /// Files saved from conversations go into `folder`.
+    pub fn with_downloads(mut self, folder: std::path::PathBuf) -> Self {
+        self.conversations.save_files_in(folder);
+        self
+    }
+
     /// What the workspace does once shown: send the notes the hub lacks, and in after-call
     /// work, bring back the call being wrapped up (the app may have been restarted).
     pub fn start(&mut self) -> Task<Message> {

@@ -82,7 +82,7 @@ impl Hub {
     }
 
     /// The response, if the hub says yes; its error in words if not.
-    async fn succeed(&self, request: RequestBuilder) -> Result<reqwest::Response> {
+    pub(crate) async fn succeed(&self, request: RequestBuilder) -> Result<reqwest::Response> {
         let response = request.send().await.map_err(|e| self.unreachable(&e))?;
         let status = response.status();
         if status.is_success() {
@@ -104,7 +104,7 @@ impl Hub {
         })
     }
 
-    fn unreachable(&self, error: &reqwest::Error) -> Error {
+    pub(crate) fn unreachable(&self, error: &reqwest::Error) -> Error {
         let mut reason = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(inner) = source {

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 pub struct Environment {
     pub config_dir: PathBuf,
     pub data_dir: PathBuf,
+    /// Where files saved from conversations go (the user's Downloads folder).
+    pub downloads_dir: PathBuf,
 }
 
 impl Environment {
@@ -15,10 +17,21 @@ impl Environment {
             return Self::portable(PathBuf::from(home));
         }
         match directories::ProjectDirs::from("org", "Switchboard", "switchboard") {
-            Some(dirs) => Self {
-                config_dir: dirs.config_dir().to_owned(),
-                data_dir: dirs.data_dir().to_owned(),
-            },
+            Some(dirs) => {
+                let user = directories::UserDirs::new();
+                let downloads = user.as_ref().and_then(|u| u.download_dir()).map_or_else(
+                    || {
+                        user.as_ref()
+                            .map_or_else(|| PathBuf::from("."), |u| u.home_dir().to_owned())
+                    },
+                    ToOwned::to_owned,
+                );
+                Self {
+                    config_dir: dirs.config_dir().to_owned(),
+                    data_dir: dirs.data_dir().to_owned(),
+                    downloads_dir: downloads,
+                }
+            }
             None => Self::portable(PathBuf::from(".switchboard")),
         }
     }
@@ -27,6 +40,7 @@ impl Environment {
         Self {
             config_dir: root.join("config"),
             data_dir: root.join("data"),
+            downloads_dir: root.join("downloads"),
         }
     }
 

@@ -5,6 +5,7 @@
 
 mod composer;
 mod events;
+mod files;
 mod handing;
 mod inbox;
 mod thread;
@@ -23,8 +24,8 @@ use switchboard_client::api::conversations::{Kind, Page};
 use switchboard_client::outbox::{self, Outbox, Outgoing};
 use switchboard_client::{Error, Hub};
 use switchboard_protocol::{
-    AgentSummary, AssignEpisode, CannedReply, Disposition, EpisodeState, Id, MAX_MESSAGE_CHARS,
-    Message as Sent, MessagePage, RingGroup, Thread,
+    AgentSummary, AssignEpisode, Attachment, CannedReply, Disposition, EpisodeState, Id,
+    MAX_MESSAGE_CHARS, Message as Sent, MessagePage, RingGroup, Thread,
 };
 use time::OffsetDateTime;
 
@@ -66,6 +67,7 @@ pub struct Conversations {
     /// The outbox is being sent (after a start or a reconnection).
     resending: bool,
     problem: Option<String>,
+    files: files::Files,
 }
 
 impl Clone for Conversations {
@@ -85,6 +87,7 @@ impl Clone for Conversations {
             handing: self.handing.clone(),
             resending: self.resending,
             problem: self.problem.clone(),
+            files: self.files.clone(),
         }
     }
 }
@@ -127,6 +130,10 @@ pub enum Message {
     Read(Result<Thread, Error>),
     Close,
     ProblemDismissed,
+    /// Save a file sent in the conversation on this computer.
+    Save(Attachment),
+    FileSaved(Attachment, Result<std::path::PathBuf, String>),
+    FileNoticeDismissed,
 }
 
 pub enum Action {
@@ -157,6 +164,7 @@ impl Conversations {
             handing: None,
             resending: false,
             problem: None,
+            files: files::Files::default(),
         }
     }
 
@@ -183,6 +191,16 @@ impl Conversations {
 
     pub fn composer_text(&self) -> String {
         self.composer.text()
+    }
+
+    /// Files from conversations go into `folder` (the agent's Downloads).
+    pub fn save_files_in(&mut self, folder: std::path::PathBuf) {
+        self.files.folder = Some(folder);
+    }
+
+    /// The last file saved (its name and where), or why it could not be.
+    pub fn file_saved(&self) -> Option<&Result<(String, std::path::PathBuf), String>> {
+        self.files.outcome.as_ref()
     }
 
     pub fn problem(&self) -> Option<&str> {
@@ -557,6 +575,12 @@ impl Conversations {
             Message::Read(Err(_)) => {}
             Message::Close => self.open = None,
             Message::ProblemDismissed => self.problem = None,
+            Message::Save(file) => {
+                let task = self.files.save(file, cx.hub, cx.token);
+                return Action::Run(task.map(|(file, saved)| Message::FileSaved(file, saved)));
+            }
+            Message::FileSaved(file, saved) => self.files.saved(&file, saved),
+            Message::FileNoticeDismissed => self.files.outcome = None,
         }
         Action::None
     }

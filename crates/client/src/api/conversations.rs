@@ -163,6 +163,21 @@ impl Hub {
         .await
     }
 
+    /// A file sent in a conversation of the account: its bytes.
+    pub async fn attachment(&self, token: &str, id: Id) -> Result<Vec<u8>> {
+        let path = format!("attachments/{id}");
+        let request = self
+            .request(Method::GET, &path, Some(token))
+            // A file is up to megabytes.
+            .timeout(std::time::Duration::from_secs(120));
+        let response = self.succeed(request).await?;
+        Ok(response
+            .bytes()
+            .await
+            .map_err(|e| self.unreachable(&e))?
+            .to_vec())
+    }
+
     /// `from` is the same person as `into`, which survives; answers the surviving thread.
     pub async fn merge_contacts(&self, token: &str, into: Id, from: Id) -> Result<Thread> {
         let path = format!("contacts/{into}/merge");

@@ -72,6 +72,10 @@ fn inbox_row<'a>(
             if line.len() < m.text.trim_end().len() {
                 line.push('…');
             }
+            // A file alone is named.
+            if let (true, Some(file)) = (line.is_empty(), m.attachments.first()) {
+                line = file.name.clone();
+            }
             format!("{who}{line}")
         })
         .unwrap_or_default();

@@ -10,7 +10,8 @@ use iced::{Alignment, Length};
 use switchboard_client::api::conversations::{Kind, Page};
 use switchboard_client::outbox::Outgoing;
 use switchboard_protocol::{
-    Author, CannedReply, Channel, EpisodeState, Id, Message, MessagePage, MessageStatus, Thread,
+    Attachment, Author, CannedReply, Channel, EpisodeState, Id, Message, MessagePage,
+    MessageStatus, Thread,
 };
 use time::OffsetDateTime;
 
@@ -271,6 +272,8 @@ pub struct Handlers<M> {
     pub scrolled: fn(scrollable::Viewport) -> M,
     pub retry: fn(String) -> M,
     pub discard: fn(String) -> M,
+    /// Save a file sent with a message.
+    pub save: fn(Attachment) -> M,
 }
 
 fn divider<'a, M: 'a>(label: String) -> Element<'a, M> {
@@ -314,7 +317,6 @@ fn bubble<'a, M: Clone + 'a>(
     now: OffsetDateTime,
     on: &Handlers<M>,
 ) -> Element<'a, M> {
-    let _ = on;
     let ours = matches!(message.author, Author::Agent { id, .. } if id == me);
     let customer = message.author == Author::Contact;
     let mut head = row![
@@ -349,10 +351,29 @@ fn bubble<'a, M: Clone + 'a>(
     } else {
         theme::container::ours
     };
-    let card = container(column![head, text(&message.text).size(14)].spacing(4))
-        .padding([8, 12])
-        .max_width(620)
-        .style(style);
+    let mut body = column![head].spacing(4);
+    if !message.text.is_empty() {
+        body = body.push(text(&message.text).size(14));
+    }
+    for file in &message.attachments {
+        body = body.push(
+            row![
+                text(fl!(
+                    "conversation-file",
+                    name = file.name.clone(),
+                    size = super::files::size(file.size)
+                ))
+                .size(13),
+                button(text(fl!("conversation-file-save")).size(12))
+                    .padding([3, 10])
+                    .style(theme::button::item)
+                    .on_press((on.save)(file.clone())),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center),
+        );
+    }
+    let card = container(body).padding([8, 12]).max_width(620).style(style);
     if ours || (!customer && message.channel != Channel::Note) {
         row![space().width(Length::Fill), card].into()
     } else {

@@ -86,6 +86,7 @@ impl Conversations {
                 scrolled: Message::Scrolled,
                 retry: Message::Retry,
                 discard: Message::Discard,
+                save: Message::Save,
             },
         );
 
@@ -97,6 +98,31 @@ impl Conversations {
             page = page.push(handing::hand_bar(picked.as_ref(), look));
         }
         page = page.push(timeline);
+        if let Some(outcome) = &self.files.outcome {
+            let (words, style): (String, fn(&iced::Theme) -> text::Style) = match outcome {
+                Ok((name, path)) => (
+                    fl!(
+                        "conversation-file-saved",
+                        name = name.clone(),
+                        path = path.display().to_string()
+                    ),
+                    theme::text::success,
+                ),
+                Err(reason) => (
+                    fl!("conversation-file-failed", reason = reason.clone()),
+                    theme::text::danger,
+                ),
+            };
+            page = page.push(
+                row![
+                    text(words).size(12).style(style).width(Length::Fill),
+                    button(text(fl!("dismiss")).size(12))
+                        .style(theme::button::item)
+                        .on_press(Message::FileNoticeDismissed),
+                ]
+                .align_y(Alignment::Center),
+            );
+        }
         page = page.push(composer::view(
             &self.composer,
             self.kind,
