@@ -237,6 +237,13 @@ pub async fn serve(state: Arc<AppState>, listener: TcpListener) -> Result<()> {
     };
     let shutdown = state.shutdown.clone();
     let app = api::router(state.clone());
+    // Chat frames and events are small and must leave at once: no Nagle delay (it held a
+    // reply for the client's delayed ACK, 40 ms, under load).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    });
     let served = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

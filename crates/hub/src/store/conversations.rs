@@ -391,6 +391,20 @@ impl Store {
 
     /// The contact's thread, made if it has none yet.
     pub async fn thread_of_contact(&self, account_id: Id, contact_id: Id) -> Result<Id> {
+        // Mostly it has one: found without taking the write lock (chat windows ask often).
+        let known: Option<i64> = sqlx::query_scalar(
+            "SELECT t.id FROM contacts c
+             JOIN threads t ON t.contact_id = COALESCE(c.merged_into, c.id)
+             WHERE c.id = ? AND c.account_id = ? AND t.account_id = ?",
+        )
+        .bind(contact_id)
+        .bind(account_id)
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(thread) = known {
+            return Ok(thread);
+        }
         let mut tx = self.write().await?;
         let live: Option<Option<i64>> =
             sqlx::query_scalar("SELECT merged_into FROM contacts WHERE id = ? AND account_id = ?")
