@@ -8,6 +8,7 @@ mod canned;
 mod contacts;
 mod conversations;
 mod history;
+mod hours;
 mod presence;
 mod recordings;
 mod sessions;
@@ -78,6 +79,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .routes(routes!(conversations::of_contact))
         .routes(routes!(conversations::merge))
         .routes(routes!(attachments::upload))
+        .routes(routes!(hours::set))
         .routes(routes!(attachments::download))
         .routes(routes!(conversations::typing))
         .routes(routes!(conversations::block))

@@ -124,7 +124,7 @@ fn five_seconds() -> Duration {
     Duration::from_secs(5)
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoursFile {
     /// IANA time zone, `Europe/Madrid`.
@@ -202,14 +202,14 @@ struct Gather {
 
 /// When an account is open: per weekday, the opening ranges in local minutes.
 #[derive(Debug, Clone, PartialEq)]
-struct Schedule {
+pub(crate) struct Schedule {
     zone: TimeZone,
     open: Vec<(Weekday, u16, u16)>,
     closed_on: BTreeSet<Date>,
 }
 
 impl Schedule {
-    fn read(file: &HoursFile) -> Result<Self> {
+    pub(crate) fn read(file: &HoursFile) -> Result<Self> {
         let bad = |why: String| Error::BadRequest(format!("business_hours: {why}"));
         let zone = TimeZone::get(&file.timezone)
             .map_err(|_| bad(format!("{:?} is not a time zone", file.timezone)))?;
@@ -246,7 +246,7 @@ impl Schedule {
         })
     }
 
-    fn is_open(&self, now: Timestamp) -> bool {
+    pub(crate) fn is_open(&self, now: Timestamp) -> bool {
         let local = now.to_zoned(self.zone.clone());
         if self.closed_on.contains(&local.date()) {
             return false;

@@ -15,6 +15,7 @@ mod directory;
 mod events;
 mod flows;
 mod history;
+mod hours;
 mod identity;
 mod merges;
 mod recordings;

@@ -134,6 +134,65 @@ async fn an_operator_sets_up_an_account_without_sql() {
         .await
         .unwrap();
     assert_eq!(groups, "Billing\tring_all\t");
+    // When Billing answers chats; a time zone that does not exist is refused, saying which.
+    let hours = run(
+        &hub,
+        &[
+            "ring-group",
+            "hours",
+            "--account",
+            "Gamma",
+            "--group",
+            "Billing",
+            "--timezone",
+            "Europe/Madrid",
+            "--open",
+            "mon-fri 09:00-18:00",
+            "--open",
+            "sat 10:00-14:00",
+            "--closed-on",
+            "2026-12-25",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        hours,
+        "Billing answers chats mon-fri 09:00-18:00, sat 10:00-14:00 (Europe/Madrid)"
+    );
+    let wrong = run(
+        &hub,
+        &[
+            "ring-group",
+            "hours",
+            "--account",
+            "Gamma",
+            "--group",
+            "Billing",
+            "--timezone",
+            "Europe/Atlantis",
+            "--open",
+            "mon-fri 09:00-18:00",
+        ],
+    )
+    .await
+    .unwrap_err();
+    assert!(wrong.to_string().contains("Europe/Atlantis"), "{wrong}");
+    let always = run(
+        &hub,
+        &[
+            "ring-group",
+            "hours",
+            "--account",
+            "Gamma",
+            "--group",
+            "Billing",
+            "--always",
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(always, "Billing answers chats at any hour");
 
     // Caller IDs are stored in E.164 whatever form they are typed in.
     run(

@@ -942,3 +942,89 @@ async fn seen_thread(hub: &common::Hub, message: i64) -> i64 {
         .await
         .unwrap()
 }
+
+#[tokio::test]
+async fn outside_its_groups_hours_the_chat_says_so_and_the_message_waits_in_the_queue() {
+    let hub = common::start().await;
+    sqlx::query("UPDATE agents SET role = 'admin' WHERE email = 'ben@alpha.test'")
+        .execute(&hub.db)
+        .await
+        .unwrap();
+    let (ana, ben) = (
+        hub.sign_in("ana@alpha.test").await,
+        hub.sign_in("ben@alpha.test").await,
+    );
+    let store = &hub.state.store;
+    let support = store
+        .create_ring_group(hub.alpha, "Support", "longest_idle")
+        .await
+        .unwrap();
+    let checked = switchboard_hub::widget::check(&NewWidget {
+        name: "Shop".into(),
+        origins: vec!["https://shop.example".into()],
+        group_id: Some(support),
+        color: None,
+        greeting: String::new(),
+        pre_chat: false,
+    })
+    .unwrap();
+    store
+        .create_widget(hub.alpha, &checked, Some(support), ("wg_hours", "secret"))
+        .await
+        .unwrap();
+
+    // Closed today and tomorrow (whatever the hour, in UTC), set through the API by an admin.
+    let today = time::OffsetDateTime::now_utc().date();
+    let closed = json!({
+        "timezone": "UTC",
+        "open": ["mon-sun 00:00-24:00"],
+        "closed_on": [today.to_string(), today.next_day().unwrap().to_string()],
+    });
+    let path = format!("/ring-groups/{support}/hours");
+    assert_eq!(hub.put(&ana, &path, closed.clone()).await.status(), 403);
+    let bad = hub
+        .put(
+            &ben,
+            &path,
+            json!({ "timezone": "Mars/Olympus", "open": [] }),
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert_eq!(hub.put(&ben, &path, closed).await.status(), 204);
+
+    let (status, started) = visit(&hub, "session", None, json!({ "widget": "wg_hours" })).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(started["in_hours"], false);
+    let token = started["token"].as_str().unwrap();
+    let (status, _) = visit(
+        &hub,
+        "messages",
+        Some(token),
+        json!({ "key": "after-hours", "text": "Can I return a gift?" }),
+    )
+    .await;
+    assert_eq!(status, 200, "the message is taken");
+    let (group, assignee): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT e.group_id, e.assignee_id FROM episodes e JOIN messages m ON m.thread_id = e.thread_id
+         WHERE m.body = 'Can I return a gift?'",
+    )
+    .fetch_one(&hub.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        (group, assignee),
+        (Some(support), None),
+        "it waits in Support's queue"
+    );
+
+    // At any hour again: the window opens as usual.
+    assert_eq!(hub.put(&ben, &path, Value::Null).await.status(), 204);
+    let (_, again) = visit(
+        &hub,
+        "session",
+        Some(token),
+        json!({ "widget": "wg_hours", "token": token }),
+    )
+    .await;
+    assert_eq!(again["in_hours"], true, "{again}");
+}

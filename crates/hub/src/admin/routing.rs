@@ -39,6 +39,26 @@ pub enum RingGroup {
         #[arg(long)]
         account: String,
     },
+    /// When the group answers chats: outside these hours the chat window says it is closed
+    /// and takes messages, which wait in the group's queue.
+    Hours {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        group: String,
+        /// IANA time zone ("Europe/Madrid").
+        #[arg(long, required_unless_present = "always")]
+        timezone: Option<String>,
+        /// Opening ranges, repeated: "mon-fri 09:00-18:00", "sat 10:00-14:00".
+        #[arg(long)]
+        open: Vec<String>,
+        /// Days closed whatever the weekday, repeated: "2026-12-25".
+        #[arg(long)]
+        closed_on: Vec<String>,
+        /// No hours: always open.
+        #[arg(long, conflicts_with_all = ["timezone", "open", "closed_on"])]
+        always: bool,
+    },
     /// How the group distributes callers.
     Set {
         #[arg(long)]
@@ -156,6 +176,32 @@ pub(super) async fn ring_group(store: &Store, command: RingGroup) -> Result<Stri
                 })
                 .collect::<Vec<_>>()
                 .join("\n")
+        }
+        RingGroup::Hours {
+            account,
+            group,
+            timezone,
+            open,
+            closed_on,
+            always,
+        } => {
+            let account = store.account_by_name(&account).await?;
+            let hours = (!always).then(|| crate::flow::HoursFile {
+                timezone: timezone.unwrap_or_default(),
+                open,
+                closed_on,
+            });
+            store
+                .set_group_hours(account.id, &group, hours.as_ref())
+                .await?;
+            match hours {
+                None => format!("{group} answers chats at any hour"),
+                Some(hours) => format!(
+                    "{group} answers chats {} ({})",
+                    hours.open.join(", "),
+                    hours.timezone
+                ),
+            }
         }
         RingGroup::Set {
             account,

@@ -103,6 +103,9 @@ pub struct Started {
     pub color: String,
     /// Whether someone can answer now ("no agent available right now" otherwise).
     pub attended: bool,
+    /// Whether the widget's group is within its business hours (else the window says the
+    /// chat is closed and takes a message, which waits in the queue).
+    pub in_hours: bool,
     /// Whether a conversation is open (else the next message starts one).
     pub open: bool,
     /// The agents read the visitor's messages up to this id.
@@ -206,6 +209,7 @@ pub async fn start(
         greeting: widget.greeting,
         color: widget.color,
         attended: state.store.group_attended(account, widget.group_id).await?,
+        in_hours: state.store.group_in_hours(account, widget.group_id).await?,
         open: thread
             .episode
             .is_some_and(|e| e.state == switchboard_protocol::EpisodeState::Open),

@@ -12,6 +12,7 @@ const T = spanish ? {
     sending: "Enviando…", notSent: "No enviado; se reintentará", seen: "Visto", failed: "No enviado",
     typing: (name) => `${name || "Un agente"} está escribiendo…`,
     away: "No hay ningún agente disponible ahora mismo. Deja tu mensaje y te responderemos.",
+    closed: "Ahora estamos cerrados. Deja tu mensaje y te responderemos en cuanto abramos.",
     offline: "Sin conexión. Tus mensajes se enviarán al volver.",
     notVouched: "No pudimos confirmar tu identidad con este sitio web. Recarga la página.",
     blocked: "Este chat no está disponible.", busy: "Demasiados mensajes; espera un momento.",
@@ -29,6 +30,7 @@ const T = spanish ? {
     sending: "Sending…", notSent: "Not sent yet; will retry", seen: "Seen", failed: "Not sent",
     typing: (name) => `${name || "An agent"} is typing…`,
     away: "No agent is available right now. Leave a message and we will get back to you.",
+    closed: "We are closed right now. Leave a message and we will answer when we open.",
     offline: "Offline. Your messages will be sent when the connection is back.",
     notVouched: "We could not confirm who you are with this website. Please reload the page.",
     blocked: "This chat is not available.", busy: "Too many messages; please wait a moment.",
@@ -270,7 +272,7 @@ async function start() {
     // Opened before the chat was ready (the box was disabled then): the cursor goes there now.
     const idle = !document.activeElement || document.activeElement === document.body;
     if (shown && $("prechat").hidden && idle) text.focus();
-    notice(answer.attended ? "" : T.away);
+    notice(!answer.in_hours ? T.closed : answer.attended ? "" : T.away);
     open = answer.open;
     $("end").disabled = !open;
     seenUpto = answer.seen_upto;
