@@ -287,6 +287,19 @@ pub async fn ring(ringer: Option<String>) {
     }
 }
 
+/// One ring on the `ringer` device (or the default output), for a new conversation waiting:
+/// it plays on its own, the caller does not wait for it.
+pub async fn chime(ringer: Option<String>) {
+    tokio::task::spawn_blocking(move || {
+        let mut ringtone = Cadence::ringtone();
+        match Tone::play(ringer.as_deref(), move |out| ringtone.fill(out)) {
+            // The ringtone's first ring.
+            Ok(_ringing) => std::thread::sleep(std::time::Duration::from_millis(1500)),
+            Err(error) => tracing::warn!(%error, "the new-conversation ring cannot play"),
+        }
+    });
+}
+
 /// Plays a one-second 440 Hz tone on `device` (settings' test button).
 pub async fn test_tone(device: Option<String>) -> Result<(), String> {
     tokio::task::spawn_blocking(move || {

@@ -79,17 +79,18 @@ impl Workspace {
             conversations::Action::Run(task) => Action::Run(task.map(Message::Conversations)),
             conversations::Action::Failed(error) => self.failed(&error),
             conversations::Action::Waiting { name } => {
-                if self.focused {
-                    Action::None
-                } else {
-                    Action::Run(
-                        Task::future(crate::call::notify(
-                            fl!("notify-conversation"),
-                            fl!("notify-conversation-body", name = name),
-                        ))
-                        .discard(),
-                    )
-                }
+                // It rings once, as a call would (not with audio from files: a test).
+                let ring = (!self.audio.headless()).then(|| {
+                    Task::future(crate::call::chime(self.audio.devices.ringer.clone())).discard()
+                });
+                let notify = (!self.focused).then(|| {
+                    Task::future(crate::call::notify(
+                        fl!("notify-conversation"),
+                        fl!("notify-conversation-body", name = name),
+                    ))
+                    .discard()
+                });
+                Action::Run(Task::batch(ring.into_iter().chain(notify)))
             }
         }
     }
