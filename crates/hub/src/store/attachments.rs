@@ -4,6 +4,7 @@
 use sqlx::SqliteConnection;
 use switchboard_protocol::{Attachment, ErrorCode, Id};
 
+use super::conversations::account_thread;
 use super::{Store, now_ms};
 use crate::{Error, Result};
 
@@ -78,15 +79,7 @@ impl Store {
         let content_type = sniff(bytes);
         let now = now_ms();
         let mut tx = self.write().await?;
-        let ours: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM threads WHERE id = ? AND account_id = ?")
-                .bind(thread_id)
-                .bind(account_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ours.is_none() {
-            return Err(Error::NotFound("conversation"));
-        }
+        account_thread(&mut tx, account_id, thread_id).await?;
         // Files never sent go after a day (a closed tab, a cancelled message).
         sqlx::query("DELETE FROM attachments WHERE message_id IS NULL AND created_at < ?")
             .bind(now - UNSENT_FOR_MS)

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use switchboard_protocol::{ErrorCode, Event, Id};
 
 use super::conversations::thread;
+use super::directory::add_phone;
 use super::events::append;
 use super::{NewContact, Store, now_ms};
 use crate::{Error, Result};
@@ -72,18 +73,9 @@ impl Store {
         }
         let mut labelled = HashSet::new();
         for (number, label) in &edit.phones {
-            if !labelled.insert(number) {
-                continue;
+            if labelled.insert(number) {
+                add_phone(&mut tx, account_id, id, number, label).await?;
             }
-            sqlx::query(
-                "INSERT INTO contact_phones (contact_id, account_id, number, label) VALUES (?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(account_id)
-            .bind(number)
-            .bind(label)
-            .execute(&mut *tx)
-            .await?;
         }
         let mut kept = HashSet::new();
         for email in &edit.emails {

@@ -258,6 +258,21 @@ pub(super) async fn thread(conn: &mut SqliteConnection, account_id: Id, id: Id) 
     })
 }
 
+/// Whether thread `id` is the account's ("not found" otherwise).
+pub(super) async fn account_thread(
+    conn: &mut SqliteConnection,
+    account_id: Id,
+    id: Id,
+) -> Result<()> {
+    let ours: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM threads WHERE id = ? AND account_id = ?")
+            .bind(id)
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    ours.map(|_| ()).ok_or(Error::NotFound("conversation"))
+}
+
 /// The contact's thread, made if it has none (at most one ever: `threads.contact_id` is
 /// unique).
 pub(super) async fn thread_of(
@@ -429,13 +444,8 @@ impl Store {
 
     /// Whether thread `id` is the account's ("not found" otherwise).
     pub async fn owns_thread(&self, account_id: Id, id: Id) -> Result<()> {
-        let ours: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM threads WHERE id = ? AND account_id = ?")
-                .bind(id)
-                .bind(account_id)
-                .fetch_optional(&self.pool)
-                .await?;
-        ours.map(|_| ()).ok_or(Error::NotFound("conversation"))
+        let mut conn = self.pool.acquire().await?;
+        account_thread(&mut conn, account_id, id).await
     }
 
     /// The thread's open episode, as its machine sees it.
@@ -518,15 +528,7 @@ impl Store {
         retention: u32,
     ) -> Result<Recorded> {
         let mut tx = self.write().await?;
-        let ours: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM threads WHERE id = ? AND account_id = ?")
-                .bind(thread_id)
-                .bind(account_id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if ours.is_none() {
-            return Err(Error::NotFound("conversation"));
-        }
+        account_thread(&mut tx, account_id, thread_id).await?;
         let now = now_ms();
         for effect in &record.effects {
             match effect {

@@ -72,15 +72,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for (number, label) in &new.phones {
-            sqlx::query(
-                "INSERT INTO contact_phones (contact_id, account_id, number, label) VALUES (?, ?, ?, ?)",
-            )
-            .bind(id)
-            .bind(account_id)
-            .bind(number)
-            .bind(label)
-            .execute(&mut *tx)
-            .await?;
+            add_phone(&mut tx, account_id, id, number, label).await?;
             add_identity(&mut tx, account_id, id, "phone", number).await?;
         }
         for email in &new.emails {
@@ -692,6 +684,26 @@ pub struct InboundRoute {
 
 /// Makes a number or address a contact's identity, unless another contact has it already
 /// (then that contact keeps receiving its messages).
+/// Writes one of a contact's numbers (E.164) with its label.
+pub(super) async fn add_phone(
+    conn: &mut sqlx::SqliteConnection,
+    account_id: Id,
+    contact_id: Id,
+    number: &str,
+    label: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO contact_phones (contact_id, account_id, number, label) VALUES (?, ?, ?, ?)",
+    )
+    .bind(contact_id)
+    .bind(account_id)
+    .bind(number)
+    .bind(label)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn add_identity(
     conn: &mut sqlx::SqliteConnection,
     account_id: Id,
