@@ -15,9 +15,8 @@ use std::time::{Duration, Instant};
 use switchboard::call::{self, Audio, Failure};
 use switchboard::screen::workspace::{Action, Message, Workspace, directory};
 use switchboard::session::{self, Outcome, Session, Started};
-use switchboard_client::environment::Environment;
+use switchboard_client::Hub;
 use switchboard_client::events::Update;
-use switchboard_client::{Config, Hub};
 use switchboard_hub::demo::DEMO_PASSWORD;
 use switchboard_protocol::{CallState, Id, Target};
 use switchboard_voice::FRAME_SAMPLES;
@@ -33,15 +32,7 @@ fn samples_of(path: &Path) -> Vec<i16> {
 
 /// The built-in demo hub with Alex signed in, and Lucía's id.
 async fn demo(home: &Path) -> (Started, Session, Id) {
-    let started = session::start(
-        Environment::portable(home.to_owned()),
-        Config::default(),
-        None,
-    )
-    .await;
-    let Outcome::SignedIn(alex, boot) = started.outcome.clone() else {
-        panic!("the demo agent is signed in");
-    };
+    let (started, alex, boot) = common::demo(home).await;
     let lucia = boot
         .agents
         .iter()

@@ -11,27 +11,14 @@ mod common;
 use std::path::Path;
 
 use switchboard::screen::workspace::{Action, Message, View, Workspace, conversations};
-use switchboard::session::{self, Outcome, Session};
+use switchboard::session::{self, Session};
+use switchboard_client::Hub;
 use switchboard_client::api::conversations::{Kind, Page};
-use switchboard_client::environment::Environment;
 use switchboard_client::local::Local;
 use switchboard_client::outbox::{self, Outbox};
-use switchboard_client::{Config, Hub};
 use switchboard_protocol::{Bootstrap, Id, Thread};
 
-/// The built-in demo hub with Alex signed in (kept alive by the returned guard).
-async fn demo(home: &Path) -> (session::Started, Session, Bootstrap) {
-    let started = session::start(
-        Environment::portable(home.to_owned()),
-        Config::default(),
-        None,
-    )
-    .await;
-    let Outcome::SignedIn(alex, boot) = started.outcome.clone() else {
-        panic!("the demo agent is signed in");
-    };
-    (started, alex, *boot)
-}
+use common::demo;
 
 fn local(home: &Path) -> Local {
     Local::at(home.join("data").join("local.sqlite3"))
@@ -349,16 +336,7 @@ async fn contacts_are_found_edited_merged_and_open_their_conversation() {
     let noah = ws.contacts().contact().unwrap().id;
 
     // A second number, with its label.
-    let actions = common::click(&mut ws, "Edit");
-    common::settle(&mut ws, actions).await;
-    let actions = common::click(&mut ws, "Add a number");
-    common::settle(&mut ws, actions).await;
-    let actions = common::type_into(&mut ws, "contact-number-1", "(206) 555-0199");
-    common::settle(&mut ws, actions).await;
-    let actions = common::type_into(&mut ws, "contact-label-1", "Home");
-    common::settle(&mut ws, actions).await;
-    let actions = common::click(&mut ws, "Save");
-    common::settle(&mut ws, actions).await;
+    add_number(&mut ws, "contact-number-1", "(206) 555-0199", Some("Home")).await;
     assert!(common::shows(&ws, "+1 206-555-0199"));
     assert!(common::shows(&ws, "Home"));
     let at_hub = alex.hub.contact(&alex.token, noah).await.unwrap();
@@ -366,14 +344,7 @@ async fn contacts_are_found_edited_merged_and_open_their_conversation() {
     assert_eq!(numbers, ["+12065550118", "+12065550199"]);
 
     // Liam's number is Liam's: refused with the reason, and the form keeps what was typed.
-    let actions = common::click(&mut ws, "Edit");
-    common::settle(&mut ws, actions).await;
-    let actions = common::click(&mut ws, "Add a number");
-    common::settle(&mut ws, actions).await;
-    let actions = common::type_into(&mut ws, "contact-number-2", "(212) 555-0147");
-    common::settle(&mut ws, actions).await;
-    let actions = common::click(&mut ws, "Save");
-    common::settle(&mut ws, actions).await;
+    add_number(&mut ws, "contact-number-2", "(212) 555-0147", None).await;
     assert!(common::shows(
         &ws,
         "Another contact already has this number or address. Merge the two contacts instead."
@@ -433,4 +404,21 @@ async fn contacts_are_found_edited_merged_and_open_their_conversation() {
         Found::Failed(_)
     ));
     assert!(common::shows_containing(&offline, "The search failed"));
+}
+
+/// Edits the contact shown: one more number (typed into the row `id`), perhaps labelled,
+/// then Save.
+async fn add_number(ws: &mut Workspace, id: &'static str, number: &str, label: Option<&str>) {
+    for step in ["Edit", "Add a number"] {
+        let actions = common::click(ws, step);
+        common::settle(ws, actions).await;
+    }
+    let actions = common::type_into(ws, id, number);
+    common::settle(ws, actions).await;
+    if let Some(label) = label {
+        let actions = common::type_into(ws, "contact-label-1", label);
+        common::settle(ws, actions).await;
+    }
+    let actions = common::click(ws, "Save");
+    common::settle(ws, actions).await;
 }

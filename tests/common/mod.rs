@@ -295,3 +295,19 @@ pub fn stream(
     ));
     receiver
 }
+
+/// The built-in demo hub with Alex signed in (the hub lives as long as the `Started`).
+#[cfg(feature = "builtin-hub")]
+pub async fn demo(home: &std::path::Path) -> (switchboard::session::Started, Session, Bootstrap) {
+    use switchboard::session::{self, Outcome};
+    let started = session::start(
+        switchboard_client::environment::Environment::portable(home.to_owned()),
+        switchboard_client::Config::default(),
+        None,
+    )
+    .await;
+    let Outcome::SignedIn(alex, boot) = started.outcome.clone() else {
+        panic!("the demo agent is signed in");
+    };
+    (started, alex, *boot)
+}

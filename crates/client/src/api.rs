@@ -82,7 +82,7 @@ impl Hub {
     }
 
     /// The response, if the hub says yes; its error in words if not.
-    pub(crate) async fn succeed(&self, request: RequestBuilder) -> Result<reqwest::Response> {
+    async fn succeed(&self, request: RequestBuilder) -> Result<reqwest::Response> {
         let response = request.send().await.map_err(|e| self.unreachable(&e))?;
         let status = response.status();
         if status.is_success() {
@@ -104,7 +104,7 @@ impl Hub {
         })
     }
 
-    pub(crate) fn unreachable(&self, error: &reqwest::Error) -> Error {
+    fn unreachable(&self, error: &reqwest::Error) -> Error {
         let mut reason = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(inner) = source {
@@ -344,14 +344,16 @@ impl Hub {
 
     /// A call's recording: Opus in Ogg.
     pub async fn recording(&self, token: &str, call: Id) -> Result<Vec<u8>> {
-        let path = format!("calls/{call}/recording");
-        let response = self
-            .succeed(
-                self.request(Method::GET, &path, Some(token))
-                    // A long call's recording is megabytes.
-                    .timeout(Duration::from_secs(120)),
-            )
-            .await?;
+        self.download(token, &format!("calls/{call}/recording"))
+            .await
+    }
+
+    /// The bytes at `path`: a recording or a file, megabytes, so with a long timeout.
+    pub(crate) async fn download(&self, token: &str, path: &str) -> Result<Vec<u8>> {
+        let request = self
+            .request(Method::GET, path, Some(token))
+            .timeout(Duration::from_secs(120));
+        let response = self.succeed(request).await?;
         Ok(response
             .bytes()
             .await

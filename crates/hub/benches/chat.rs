@@ -288,35 +288,26 @@ fn report(what: &str, took: &Took, expected: usize) {
         .max()
         .unwrap_or_default();
     for round in 0..=rounds {
-        let mut in_round: Vec<Duration> = all
-            .iter()
-            .filter(|(r, _)| *r == round)
-            .map(|(_, d)| *d)
-            .collect();
-        in_round.sort();
-        let p99 = in_round
-            .get((in_round.len() * 99).div_ceil(100).saturating_sub(1))
-            .copied()
-            .unwrap_or_default();
-        eprintln!(
-            "  {what}, round {round}: p99 {:.1} ms",
-            p99.as_secs_f64() * 1000.0
-        );
+        let in_round = all.iter().filter(|(r, _)| *r == round).map(|(_, d)| *d);
+        let p99 = percentiles(in_round.collect(), &[0.99])[0];
+        eprintln!("  {what}, round {round}: p99 {p99:.1} ms");
     }
-    let mut took: Vec<Duration> = all.into_iter().map(|(_, d)| d).collect();
-    took.sort();
-    let at = |q: f64| {
-        took.get(((took.len() as f64 * q).ceil() as usize).saturating_sub(1))
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1000.0
-    };
+    let took: Vec<Duration> = all.into_iter().map(|(_, d)| d).collect();
+    let delivered = took.len();
+    let at = percentiles(took, &[0.5, 0.99, 1.0]);
+    let (p50, p99, worst) = (at[0], at[1], at[2]);
     println!(
-        "{what}: {} of {expected} delivered; p50 {:.1} ms, p99 {:.1} ms, worst {:.1} ms (target p99 <= 100 ms)",
-        took.len(),
-        at(0.5),
-        at(0.99),
-        at(1.0),
+        "{what}: {delivered} of {expected} delivered; p50 {p50:.1} ms, p99 {p99:.1} ms, worst {worst:.1} ms (target p99 <= 100 ms)"
     );
+}
+
+/// The durations at quantiles `qs` (0 to 1) of `took`, in milliseconds.
+fn percentiles(mut took: Vec<Duration>, qs: &[f64]) -> Vec<f64> {
+    took.sort();
+    qs.iter()
+        .map(|q| {
+            let at = ((took.len() as f64 * q).ceil() as usize).saturating_sub(1);
+            took.get(at).copied().unwrap_or_default().as_secs_f64() * 1000.0
+        })
+        .collect()
 }

@@ -36,7 +36,7 @@ use time::OffsetDateTime;
 
 pub use accounts::NewAccount;
 pub use agents::{AgentRow, NewAgent, StatusChange, normalize_email, validate_email};
-pub use attachments::{StoredFile, Uploader, file_name, sniff};
+pub use attachments::{StoredFile, Uploader};
 pub use calls::{CallRow, NewCall, PastCall, outcome_name};
 pub use carriers::{Carrier, Transport};
 pub use conversations::{IdentityKind, NewMessage, Record, Recorded};

@@ -165,17 +165,7 @@ impl Hub {
 
     /// A file sent in a conversation of the account: its bytes.
     pub async fn attachment(&self, token: &str, id: Id) -> Result<Vec<u8>> {
-        let path = format!("attachments/{id}");
-        let request = self
-            .request(Method::GET, &path, Some(token))
-            // A file is up to megabytes.
-            .timeout(std::time::Duration::from_secs(120));
-        let response = self.succeed(request).await?;
-        Ok(response
-            .bytes()
-            .await
-            .map_err(|e| self.unreachable(&e))?
-            .to_vec())
+        self.download(token, &format!("attachments/{id}")).await
     }
 
     /// `from` is the same person as `into`, which survives; answers the surviving thread.
